@@ -1,0 +1,57 @@
+# Every target installs what it needs first, so each one works as the first command on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEPS_LAYER := build/layers/deps/python
+PORT ?= 8787
+REGION ?= eu-west-3
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
+export CDK_OUTDIR ?= cdk.out
+
+.PHONY: run test synth openapi lint format layer bench deploy destroy clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# The dependency layer: the runtime dependencies as Lambda (arm64) wheels, built with pip, no Docker.
+$(DEPS_LAYER)/.built: pyproject.toml infra/build_layer.py | $(STAMP)
+	$(PY) -m infra.build_layer $(DEPS_LAYER)
+
+layer: $(DEPS_LAYER)/.built
+
+run: $(STAMP)
+	$(PY) -m infra.local --port $(PORT)
+
+test: $(STAMP) layer
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+synth: $(STAMP) layer
+	REGION=$(REGION) $(PY) -m infra.app
+
+openapi: $(STAMP)
+	$(PY) -m infra.openapi docs/openapi.json
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: $(STAMP)
+	$(PY) -m tests.bench
+
+deploy: $(STAMP) layer
+	npx --yes aws-cdk@2 deploy --all --require-approval broadening -c region=$(REGION)
+
+destroy: $(STAMP)
+	npx --yes aws-cdk@2 destroy --all -c region=$(REGION)
+
+clean:
+	rm -rf $(VENV) build cdk.out .pytest_cache .ruff_cache

@@ -1,0 +1,128 @@
+"""Creates in an AWS emulator (moto's server in local mode, `mock_aws` in tests) the resources the
+CDK stacks create in AWS, from the same schema constants, and returns the settings environment
+that points the functions at them."""
+
+from dataclasses import dataclass
+
+import boto3
+from consentmail.retention import TTL_ATTRIBUTE
+from consentmail.signing_keys import new_secret_value
+from consentmail.tables import SCHEMAS, TableSchema, attribute_definitions
+
+PREFIX = "consentmail"
+SENDER_DOMAIN = "example.com"
+SYSTEM_FROM = f"privacy@{SENDER_DOMAIN}"
+CONFIGURATION_SET = f"{PREFIX}-events"
+SIMULATOR_DOMAIN = "simulator.amazonses.com"
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    environment: dict[str, str]
+    table_names: list[str]
+    user_pool_id: str
+    user_pool_client_id: str
+    ses_topic_arn: str
+
+
+def table_name(schema: TableSchema) -> str:
+    return f"{PREFIX}-{schema.table.value}"
+
+
+def _key_schema(partition, sort) -> list[dict]:
+    keys = [{"AttributeName": partition.name, "KeyType": "HASH"}]
+    if sort:
+        keys.append({"AttributeName": sort.name, "KeyType": "RANGE"})
+    return keys
+
+
+def create_table(dynamodb, schema: TableSchema) -> str:
+    name = table_name(schema)
+    kwargs: dict = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": _key_schema(schema.partition, schema.sort),
+        "AttributeDefinitions": [
+            {"AttributeName": key.name, "AttributeType": key.type} for key in attribute_definitions(schema)
+        ],
+    }
+    if schema.indexes:
+        kwargs["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": _key_schema(index.partition, index.sort),
+                "Projection": {"ProjectionType": "KEYS_ONLY" if index.keys_only else "ALL"},
+            }
+            for index in schema.indexes
+        ]
+    dynamodb.create_table(**kwargs)
+    dynamodb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
+    )
+    return name
+
+
+def provision(region: str, public_url: str, max_send_rate: float = 14.0) -> Provisioned:
+    """Create everything; boto3 clients go wherever AWS_ENDPOINT_URL (or mock_aws) sends them."""
+    dynamodb = boto3.client("dynamodb", region_name=region)
+    names = {schema.env_var: create_table(dynamodb, schema) for schema in SCHEMAS.values()}
+
+    secret = boto3.client("secretsmanager", region_name=region).create_secret(
+        Name=f"{PREFIX}/signing-keys", SecretString=new_secret_value()
+    )
+
+    sqs = boto3.client("sqs", region_name=region)
+    fanout = sqs.create_queue(QueueName=f"{PREFIX}-fanout")["QueueUrl"]
+    send = sqs.create_queue(QueueName=f"{PREFIX}-send")["QueueUrl"]
+
+    sns = boto3.client("sns", region_name=region)
+    ses_topic = sns.create_topic(Name=f"{PREFIX}-ses-events")["TopicArn"]
+    operator_topic = sns.create_topic(Name=f"{PREFIX}-operator")["TopicArn"]
+
+    sesv2 = boto3.client("sesv2", region_name=region)
+    sesv2.create_email_identity(EmailIdentity=SENDER_DOMAIN)
+    ses = boto3.client("ses", region_name=region)
+    ses.verify_domain_identity(Domain=SENDER_DOMAIN)
+    ses.verify_email_identity(EmailAddress=SYSTEM_FROM)
+    sesv2.create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
+
+    cognito = boto3.client("cognito-idp", region_name=region)
+    pool = cognito.create_user_pool(
+        PoolName=f"{PREFIX}-accounts",
+        UsernameAttributes=["email"],
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 8,
+                "RequireNumbers": True,
+                "RequireSymbols": True,
+                "RequireUppercase": False,
+                "RequireLowercase": False,
+            }
+        },
+    )["UserPool"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName=f"{PREFIX}-api",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        GenerateSecret=False,
+    )["UserPoolClient"]
+
+    environment = {
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "CONSENTMAIL_PUBLIC_URL": public_url,
+        "CONSENTMAIL_SIGNING_SECRET": secret["Name"],
+        "CONSENTMAIL_SES_CONFIGURATION_SET": CONFIGURATION_SET,
+        "CONSENTMAIL_SYSTEM_FROM": SYSTEM_FROM,
+        "CONSENTMAIL_FANOUT_QUEUE_URL": fanout,
+        "CONSENTMAIL_SEND_QUEUE_URL": send,
+        "CONSENTMAIL_USER_POOL_ID": pool["Id"],
+        "CONSENTMAIL_USER_POOL_CLIENT_ID": client["ClientId"],
+        "CONSENTMAIL_MAX_SEND_RATE": str(max_send_rate),
+        "CONSENTMAIL_SNS_TOPIC_ARNS": ses_topic,
+        "CONSENTMAIL_SNS_REGIONS": region,
+        "CONSENTMAIL_OPERATOR_TOPIC_ARN": operator_topic,
+        **names,
+    }
+    return Provisioned(environment, list(names.values()), pool["Id"], client["ClientId"], ses_topic)

@@ -1,0 +1,91 @@
+"""Domain errors, and their one mapping to RFC 9457 problem+json bodies."""
+
+from dataclasses import dataclass, field
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass
+class FieldError:
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """A refusal a client can act on; `status` is the HTTP status it maps to."""
+
+    status = 400
+    title = "Bad request"
+    type = "about:blank"
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class InvalidInput(DomainError):
+    status = 422
+    title = "Invalid input"
+    type = "https://consentmail.dev/problems/invalid-input"
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+    type = "https://consentmail.dev/problems/not-found"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+    type = "https://consentmail.dev/problems/conflict"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    title = "Unauthorized"
+    type = "https://consentmail.dev/problems/unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+    type = "https://consentmail.dev/problems/forbidden"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    title = "Payload too large"
+    type = "https://consentmail.dev/problems/payload-too-large"
+
+
+class InvalidToken(DomainError):
+    """A token that is malformed, tampered with, of another purpose, or expired."""
+
+    status = 400
+    title = "Invalid or expired link"
+    type = "https://consentmail.dev/problems/invalid-token"
+
+
+class Retryable(Exception):
+    """A transient failure (throttling, a dependency briefly unavailable): retry, don't give up."""
+
+
+@dataclass
+class Problem:
+    status: int
+    title: str
+    detail: str
+    type: str = "about:blank"
+    errors: list[FieldError] = field(default_factory=list)
+
+    def body(self) -> dict:
+        body: dict = {"type": self.type, "title": self.title, "status": self.status, "detail": self.detail}
+        if self.errors:
+            body["errors"] = [{"field": e.field, "message": e.message} for e in self.errors]
+        return body
+
+
+def problem_for(error: DomainError) -> Problem:
+    return Problem(error.status, error.title, error.detail, error.type, error.errors)

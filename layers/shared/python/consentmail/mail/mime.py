@@ -1,0 +1,34 @@
+"""Raw MIME messages built with the standard library's `email` package: multipart/alternative
+with a text and an HTML part, UTF-8 throughout."""
+
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate
+
+
+def sender_header(email: str, name: str = "") -> str:
+    local, _, domain = email.partition("@")
+    return str(Address(display_name=name, username=local, domain=domain))
+
+
+def build_message(
+    *,
+    from_email: str,
+    from_name: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    message = EmailMessage(policy=SMTP)
+    message["From"] = sender_header(from_email, from_name)
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(usegmt=True)
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(text, charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    return message.as_bytes()

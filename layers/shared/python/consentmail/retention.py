@@ -1,0 +1,81 @@
+"""The retention promises, in one place: the three periods, the TTL computation, "is it expired".
+
+Every writer of an expiring item takes its `expires_at` (and the expiry-index bucket) from here,
+the purge reads the same periods, and the README's retention table documents them.
+"""
+
+import calendar
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from consentmail.clock import epoch
+
+TTL_ATTRIBUTE = "expires_at"
+EXPIRY_BUCKET_ATTRIBUTE = "expiry_bucket"
+EXPIRY_INDEX = "by_expiry"
+# The expiry index is partitioned by expiry month and a shard, so a month of writes spreads over
+# EXPIRY_SHARDS index partitions instead of one hot key.
+EXPIRY_SHARDS = 8
+
+
+class RetentionClass(StrEnum):
+    CONTENT = "content"
+    EVENTS = "events"
+    ACCOUNT = "account"
+
+
+@dataclass(frozen=True)
+class Period:
+    days: int = 0
+    months: int = 0
+
+    def after(self, moment: datetime) -> datetime:
+        return add_months(moment, self.months) + timedelta(days=self.days)
+
+
+MESSAGE_CONTENT = Period(days=6)
+EVENT_DATA = Period(months=13)
+ACCOUNT_AFTER_CLOSURE = Period(months=3)
+# Subject requests (GDPR art. 12(3)): carried out within 30 days of receipt.
+SUBJECT_REQUEST_DUE = Period(days=30)
+# Links we email (opt-in confirmation, subject-request verification, exports) stay valid 7 days.
+EMAILED_LINK = Period(days=7)
+
+PERIODS: dict[RetentionClass, Period] = {
+    RetentionClass.CONTENT: MESSAGE_CONTENT,
+    RetentionClass.EVENTS: EVENT_DATA,
+    RetentionClass.ACCOUNT: ACCOUNT_AFTER_CLOSURE,
+}
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Calendar months: 31 January + 1 month is the last day of February (28 or 29)."""
+    month_index = moment.month - 1 + months
+    year = moment.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def expires_at(retention: RetentionClass, start: datetime) -> datetime:
+    """When an item of this retention class, started at `start`, must be gone."""
+    return PERIODS[retention].after(start)
+
+
+def expiry_bucket(expiry: datetime, key: str) -> str:
+    """The expiry-index partition of an item: its expiry month and a stable shard of its key."""
+    shard = zlib.crc32(key.encode()) % EXPIRY_SHARDS
+    return f"{expiry:%Y-%m}#{shard}"
+
+
+def ttl_attributes(expiry: datetime, key: str) -> dict[str, int | str]:
+    """The attributes an expiring item carries: the TTL itself and its expiry-index bucket."""
+    return {TTL_ATTRIBUTE: epoch(expiry), EXPIRY_BUCKET_ATTRIBUTE: expiry_bucket(expiry, key)}
+
+
+def is_expired(item: dict, at: datetime) -> bool:
+    """An item is absent from the moment its `expires_at` is reached, whatever TTL has done."""
+    value = item.get(TTL_ATTRIBUTE)
+    return value is not None and int(value) <= epoch(at)

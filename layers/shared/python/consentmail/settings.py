@@ -1,0 +1,87 @@
+"""Settings, parsed once from the environment into a pydantic model: a missing or malformed
+setting fails at cold start, never at the first request. No silent defaults."""
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field, HttpUrl, ValidationError
+
+from consentmail.tables import SCHEMAS, Table
+
+PREFIX = "CONSENTMAIL_"
+
+
+class SettingsError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+class Settings(BaseModel):
+    region: str
+    # Where the public routes are served; every link we email starts with it.
+    public_url: HttpUrl
+    tables: dict[Table, str]
+    signing_secret: str = Field(description="Secrets Manager name of the signing and hashing keys")
+    ses_configuration_set: str
+    # The address system emails (opt-in for lists without a sender, subject requests) come from.
+    system_from: str
+    fanout_queue_url: str
+    send_queue_url: str
+    user_pool_id: str
+    user_pool_client_id: str
+    # SES sends per second the account may make (its quota); the sender paces itself to it.
+    max_send_rate: float = Field(gt=0)
+    # The SNS topics whose messages /webhooks/ses accepts, and the regions certificates may come from.
+    sns_topic_arns: list[str]
+    sns_regions: list[str]
+    # The operator's notification topic (subject requests near due, alarms).
+    operator_topic_arn: str
+
+    def table(self, table: Table) -> str:
+        return self.tables[table]
+
+    @property
+    def base_url(self) -> str:
+        return str(self.public_url).rstrip("/")
+
+
+def _csv(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def settings_from_env(environ: dict[str, str]) -> Settings:
+    missing: list[str] = []
+
+    def need(name: str) -> str:
+        value = environ.get(name)
+        if not value:
+            missing.append(name)
+            return ""
+        return value
+
+    raw = {
+        "region": need("AWS_REGION"),
+        "public_url": need(PREFIX + "PUBLIC_URL"),
+        "tables": {schema.table: need(schema.env_var) for schema in SCHEMAS.values()},
+        "signing_secret": need(PREFIX + "SIGNING_SECRET"),
+        "ses_configuration_set": need(PREFIX + "SES_CONFIGURATION_SET"),
+        "system_from": need(PREFIX + "SYSTEM_FROM"),
+        "fanout_queue_url": need(PREFIX + "FANOUT_QUEUE_URL"),
+        "send_queue_url": need(PREFIX + "SEND_QUEUE_URL"),
+        "user_pool_id": need(PREFIX + "USER_POOL_ID"),
+        "user_pool_client_id": need(PREFIX + "USER_POOL_CLIENT_ID"),
+        "max_send_rate": need(PREFIX + "MAX_SEND_RATE"),
+        "sns_topic_arns": _csv(need(PREFIX + "SNS_TOPIC_ARNS")),
+        "sns_regions": _csv(need(PREFIX + "SNS_REGIONS")),
+        "operator_topic_arn": need(PREFIX + "OPERATOR_TOPIC_ARN"),
+    }
+    if missing:
+        raise SettingsError("missing settings: " + ", ".join(sorted(missing)))
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as error:
+        raise SettingsError(f"malformed settings: {error}") from error
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return settings_from_env(dict(os.environ))

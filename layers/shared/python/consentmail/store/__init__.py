@@ -1,0 +1,1 @@
+"""Repositories: one per table, the only code that speaks DynamoDB."""

@@ -1,0 +1,68 @@
+"""The consent ledger: append-only. Entries are added with a condition that they are new and are
+never updated; they leave only with the contact's erasure or the account's purge."""
+
+import uuid
+from datetime import UTC, datetime
+
+from boto3.dynamodb.conditions import Key
+
+from consentmail import aws_clients
+from consentmail.clock import iso
+from consentmail.models import ConsentAction, ConsentRecord
+from consentmail.store.dynamo import from_dynamo, live, to_dynamo
+from consentmail.tables import Table
+
+
+def new_record_id(at: datetime) -> str:
+    """Sortable by time (microseconds), unique by its random suffix."""
+    return f"{at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{uuid.uuid4().hex[:12]}"
+
+
+class ConsentRepository:
+    def __init__(self, table=None):
+        self._table = table or aws_clients.table(Table.CONSENT)
+
+    def append(
+        self,
+        *,
+        email_hash: str,
+        account_id: str,
+        list_id: str,
+        contact_id: str,
+        action: ConsentAction,
+        at: datetime,
+        ip: str = "",
+        user_agent: str = "",
+        text: str = "",
+        source: str = "",
+    ) -> ConsentRecord:
+        record = ConsentRecord(
+            email_hash=email_hash,
+            record_id=new_record_id(at),
+            account_id=account_id,
+            list_id=list_id,
+            contact_id=contact_id,
+            action=action,
+            at=at,
+            ip=ip,
+            user_agent=user_agent[:512],
+            text=text,
+            source=source,
+        )
+        item = record.model_dump(mode="json")
+        item["at"] = iso(at)
+        self._table.put_item(Item=to_dynamo(item), ConditionExpression="attribute_not_exists(record_id)")
+        return record
+
+    def of_email_hash(self, email_hash: str, at: datetime) -> list[ConsentRecord]:
+        kwargs: dict = {"KeyConditionExpression": Key("email_hash").eq(email_hash)}
+        found: list[ConsentRecord] = []
+        while True:
+            page = self._table.query(**kwargs)
+            found.extend(ConsentRecord.model_validate(from_dynamo(i)) for i in page["Items"] if live(i, at))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def of_contact(self, email_hash: str, contact_id: str, at: datetime) -> list[ConsentRecord]:
+        return [r for r in self.of_email_hash(email_hash, at) if r.contact_id == contact_id]

@@ -1,0 +1,98 @@
+"""The contacts table: one item per (list, address), keyed by list and a contact id derived from
+the list and the address's keyed hash, so the same address on the same list is one contact."""
+
+import hashlib
+from collections.abc import Iterator
+from datetime import datetime
+
+from boto3.dynamodb.conditions import Key
+
+from consentmail import aws_clients
+from consentmail.clock import iso
+from consentmail.errors import Conflict
+from consentmail.models import Contact
+from consentmail.store.dynamo import from_dynamo, live, to_dynamo, translated_errors
+from consentmail.tables import Table
+
+_TIMES = ("created_at", "confirmed_at", "optin_sent_at")
+
+
+def contact_id_for(list_id: str, email_hash: str) -> str:
+    return hashlib.sha256(f"{list_id}:{email_hash}".encode()).hexdigest()[:24]
+
+
+def _item(contact: Contact) -> dict:
+    data = contact.model_dump(mode="json", exclude_none=True)
+    for name in _TIMES:
+        value = getattr(contact, name)
+        if value is not None:
+            data[name] = iso(value)
+    return to_dynamo(data)
+
+
+def _contact(item: dict) -> Contact:
+    return Contact.model_validate(from_dynamo(item))
+
+
+class ContactRepository:
+    def __init__(self, table=None):
+        self._table = table or aws_clients.table(Table.CONTACTS)
+
+    def get(self, list_id: str, contact_id: str, at: datetime) -> Contact | None:
+        item = live(self._table.get_item(Key={"list_id": list_id, "contact_id": contact_id}).get("Item"), at)
+        return _contact(item) if item else None
+
+    def create(self, contact: Contact) -> None:
+        """Add a contact that does not exist yet (Conflict if it does)."""
+        with translated_errors("This address is already on the list."):
+            self._table.put_item(Item=_item(contact), ConditionExpression="attribute_not_exists(contact_id)")
+
+    def save(self, contact: Contact) -> None:
+        self._table.put_item(Item=_item(contact))
+
+    def claim_optin_slot(self, contact: Contact, at: datetime, not_before: datetime) -> bool:
+        """Record that an opt-in email goes out now, unless one went out after `not_before`.
+        Conditional, so two concurrent subscribes send one email."""
+        try:
+            with translated_errors():
+                self._table.update_item(
+                    Key={"list_id": contact.list_id, "contact_id": contact.contact_id},
+                    UpdateExpression="SET optin_sent_at = :now",
+                    ConditionExpression="attribute_exists(contact_id) AND "
+                    "(attribute_not_exists(optin_sent_at) OR optin_sent_at < :limit)",
+                    ExpressionAttributeValues={":now": iso(at), ":limit": iso(not_before)},
+                )
+        except Conflict:
+            return False
+        return True
+
+    def delete(self, list_id: str, contact_id: str) -> None:
+        self._table.delete_item(Key={"list_id": list_id, "contact_id": contact_id})
+
+    def page(self, list_id: str, at: datetime, start: dict | None = None, limit: int = 100):
+        """One page of a list's contacts and the key to continue from (None at the end)."""
+        kwargs: dict = {"KeyConditionExpression": Key("list_id").eq(list_id), "Limit": limit}
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        result = self._table.query(**kwargs)
+        contacts = [_contact(i) for i in result.get("Items", []) if live(i, at)]
+        return contacts, result.get("LastEvaluatedKey")
+
+    def all_of_list(self, list_id: str, at: datetime) -> Iterator[Contact]:
+        start = None
+        while True:
+            contacts, start = self.page(list_id, at, start, limit=500)
+            yield from contacts
+            if not start:
+                return
+
+    def with_email_hash(self, email_hash: str, at: datetime) -> list[Contact]:
+        """Every contact holding this address, in every list of every account."""
+        kwargs: dict = {"IndexName": "by_email", "KeyConditionExpression": Key("email_hash").eq(email_hash)}
+        found: list[Contact] = []
+        while True:
+            page = self._table.query(**kwargs)
+            found.extend(_contact(i) for i in page.get("Items", []) if live(i, at))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

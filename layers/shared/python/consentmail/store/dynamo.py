@@ -1,0 +1,63 @@
+"""What every repository shares: AWS error codes turned into domain errors, expiry-aware reads,
+and the conversions DynamoDB needs (no floats, no empty strings in keys)."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+
+from botocore.exceptions import ClientError
+
+from consentmail.errors import Conflict, Retryable
+from consentmail.retention import is_expired
+
+_RETRYABLE = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+}
+
+
+@contextmanager
+def translated_errors(conflict_detail: str = "The item changed or already exists.") -> Iterator[None]:
+    try:
+        yield
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in ("ConditionalCheckFailedException", "TransactionCanceledException"):
+            raise Conflict(conflict_detail) from error
+        if code in _RETRYABLE:
+            raise Retryable(code) from error
+        raise
+
+
+def live(item: dict | None, at: datetime) -> dict | None:
+    """The item, or None when it does not exist or is past its expires_at."""
+    if item is None or is_expired(item, at):
+        return None
+    return item
+
+
+def to_dynamo(value):
+    """Python values as boto3's resource layer accepts them (Decimal, not float)."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_dynamo(v) for v in value]
+    return value
+
+
+def from_dynamo(value):
+    """Items back as plain Python values (Decimal to int or float)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_dynamo(v) for v in value]
+    return value

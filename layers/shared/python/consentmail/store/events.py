@@ -1,0 +1,133 @@
+"""The events table: event data, each item expiring 13 calendar months after its event.
+
+Items of one contact share a partition (pk = contact_id), so access, erasure and closure find
+them in one query. Sort keys:
+- `SEND#<campaign_id>`: the send marker, written conditionally before the SES call so a contact
+  gets a campaign at most once; it also holds the first time of each outcome (`delivered_at`,
+  `opened_at`, `clicked_at`, `bounced_at`, `complained_at`, `unsubscribed_at`), set with a
+  condition, which is what makes unique opens and clicks, and idempotent SES events, cheap.
+- `EVENT#<campaign_id>#<iso time>#<type>#<id>`: one item per event (open, click, SES event).
+"""
+
+import uuid
+from datetime import datetime
+
+from boto3.dynamodb.conditions import Key
+
+from consentmail import aws_clients
+from consentmail.clock import iso
+from consentmail.errors import Conflict
+from consentmail.retention import RetentionClass, expires_at, ttl_attributes
+from consentmail.store.dynamo import from_dynamo, live, to_dynamo, translated_errors
+from consentmail.tables import Table
+
+SEND = "SEND#"
+EVENT = "EVENT#"
+
+OUTCOMES = ("delivered", "opened", "clicked", "bounced", "complained", "unsubscribed")
+
+
+def send_key(contact_id: str, campaign_id: str) -> dict:
+    return {"contact_id": contact_id, "sk": f"{SEND}{campaign_id}"}
+
+
+class EventRepository:
+    def __init__(self, table=None):
+        self._table = table or aws_clients.table(Table.EVENTS)
+
+    def claim_send(
+        self, *, contact_id: str, campaign_id: str, account_id: str, list_id: str, tracked: bool, at: datetime
+    ) -> bool:
+        """Write the send marker unless one exists; False means this contact already had it."""
+        key = send_key(contact_id, campaign_id)
+        item = {
+            **key,
+            "campaign_id": campaign_id,
+            "account_id": account_id,
+            "list_id": list_id,
+            "status": "sending",
+            "tracked": tracked,
+            "at": iso(at),
+            **ttl_attributes(expires_at(RetentionClass.EVENTS, at), contact_id),
+        }
+        try:
+            with translated_errors():
+                self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(sk)")
+        except Conflict:
+            return False
+        return True
+
+    def finish_send(self, contact_id: str, campaign_id: str, status: str, message_id: str = "") -> None:
+        """Mark the send `sent` (with SES's message id) or `failed`."""
+        values = {":s": status, ":m": message_id}
+        self._table.update_item(
+            Key=send_key(contact_id, campaign_id),
+            UpdateExpression="SET #status = :s, message_id = :m",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=values,
+        )
+
+    def get_send(self, contact_id: str, campaign_id: str, at: datetime) -> dict | None:
+        item = self._table.get_item(Key=send_key(contact_id, campaign_id)).get("Item")
+        return from_dynamo(live(item, at)) if live(item, at) else None
+
+    def first_outcome(self, contact_id: str, campaign_id: str, outcome: str, at: datetime) -> bool:
+        """Record an outcome's first time on the send marker; True only the first time, so each
+        outcome counts once per contact whatever the redeliveries or the order of events."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome}")
+        try:
+            with translated_errors():
+                self._table.update_item(
+                    Key=send_key(contact_id, campaign_id),
+                    UpdateExpression=f"SET {outcome}_at = :at",
+                    ConditionExpression=f"attribute_exists(sk) AND attribute_not_exists({outcome}_at)",
+                    ExpressionAttributeValues={":at": iso(at)},
+                )
+        except Conflict:
+            return False
+        return True
+
+    def record(
+        self, *, contact_id: str, campaign_id: str, account_id: str, kind: str, at: datetime, detail: dict
+    ) -> None:
+        """Append one event item (no raw IP or user agent: callers store verdicts)."""
+        sk = f"{EVENT}{campaign_id}#{iso(at)}#{kind}#{uuid.uuid4().hex[:8]}"
+        item = {
+            "contact_id": contact_id,
+            "sk": sk,
+            "campaign_id": campaign_id,
+            "account_id": account_id,
+            "kind": kind,
+            "at": iso(at),
+            "detail": detail,
+            **ttl_attributes(expires_at(RetentionClass.EVENTS, at), contact_id),
+        }
+        self._table.put_item(Item=to_dynamo(item))
+
+    def of_contact(self, contact_id: str, at: datetime) -> list[dict]:
+        kwargs: dict = {"KeyConditionExpression": Key("contact_id").eq(contact_id)}
+        found: list[dict] = []
+        while True:
+            page = self._table.query(**kwargs)
+            found.extend(from_dynamo(i) for i in page.get("Items", []) if live(i, at))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def delete_contact(self, contact_id: str) -> int:
+        """Delete every event item of a contact (erasure, contact deletion); returns the count."""
+        kwargs: dict = {
+            "KeyConditionExpression": Key("contact_id").eq(contact_id),
+            "ProjectionExpression": "contact_id, sk",
+        }
+        deleted = 0
+        with self._table.batch_writer() as batch:
+            while True:
+                page = self._table.query(**kwargs)
+                for item in page.get("Items", []):
+                    batch.delete_item(Key={"contact_id": item["contact_id"], "sk": item["sk"]})
+                    deleted += 1
+                if "LastEvaluatedKey" not in page:
+                    return deleted
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

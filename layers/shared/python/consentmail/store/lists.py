@@ -1,0 +1,55 @@
+"""The lists table: one item per mailing list, found by id or by account."""
+
+from datetime import datetime
+
+from boto3.dynamodb.conditions import Key
+
+from consentmail import aws_clients
+from consentmail.clock import iso
+from consentmail.models import MailingList
+from consentmail.store.dynamo import from_dynamo, live, to_dynamo, translated_errors
+from consentmail.tables import Table
+
+
+def _item(mailing_list: MailingList) -> dict:
+    data = mailing_list.model_dump(mode="json", exclude_none=True)
+    data["created_at"] = iso(mailing_list.created_at)
+    return to_dynamo(data)
+
+
+class ListRepository:
+    def __init__(self, table=None):
+        self._table = table or aws_clients.table(Table.LISTS)
+
+    def create(self, mailing_list: MailingList) -> None:
+        with translated_errors("This list already exists."):
+            self._table.put_item(
+                Item=_item(mailing_list), ConditionExpression="attribute_not_exists(list_id)"
+            )
+
+    def get(self, list_id: str, at: datetime) -> MailingList | None:
+        item = live(self._table.get_item(Key={"list_id": list_id}).get("Item"), at)
+        return MailingList.model_validate(from_dynamo(item)) if item else None
+
+    def get_for_account(self, account_id: str, list_id: str, at: datetime) -> MailingList | None:
+        """The list only if it belongs to this account: another account's list is as absent as none."""
+        found = self.get(list_id, at)
+        return found if found and found.account_id == account_id else None
+
+    def save(self, mailing_list: MailingList) -> None:
+        with translated_errors("This list no longer exists."):
+            self._table.put_item(Item=_item(mailing_list), ConditionExpression="attribute_exists(list_id)")
+
+    def delete(self, list_id: str) -> None:
+        self._table.delete_item(Key={"list_id": list_id})
+
+    def of_account(self, account_id: str, at: datetime) -> list[MailingList]:
+        items: list[dict] = []
+        kwargs = {"IndexName": "by_account", "KeyConditionExpression": Key("account_id").eq(account_id)}
+        while True:
+            page = self._table.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [MailingList.model_validate(from_dynamo(i)) for i in items if live(i, at)]

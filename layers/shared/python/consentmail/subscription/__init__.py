@@ -1,0 +1,1 @@
+"""Subscription: website forms, double opt-in, confirmation, unsubscription."""

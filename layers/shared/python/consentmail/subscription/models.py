@@ -1,0 +1,34 @@
+"""The subscription API's input models."""
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, Field
+
+_TRUE = {"true", "on", "yes", "1"}
+_FALSE = {"false", "off", "no", "0", ""}
+
+
+def _form_bool(value: Any) -> Any:
+    """Form posts send `on`/`true`/`yes`; JSON sends booleans. Anything else is refused."""
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    return value
+
+
+FormBool = Annotated[bool, BeforeValidator(_form_bool)]
+
+
+class SubscribeRequest(BaseModel):
+    list_id: str = Field(min_length=1, max_length=64)
+    email: str = Field(min_length=3, max_length=254)
+    first_name: str = Field(default="", max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    consent: FormBool = False
+    tracking_consent: FormBool = False
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    # The consent statement the form showed, recorded as proof; the list's default otherwise.
+    consent_text: str = Field(default="", max_length=2000)

@@ -1,0 +1,180 @@
+"""Subscription rules: the same answer whatever state an address is in, at most one opt-in email
+per address and list per 10 minutes, and a consent-ledger entry for every change."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from consentmail import tokens
+from consentmail.addresses import email_hash, normalize
+from consentmail.errors import FieldError, InvalidInput, NotFound
+from consentmail.mail.outbound import TAG_ACCOUNT, TAG_CONTACT, TAG_KIND, TAG_LIST, send_raw
+from consentmail.models import ConsentAction, Contact, ContactStatus, MailingList
+from consentmail.retention import EMAILED_LINK, EVENT_DATA
+from consentmail.sensitive_data import check_fields
+from consentmail.settings import get_settings
+from consentmail.store.consent import ConsentRepository
+from consentmail.store.contacts import ContactRepository, contact_id_for
+from consentmail.store.lists import ListRepository
+from consentmail.subscription.models import SubscribeRequest
+from consentmail.subscription.optin_email import optin_message
+from consentmail.tokens import Purpose
+
+OPTIN_INTERVAL = timedelta(minutes=10)
+# Unsubscribe and preference links live as long as the event data of the email that carries them.
+RECIPIENT_LINK = EVENT_DATA
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who made the request, as the consent ledger records it."""
+
+    ip: str
+    user_agent: str
+
+
+def default_consent_text(mailing_list: MailingList) -> str:
+    return f"I agree to receive emails from {mailing_list.name} and can unsubscribe at any time."
+
+
+def link(path: str, token: str) -> str:
+    return f"{get_settings().base_url}{path}?{urlencode({'token': token})}"
+
+
+def recipient_claims(contact: Contact) -> dict:
+    return {"l": contact.list_id, "c": contact.contact_id}
+
+
+def unsubscribe_url(contact: Contact, at: datetime) -> str:
+    token = tokens.issue(Purpose.UNSUBSCRIBE, recipient_claims(contact), RECIPIENT_LINK.after(at))
+    return link("/unsubscribe", token)
+
+
+def preferences_url(contact: Contact, at: datetime) -> str:
+    token = tokens.issue(Purpose.PREFERENCES, recipient_claims(contact), RECIPIENT_LINK.after(at))
+    return link("/preferences", token)
+
+
+class SubscriptionService:
+    def __init__(self, lists=None, contacts=None, consent=None):
+        self.lists = lists or ListRepository()
+        self.contacts = contacts or ContactRepository()
+        self.consent = consent or ConsentRepository()
+
+    def subscribe(self, request: SubscribeRequest, visitor: Visitor, at: datetime) -> MailingList:
+        """Record the subscription and send the opt-in email when due. The outcome the caller
+        sees never depends on the address's state."""
+        mailing_list = self.lists.get(request.list_id, at)
+        if mailing_list is None:
+            raise NotFound("There is no list with this id.")
+        if not request.consent:
+            raise InvalidInput(
+                "Consent is required to subscribe.", [FieldError("consent", "must be true to subscribe")]
+            )
+        address = normalize(request.email)
+        check_fields({"first_name": request.first_name, "last_name": request.last_name}, request.attributes)
+        hashed = email_hash(address)
+        contact_id = contact_id_for(mailing_list.list_id, hashed)
+        existing = self.contacts.get(mailing_list.list_id, contact_id, at)
+        if existing and existing.status in (
+            ContactStatus.CONFIRMED,
+            ContactStatus.BOUNCED,
+            ContactStatus.COMPLAINED,
+        ):
+            return mailing_list
+        contact = Contact(
+            contact_id=contact_id,
+            list_id=mailing_list.list_id,
+            account_id=mailing_list.account_id,
+            email=address,
+            email_hash=hashed,
+            first_name=request.first_name,
+            last_name=request.last_name,
+            status=ContactStatus.PENDING,
+            tracking_consent=request.tracking_consent,
+            attributes=request.attributes,
+            created_at=existing.created_at if existing else at,
+            optin_sent_at=existing.optin_sent_at if existing else None,
+        )
+        self.contacts.save(contact)
+        self.consent.append(
+            email_hash=hashed,
+            account_id=mailing_list.account_id,
+            list_id=mailing_list.list_id,
+            contact_id=contact_id,
+            action=ConsentAction.SUBSCRIBED,
+            at=at,
+            ip=visitor.ip,
+            user_agent=visitor.user_agent,
+            text=request.consent_text or default_consent_text(mailing_list),
+            source="form",
+        )
+        if self.contacts.claim_optin_slot(contact, at, not_before=at - OPTIN_INTERVAL):
+            self.send_optin(mailing_list, contact, at)
+        return mailing_list
+
+    def send_optin(self, mailing_list: MailingList, contact: Contact, at: datetime) -> None:
+        token = tokens.issue(Purpose.CONFIRM, recipient_claims(contact), EMAILED_LINK.after(at))
+        raw = optin_message(mailing_list, contact.email, link("/confirm", token))
+        send_raw(
+            raw,
+            from_email=mailing_list.from_email,
+            to=contact.email,
+            tags={
+                TAG_KIND: "optin",
+                TAG_ACCOUNT: mailing_list.account_id,
+                TAG_LIST: mailing_list.list_id,
+                TAG_CONTACT: contact.contact_id,
+            },
+        )
+
+    def _contact_of(self, token: str, purpose: Purpose, at: datetime) -> tuple[MailingList, Contact]:
+        claims = tokens.verify(token, purpose, at)
+        mailing_list = self.lists.get(str(claims.get("l", "")), at)
+        contact = self.contacts.get(str(claims.get("l", "")), str(claims.get("c", "")), at)
+        if mailing_list is None or contact is None:
+            raise tokens.InvalidToken("This link no longer points to a subscription.")
+        return mailing_list, contact
+
+    def confirm(self, token: str, visitor: Visitor, at: datetime) -> MailingList:
+        """Confirm the subscription; confirming twice changes nothing the second time."""
+        mailing_list, contact = self._contact_of(token, Purpose.CONFIRM, at)
+        if contact.status in (ContactStatus.PENDING, ContactStatus.UNSUBSCRIBED):
+            contact.status = ContactStatus.CONFIRMED
+            contact.confirmed_at = at
+            self.contacts.save(contact)
+            self.consent.append(
+                email_hash=contact.email_hash,
+                account_id=contact.account_id,
+                list_id=contact.list_id,
+                contact_id=contact.contact_id,
+                action=ConsentAction.CONFIRMED,
+                at=at,
+                ip=visitor.ip,
+                user_agent=visitor.user_agent,
+                source="double_opt_in",
+            )
+        return mailing_list
+
+    def check_unsubscribe(self, token: str, at: datetime) -> MailingList:
+        mailing_list, _ = self._contact_of(token, Purpose.UNSUBSCRIBE, at)
+        return mailing_list
+
+    def unsubscribe(self, token: str, visitor: Visitor, at: datetime, source: str) -> MailingList:
+        """Unsubscribe from the list; idempotent, and the withdrawal is recorded once."""
+        mailing_list, contact = self._contact_of(token, Purpose.UNSUBSCRIBE, at)
+        if contact.status in (ContactStatus.PENDING, ContactStatus.CONFIRMED):
+            contact.status = ContactStatus.UNSUBSCRIBED
+            self.contacts.save(contact)
+            self.consent.append(
+                email_hash=contact.email_hash,
+                account_id=contact.account_id,
+                list_id=contact.list_id,
+                contact_id=contact.contact_id,
+                action=ConsentAction.UNSUBSCRIBED,
+                at=at,
+                ip=visitor.ip,
+                user_agent=visitor.user_agent,
+                source=source,
+            )
+        return mailing_list

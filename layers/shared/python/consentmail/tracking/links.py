@@ -1,0 +1,50 @@
+"""The signed tracking URLs a campaign email carries for contacts with tracking consent:
+`/t/o/<token>` (open pixel) and `/t/c/<token>` (click redirect to the exact link written in the
+campaign). Tokens carry account, campaign, list and contact ids (and the link for clicks), and live
+as long as the event data they produce."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from consentmail import tokens
+from consentmail.retention import EVENT_DATA
+from consentmail.settings import get_settings
+from consentmail.tokens import Purpose
+
+
+@dataclass(frozen=True)
+class Recipient:
+    account_id: str
+    campaign_id: str
+    list_id: str
+    contact_id: str
+
+    def claims(self) -> dict:
+        return {"a": self.account_id, "m": self.campaign_id, "l": self.list_id, "c": self.contact_id}
+
+    @classmethod
+    def from_claims(cls, claims: dict) -> "Recipient":
+        return cls(str(claims["a"]), str(claims["m"]), str(claims["l"]), str(claims["c"]))
+
+
+def open_url(recipient: Recipient, sent_at: datetime) -> str:
+    token = tokens.issue(Purpose.OPEN, recipient.claims(), EVENT_DATA.after(sent_at))
+    return f"{get_settings().base_url}/t/o/{token}"
+
+
+def click_url(recipient: Recipient, url: str, sent_at: datetime) -> str:
+    token = tokens.issue(Purpose.CLICK, {**recipient.claims(), "u": url}, EVENT_DATA.after(sent_at))
+    return f"{get_settings().base_url}/t/c/{token}"
+
+
+def read_open(token: str, at: datetime) -> Recipient:
+    return Recipient.from_claims(tokens.verify(token, Purpose.OPEN, at))
+
+
+def read_click(token: str, at: datetime) -> tuple[Recipient, str]:
+    """The recipient and the campaign's link; InvalidToken for anything tampered or malformed."""
+    claims = tokens.verify(token, Purpose.CLICK, at)
+    url = claims.get("u")
+    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+        raise tokens.InvalidToken("This link is not valid.")
+    return Recipient.from_claims(claims), url

@@ -1,0 +1,56 @@
+"""The REST resolver every API function uses: Powertools validation, and every error — domain,
+validation, unknown route — answered as application/problem+json, never a 500 for bad input."""
+
+import json
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from consentmail.errors import PROBLEM_JSON, DomainError, FieldError, Problem, problem_for
+
+logger = Logger()
+
+# Website forms on any origin may POST to /subscribe; nothing else is cross-origin.
+SUBSCRIBE_CORS = CORSConfig(allow_origin="*", allow_headers=["Content-Type"], max_age=600)
+
+
+def problem_response(problem: Problem) -> Response:
+    return Response(problem.status, PROBLEM_JSON, json.dumps(problem.body()))
+
+
+def _field_of(location: tuple | list) -> str:
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def validation_problem(errors: list[dict]) -> Problem:
+    fields = [FieldError(_field_of(e.get("loc", ())), e.get("msg", "invalid")) for e in errors]
+    detail = "; ".join(f"{f.field}: {f.message}" for f in fields) or "The request is not valid."
+    return Problem(422, "Invalid input", detail, "https://consentmail.dev/problems/invalid-input", fields)
+
+
+def make_resolver(cors: CORSConfig | None = None) -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Response:
+        return problem_response(validation_problem(list(error.errors())))
+
+    @app.exception_handler(DomainError)
+    def _refused(error: DomainError) -> Response:
+        return problem_response(problem_for(error))
+
+    @app.not_found
+    def _not_found(_error) -> Response:
+        return problem_response(Problem(404, "Not found", "There is nothing at this address."))
+
+    return app
+
+
+def client_ip(app: APIGatewayRestResolver) -> str:
+    return app.current_event.request_context.identity.source_ip or ""
+
+
+def user_agent(app: APIGatewayRestResolver) -> str:
+    return app.current_event.headers.get("User-Agent") or app.current_event.headers.get("user-agent") or ""

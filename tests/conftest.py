@@ -1,0 +1,67 @@
+"""Shared fixtures: an in-process moto AWS with every resource the stacks create, provisioned by
+the same code as local mode, and the settings environment pointing at it."""
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from consentmail import aws_clients
+from consentmail.models import MailingList
+from consentmail.store.lists import ListRepository
+from moto import mock_aws
+
+from infra.local.provision import Provisioned, provision
+
+REGION = "eu-west-3"
+PUBLIC_URL = "https://mail.example.test"
+
+
+@pytest.fixture
+def aws(monkeypatch) -> Provisioned:
+    """A fresh moto AWS with every consentmail resource, and settings pointing at it."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "consentmail")
+    with mock_aws():
+        provisioned = provision(REGION, PUBLIC_URL)
+        for key, value in provisioned.environment.items():
+            monkeypatch.setenv(key, value)
+        aws_clients.reset()
+        _clear_parameter_cache()
+        yield provisioned
+        aws_clients.reset()
+        _clear_parameter_cache()
+
+
+def _clear_parameter_cache() -> None:
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()
+    from consentmail import signing_keys
+
+    signing_keys._cached = None
+
+
+@pytest.fixture
+def demo_list(aws) -> MailingList:
+    mailing_list = MailingList(
+        list_id="list-demo",
+        account_id="account-demo",
+        name="Demo News",
+        from_email="news@example.com",
+        from_name="Demo News",
+        created_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    ListRepository().create(mailing_list)
+    return mailing_list
+
+
+def sent_messages() -> list:
+    """Every message moto's SES received in this test (raw MIME in `.raw_data`)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_REGION"]].sent_messages)
