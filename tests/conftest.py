@@ -5,11 +5,11 @@ import os
 from datetime import UTC, datetime
 
 import pytest
+from moto import mock_aws
+
 from consentmail import aws_clients
 from consentmail.models import MailingList
 from consentmail.store.lists import ListRepository
-from moto import mock_aws
-
 from infra.local.provision import Provisioned, provision
 
 REGION = "eu-west-3"

@@ -10,13 +10,14 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
 from consentmail.clock import now
 from consentmail.errors import InvalidInput, InvalidToken
 from consentmail.subscription.models import SubscribeRequest
 from consentmail.subscription.service import SubscriptionService, Visitor
 from consentmail.web import pages
 from consentmail.web.api import SUBSCRIBE_CORS, client_ip, make_resolver, user_agent, validation_problem
-from pydantic import ValidationError
 
 logger = Logger()
 tracer = Tracer()

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+
 from consentmail.addresses import email_hash
 from consentmail.clock import now
 from consentmail.models import ContactStatus
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository, contact_id_for
-
 from functions.subscription.handler import handler
 from tests.conftest import sent_messages
 from tests.http_events import FakeContext, api_event, headers_of, load_event
