@@ -1,0 +1,183 @@
+"""The REST API, built from `consentmail.routes.ROUTES` (the one route table local mode serves
+too): a resource per path, a method per route with a Lambda proxy integration to its function,
+account routes behind the Cognito authorizer, per-route throttling, CORS preflight only where a
+route asks for it. Local-only routes are not in ROUTES, so they can never reach this API."""
+
+import json
+import re
+
+from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from consentmail.routes import ROUTES, STANDARD, Function, Route
+from infra.constructs.nag import acknowledge
+
+STAGE = "v1"
+# Errors only, and never request/response bodies: they hold addresses and tokens.
+LOGGING_LEVEL = apigw.MethodLoggingLevel.ERROR
+_PATH_PARAMETER = re.compile(r"\{([a-z_]+)\}")
+# Access log fields: what an operator needs to follow a request, and no personal data: no source
+# IP, no user agent, and the resource template (/t/o/{token}) rather than the path with its token.
+ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "requestTime": "$context.requestTime",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationStatus": "$context.integrationStatus",
+    "integrationLatency": "$context.integrationLatency",
+    "errorType": "$context.error.responseType",
+    "xrayTraceId": "$context.xrayTraceId",
+}
+
+
+def method_options() -> dict[str, apigw.MethodDeploymentOptions]:
+    """Per-method throttling, keyed `/path/METHOD` as the stage's method settings expect."""
+    return {
+        f"{route.path}/{route.method}": apigw.MethodDeploymentOptions(
+            throttling_rate_limit=route.throttle.rate,
+            throttling_burst_limit=route.throttle.burst,
+            # A method setting replaces the stage's for that method: repeat logging and metrics.
+            logging_level=LOGGING_LEVEL,
+            data_trace_enabled=False,
+            metrics_enabled=True,
+        )
+        for route in ROUTES
+    }
+
+
+def path_parameters(route: Route) -> list[str]:
+    return _PATH_PARAMETER.findall(route.path)
+
+
+class PublicApi(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, user_pool: cognito.IUserPool) -> None:
+        super().__init__(scope, construct_id)
+        self.access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.rest_api = apigw.RestApi(
+            self,
+            "Api",
+            rest_api_name="consentmail",
+            description="consentmail public and account API",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            # The open pixel is a GIF returned base64-encoded by the function; "*/*" makes API
+            # Gateway decode it whatever the mail client's Accept header says. Request bodies then
+            # arrive base64-encoded, which the handlers read through `decoded_body`.
+            binary_media_types=["*/*"],
+            # Execution logging needs the account-level CloudWatch role.
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            deploy_options=apigw.StageOptions(
+                stage_name=STAGE,
+                tracing_enabled=True,
+                logging_level=LOGGING_LEVEL,
+                data_trace_enabled=False,
+                metrics_enabled=True,
+                throttling_rate_limit=STANDARD.rate,
+                throttling_burst_limit=STANDARD.burst,
+                method_options=method_options(),
+                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
+                access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
+            ),
+        )
+        acknowledge(
+            self.rest_api.node.find_child("CloudWatchRole"),
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            "The account-wide role API Gateway itself uses to write execution and access logs; AWS's "
+            "managed policy is the documented way to grant it and scopes it to CloudWatch Logs.",
+        )
+        self.authorizer = apigw.CognitoUserPoolsAuthorizer(
+            self, "AccountAuthorizer", cognito_user_pools=[user_pool]
+        )
+        self.validator = self.rest_api.add_request_validator(
+            "Validator", validate_request_parameters=True, validate_request_body=False
+        )
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-APIG2",
+            "The validator checks request parameters; bodies are validated by each function's pydantic "
+            "models (the same that generate the OpenAPI document) so that a bad body answers the "
+            "contract's problem+json 422 naming the field, which API Gateway's own body validation cannot.",
+        )
+        self.methods: dict[tuple[str, str], apigw.Method] = {}
+
+    @property
+    def stage(self) -> apigw.Stage:
+        return self.rest_api.deployment_stage
+
+    @property
+    def default_url(self) -> str:
+        """The stage's URL built from the API id alone: functions may carry it in their environment
+        without depending on the stage or deployment (which depend on the functions)."""
+        return f"https://{self.rest_api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{STAGE}"
+
+    def add_routes(self, functions: dict[Function, lambda_.IFunction]) -> None:
+        integrations = {
+            function: apigw.LambdaIntegration(handler, proxy=True, allow_test_invoke=False)
+            for function, handler in functions.items()
+        }
+        for route in ROUTES:
+            resource = self.rest_api.root.resource_for_path(route.path)
+            if route.cors:
+                self._add_preflight(resource, route)
+            method = resource.add_method(
+                route.method,
+                integrations[route.function],
+                authorizer=self.authorizer if route.auth else None,
+                authorization_type=(
+                    apigw.AuthorizationType.COGNITO if route.auth else apigw.AuthorizationType.NONE
+                ),
+                request_validator=self.validator,
+                request_parameters={f"method.request.path.{name}": True for name in path_parameters(route)},
+            )
+            if not route.auth:
+                self._acknowledge_public(method, route)
+            self.methods[(route.method, route.path)] = method
+
+    def _add_preflight(self, resource: apigw.IResource, route: Route) -> None:
+        resource.add_cors_preflight(
+            allow_origins=apigw.Cors.ALL_ORIGINS,
+            allow_methods=[route.method],
+            allow_headers=["Content-Type"],
+        )
+        preflight = resource.node.find_child("OPTIONS")
+        for finding in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+            acknowledge(
+                preflight,
+                finding,
+                f"CORS preflight for {route.path}: browsers send OPTIONS without credentials by design, "
+                "and the mock integration answers with headers only, touching no function or data.",
+            )
+
+    @staticmethod
+    def _acknowledge_public(method: apigw.Method, route: Route) -> None:
+        if route.function == Function.SES_WEBHOOK:
+            audience = (
+                "Amazon SNS posting SES events (the function verifies the SNS signature, "
+                "certificate host and topic)"
+            )
+        elif route.function == Function.ACCOUNTS:
+            audience = (
+                "people creating an account or logging in, before they have a token; Cognito checks "
+                "the password and throttles repeated failures"
+            )
+        else:
+            audience = (
+                "anonymous visitors, website forms and email recipients; access is by signed, "
+                "expiring token where the contract requires one"
+            )
+        reason = (
+            f"Public route {route.method} {route.path} of the binding contract, used by {audience}; "
+            f"throttled to {route.throttle.rate:g} rps (burst {route.throttle.burst})."
+        )
+        acknowledge(method, "AwsSolutions-APIG4", reason)
+        acknowledge(method, "AwsSolutions-COG4", reason)

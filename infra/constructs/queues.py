@@ -1,0 +1,54 @@
+"""The campaign-sending queues: fan-out (one message per campaign send) and send (batches of
+recipients), each with a dead-letter queue; encrypted, HTTPS-only, and with visibility timeouts
+of at least six times their consumer's timeout so a message is never handed out twice while a
+consumer still works on it."""
+
+from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+FANOUT_TIMEOUT = Duration.minutes(5)
+SENDER_TIMEOUT = Duration.minutes(2)
+MAX_RECEIVES = 5
+DLQ_RETENTION = Duration.days(6)  # under the 6-day promise on message content; messages hold ids only
+
+
+def visibility_for(consumer_timeout: Duration) -> Duration:
+    return Duration.seconds(6 * consumer_timeout.to_seconds())
+
+
+def dead_letter_queue(scope: Construct, construct_id: str, key: kms.IKey) -> sqs.Queue:
+    return sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.KMS,
+        encryption_master_key=key,
+        enforce_ssl=True,
+        retention_period=DLQ_RETENTION,
+    )
+
+
+class SendingQueues(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
+        super().__init__(scope, construct_id)
+        self.fanout_dlq = dead_letter_queue(self, "FanoutDeadLetters", key)
+        self.fanout = sqs.Queue(
+            self,
+            "Fanout",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            visibility_timeout=visibility_for(FANOUT_TIMEOUT),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.fanout_dlq, max_receive_count=MAX_RECEIVES),
+        )
+        self.send_dlq = dead_letter_queue(self, "SendDeadLetters", key)
+        self.send = sqs.Queue(
+            self,
+            "Send",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            visibility_timeout=visibility_for(SENDER_TIMEOUT),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.send_dlq, max_receive_count=MAX_RECEIVES),
+        )

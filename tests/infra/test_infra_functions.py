@@ -1,0 +1,222 @@
+"""The service's functions, queues, schedule, SES wiring and permissions."""
+
+import json
+import re
+
+import pytest
+
+from consentmail.routes import Function
+from consentmail.settings import PREFIX
+from consentmail.tables import SCHEMAS
+from infra.constructs.mailing import CONFIGURATION_SET
+
+pytestmark = pytest.mark.infra
+SETTINGS_ENV = {
+    PREFIX + name
+    for name in (
+        "PUBLIC_URL",
+        "SIGNING_SECRET",
+        "SES_CONFIGURATION_SET",
+        "SYSTEM_FROM",
+        "FANOUT_QUEUE_URL",
+        "SEND_QUEUE_URL",
+        "USER_POOL_ID",
+        "USER_POOL_CLIENT_ID",
+        "MAX_SEND_RATE",
+        "SNS_TOPIC_ARNS",
+        "SNS_REGIONS",
+        "OPERATOR_TOPIC_ARN",
+    )
+} | {schema.env_var for schema in SCHEMAS.values()}
+
+
+def _functions(synthesized) -> dict[str, dict]:
+    """consentmail function name -> its properties."""
+    return {
+        r["Properties"]["Environment"]["Variables"]["POWERTOOLS_METRICS_FUNCTION_NAME"]: r["Properties"]
+        for r in synthesized.resources(synthesized.service, "AWS::Lambda::Function").values()
+    }
+
+
+def _logical_id(synthesized, function: Function) -> str:
+    for logical_id, r in synthesized.resources(synthesized.service, "AWS::Lambda::Function").items():
+        if r["Properties"]["Environment"]["Variables"]["POWERTOOLS_METRICS_FUNCTION_NAME"] == function.value:
+            return logical_id
+    raise AssertionError(f"no function {function}")
+
+
+def _policy_of(synthesized, function: Function) -> list[dict]:
+    role = _functions(synthesized)[function.value]["Role"]["Fn::GetAtt"][0]
+    statements = []
+    for policy in synthesized.resources(synthesized.service, "AWS::IAM::Policy").values():
+        if {"Ref": role} in policy["Properties"]["Roles"]:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def _actions(statements: list[dict]) -> set[str]:
+    actions = set()
+    for statement in statements:
+        value = statement["Action"]
+        actions |= {value} if isinstance(value, str) else set(value)
+    return actions
+
+
+def test_one_function_per_bounded_context(synthesized):
+    assert set(_functions(synthesized)) == {function.value for function in Function}
+
+
+def test_every_function_is_arm64_python313_traced_with_json_logs_in_its_own_group(synthesized):
+    for name, props in _functions(synthesized).items():
+        assert props["Architectures"] == ["arm64"], name
+        assert props["Runtime"] == "python3.13", name
+        assert props["Handler"] == "handler.handler", name
+        assert props["TracingConfig"] == {"Mode": "Active"}, name
+        assert props["LoggingConfig"]["LogFormat"] == "JSON", name
+        assert "Ref" in props["LoggingConfig"]["LogGroup"], name
+        assert len(props["Layers"]) == 2, name
+
+
+def test_every_function_gets_every_setting_but_aws_region(synthesized):
+    for name, props in _functions(synthesized).items():
+        variables = props["Environment"]["Variables"]
+        assert set(variables) >= SETTINGS_ENV, (name, SETTINGS_ENV - set(variables))
+        assert "AWS_REGION" not in variables
+        assert variables[PREFIX + "SES_CONFIGURATION_SET"] == CONFIGURATION_SET
+
+
+def test_the_purge_runs_every_hour(synthesized):
+    (rule,) = synthesized.resources(synthesized.service, "AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 hour)"
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [_logical_id(synthesized, Function.PURGE), "Arn"]}
+
+
+def test_ses_configuration_set_publishes_every_sending_event_to_the_encrypted_topic(synthesized):
+    (config_set,) = synthesized.resources(synthesized.service, "AWS::SES::ConfigurationSet").values()
+    assert config_set["Properties"]["Name"] == CONFIGURATION_SET
+    assert set(config_set["Properties"]["SuppressionOptions"]["SuppressedReasons"]) == {"BOUNCE", "COMPLAINT"}
+    (destination,) = synthesized.resources(
+        synthesized.service, "AWS::SES::ConfigurationSetEventDestination"
+    ).values()
+    event_destination = destination["Properties"]["EventDestination"]
+    assert event_destination["Enabled"] is True
+    assert set(event_destination["MatchingEventTypes"]) == {
+        "send",
+        "delivery",
+        "bounce",
+        "complaint",
+        "reject",
+        "deliveryDelay",
+        "renderingFailure",
+    }
+    topic_id = event_destination["SnsDestination"]["TopicARN"]["Ref"]
+    topic = synthesized.service["Resources"][topic_id]["Properties"]
+    assert topic["SignatureVersion"] == "2"
+    assert "KmsMasterKeyId" in topic
+
+
+def test_ses_events_function_is_subscribed_to_the_ses_topic(synthesized):
+    (subscription,) = synthesized.resources(synthesized.service, "AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Protocol"] == "lambda"
+    assert subscription["Properties"]["Endpoint"] == {
+        "Fn::GetAtt": [_logical_id(synthesized, Function.SES_EVENTS), "Arn"]
+    }
+
+
+def test_sending_queues_outlast_their_consumers_and_report_partial_failures(synthesized):
+    queues = synthesized.resources(synthesized.service, "AWS::SQS::Queue")
+    mappings = synthesized.resources(synthesized.service, "AWS::Lambda::EventSourceMapping")
+    functions = synthesized.service["Resources"]
+    assert len(mappings) == 2
+    for mapping in mappings.values():
+        props = mapping["Properties"]
+        queue = queues[props["EventSourceArn"]["Fn::GetAtt"][0]]["Properties"]
+        function = functions[props["FunctionName"]["Ref"]]["Properties"]
+        assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+        assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert "RedrivePolicy" in queue
+        assert function["ReservedConcurrentExecutions"] >= props["ScalingConfig"]["MaximumConcurrency"]
+    for queue in queues.values():
+        assert "KmsMasterKeyId" in queue["Properties"]
+
+
+def test_only_the_functions_that_email_may_send_through_ses(synthesized):
+    senders = {Function.SUBSCRIPTION, Function.ACCOUNTS, Function.SENDER, Function.SUBJECT_REQUESTS}
+    for function in Function:
+        statements = _policy_of(synthesized, function)
+        sends = [s for s in statements if "ses:SendEmail" in _actions([s])]
+        if function in senders:
+            (statement,) = sends
+            resources = json.dumps(statement["Resource"])
+            assert (
+                "identity/example.com" in resources and f"configuration-set/{CONFIGURATION_SET}" in resources
+            )
+        else:
+            assert not sends, function
+
+
+def test_purge_may_put_metrics_only_in_its_namespace_and_delete_cognito_users(synthesized):
+    statements = _policy_of(synthesized, Function.PURGE)
+    (metrics,) = [s for s in statements if s["Action"] == "cloudwatch:PutMetricData"]
+    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "consentmail"}}
+    assert "cognito-idp:AdminDeleteUser" in _actions(statements)
+    assert "sns:Publish" in _actions(statements)
+
+
+def test_public_functions_have_no_cognito_or_queue_powers(synthesized):
+    for function in (Function.SUBSCRIPTION, Function.TRACKING, Function.SES_WEBHOOK):
+        actions = _actions(_policy_of(synthesized, function))
+        assert not any(a.startswith(("cognito-idp:", "sqs:")) for a in actions), function
+
+
+R, RW = "read", "read-write"
+# Least privilege: what each function may do to each table, and nothing more.
+TABLE_ACCESS: dict[Function, dict[str, str]] = {
+    Function.SUBSCRIPTION: {"lists": R, "suppression": R, "contacts": RW, "consent": RW},
+    Function.TRACKING: {"events": RW, "campaigns": RW, "contacts": R},
+    Function.ACCOUNTS: {
+        **dict.fromkeys(("accounts", "lists", "contacts", "consent", "campaigns", "content", "events"), RW),
+        "suppression": R,
+    },
+    Function.FANOUT: {"campaigns": RW, "content": R, "lists": R, "contacts": R},
+    Function.SENDER: {
+        "campaigns": RW,
+        "events": RW,
+        "content": R,
+        "lists": R,
+        "contacts": R,
+        "suppression": R,
+    },
+    Function.SES_EVENTS: dict.fromkeys(("events", "contacts", "campaigns", "suppression", "accounts"), RW),
+    Function.SES_WEBHOOK: dict.fromkeys(("events", "contacts", "campaigns", "suppression", "accounts"), RW),
+    Function.SUBJECT_REQUESTS: dict.fromkeys(
+        ("requests", "contacts", "consent", "events", "accounts", "suppression", "lists"), RW
+    ),
+    Function.PURGE: dict.fromkeys((schema.table.value for schema in SCHEMAS.values()), RW),
+}
+SECRET_READERS = set(Function) - {Function.FANOUT}
+
+
+def _table_access(statements: list[dict]) -> dict[str, str]:
+    access: dict[str, str] = {}
+    for statement in statements:
+        actions = _actions([statement])
+        if not any(action.startswith("dynamodb:") for action in actions):
+            continue
+        writes = bool(actions & {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"})
+        for table in re.findall(r"table/consentmail-([a-z_]+)", json.dumps(statement["Resource"])):
+            if writes or access.get(table) != RW:
+                access[table] = RW if writes else R
+    return access
+
+
+def test_each_function_reaches_exactly_the_tables_its_capability_needs(synthesized):
+    for function, expected in TABLE_ACCESS.items():
+        assert _table_access(_policy_of(synthesized, function)) == expected, function
+
+
+def test_only_functions_that_sign_or_hash_read_the_signing_secret(synthesized):
+    for function in Function:
+        reads = "secretsmanager:GetSecretValue" in _actions(_policy_of(synthesized, function))
+        assert reads == (function in SECRET_READERS), function

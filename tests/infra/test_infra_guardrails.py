@@ -1,0 +1,127 @@
+"""The EU region guard, operator settings, cdk-nag, cfn-lint and the dependency layer."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.config import ConfigError, config_from
+from infra.regions import ALLOWED_REGIONS, RegionNotAllowed, check_region
+
+pytestmark = pytest.mark.infra
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+CONTEXT = {"sender_domain": "example.com", "max_send_rate": 1}
+ELF_MACHINE_AARCH64 = 183
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-2", "eu-central-2", "ap-southeast-1", ""])
+def test_region_guard_refuses_regions_outside_the_eu_naming_the_allowed_ones(region):
+    with pytest.raises(RegionNotAllowed) as refused:
+        check_region(region)
+    for allowed in ALLOWED_REGIONS:
+        assert allowed in str(refused.value)
+
+
+@pytest.mark.parametrize("region", ALLOWED_REGIONS)
+def test_region_guard_accepts_the_eu_regions(region):
+    assert check_region(region) == region
+
+
+def test_region_env_var_wins_over_context_and_eu_west_3_is_the_default():
+    assert config_from({**CONTEXT, "region": "eu-west-1"}, {"REGION": "eu-north-1"}).region == "eu-north-1"
+    assert config_from({**CONTEXT, "region": "eu-west-1"}, {}).region == "eu-west-1"
+    assert config_from(CONTEXT, {}).region == "eu-west-3"
+
+
+def test_synthesis_for_us_east_1_fails_naming_the_allowed_regions(tmp_path):
+    # When the app is run for a region outside the EU
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "infra.app"],
+        cwd=ROOT,
+        env={**os.environ, "REGION": "us-east-1", "CDK_OUTDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # Then it exits non-zero before synthesizing anything, and says where it may go
+    assert result.returncode != 0
+    assert "us-east-1" in result.stderr
+    for allowed in ALLOWED_REGIONS:
+        assert allowed in result.stderr
+    assert not list(tmp_path.glob("*.template.json"))
+
+
+def test_operator_settings_are_checked():
+    config = config_from({**CONTEXT, "waf": "true", "public_url": "https://mail.example.org/"}, {})
+    assert config.waf is True
+    assert config.public_url == "https://mail.example.org"
+    assert config.system_from == "privacy@example.com"
+    for bad in (
+        {"sender_domain": "not a domain"},
+        {"max_send_rate": 0},
+        {"public_url": "http://insecure.example.org"},
+        {"alarm_email": "nobody"},
+        {"waf": "maybe"},
+    ):
+        with pytest.raises(ConfigError):
+            config_from({**CONTEXT, **bad}, {})
+
+
+def test_cdk_nag_passes_and_the_report_is_written(synthesized):
+    # The fixture's synthesis raises ValidationFailed on any unacknowledged finding.
+    assert (synthesized.outdir / "ConsentmailService.template.json").exists()
+    assert (synthesized.outdir / "ConsentmailData.template.json").exists()
+
+
+def test_cfn_lint_finds_no_error_nor_warning_in_the_templates(synthesized):
+    templates = [
+        str(synthesized.outdir / f"{name}.template.json")
+        for name in ("ConsentmailData", "ConsentmailService")
+    ]
+    result = subprocess.run(  # noqa: S603
+        [str(Path(sys.executable).with_name("cfn-lint")), "--ignore-checks", "W3005", "--", *templates],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dependency_layer_holds_aarch64_cpython313_wheels_and_no_boto(deps_layer):
+    (binary,) = list((deps_layer / "pydantic_core").glob("_pydantic_core*.so"))
+    assert "cpython-313-aarch64-linux-gnu" in binary.name
+    header = binary.read_bytes()[:20]
+    assert header[:4] == b"\x7fELF"
+    assert int.from_bytes(header[18:20], "little") == ELF_MACHINE_AARCH64
+    for provided_by_lambda in ("boto3", "botocore"):
+        assert not (deps_layer / provided_by_lambda).exists()
+    assert (deps_layer / "aws_lambda_powertools").is_dir()
+
+
+def test_operator_options_add_a_firewall_an_alarm_subscription_and_a_custom_url(tmp_path, deps_layer):
+    # Given an operator who asks for WAF, alarm emails and a custom domain, in a known account
+    from infra.app import build_app
+
+    context = {"waf": "true", "alarm_email": "ops@example.org", "public_url": "https://mail.example.org"}
+    environ = {"REGION": "eu-central-1", "CDK_DEFAULT_ACCOUNT": "123456789012"}
+    # When the app is synthesized (a second synthesis: these options change the templates)
+    assembly = build_app(outdir=str(tmp_path), context=context, environ=environ).synth()
+    # Then cdk-nag still passes, and the options are there
+    service = assembly.get_stack_by_name("ConsentmailService").template
+    types = [r["Type"] for r in service["Resources"].values()]
+    assert types.count("AWS::WAFv2::WebACL") == 1 and types.count("AWS::WAFv2::WebACLAssociation") == 1
+    emails = [
+        r
+        for r in service["Resources"].values()
+        if r["Type"] == "AWS::SNS::Subscription" and r["Properties"]["Protocol"] == "email"
+    ]
+    assert [r["Properties"]["Endpoint"] for r in emails] == ["ops@example.org"]
+    for r in service["Resources"].values():
+        if r["Type"] == "AWS::Lambda::Function":
+            assert (
+                r["Properties"]["Environment"]["Variables"]["CONSENTMAIL_PUBLIC_URL"]
+                == "https://mail.example.org"
+            )
