@@ -5,6 +5,7 @@ that points the functions at them."""
 from dataclasses import dataclass
 
 import boto3
+
 from consentmail.retention import TTL_ATTRIBUTE
 from consentmail.signing_keys import new_secret_value
 from consentmail.tables import SCHEMAS, TableSchema, attribute_definitions

@@ -1,0 +1,326 @@
+"""Local mode, assembled: the emulator (moto's server), the provisioned resources, the demo seed,
+the SES simulator, the queue workers, the purge timer and the gateway with its local-only routes.
+`LocalMode(port).start()` … `.stop()`; `python -m infra.local` runs it until interrupted."""
+
+import logging
+import os
+import socket
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import boto3
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from consentmail import aws_clients
+from consentmail.clock import parse_iso
+from consentmail.routes import Function
+from infra.local.authorizer import CognitoAuthorizer
+from infra.local.demo import Demo, demo_page, seed_demo
+from infra.local.gateway import Gateway, json_response, problem
+from infra.local.invoke import Invoker, MissingFunction
+from infra.local.outbox import outbox_page, sent_emails
+from infra.local.provision import Provisioned, provision
+from infra.local.ses_simulator import SesSimulator
+from infra.local.workers import PurgeTimer, QueueWorker, scheduled_event
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORT = 8787
+DEFAULT_REGION = "eu-west-3"
+HOST = "127.0.0.1"
+PURGE_INTERVAL_SECONDS = 3600
+
+# Only the emulator is ever called: dummy credentials, and nothing that could pick real ones.
+_CLEARED = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE")
+
+
+def quiet_werkzeug() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+def free_port(host: str = HOST) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def forget_function_modules() -> dict:
+    """Start the functions cold, as new Lambda containers: their modules (and the clients and
+    services they cache) are imported afresh on first use. Returns what was imported before."""
+    saved = {name: module for name, module in sys.modules.items() if name.startswith("functions.")}
+    for name in saved:
+        del sys.modules[name]
+    return saved
+
+
+def restore_function_modules(saved: dict) -> None:
+    for name in [name for name in sys.modules if name.startswith("functions.")]:
+        del sys.modules[name]
+    sys.modules.update(saved)
+    for name, module in saved.items():
+        parent, _, child = name.rpartition(".")
+        if parent in sys.modules:
+            setattr(sys.modules[parent], child, module)
+
+
+def reset_emulator() -> None:
+    """Empty every moto backend of this process (what the server's /moto-api/reset does)."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
+
+
+def clear_layer_caches() -> None:
+    """Forget every client, table, setting and secret the shared package cached, so they are made
+    again from the current environment (the emulator's endpoint and resources)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from consentmail import signing_keys
+
+    aws_clients.reset()
+    for name, module in list(sys.modules.items()):
+        if name != "consentmail" and not name.startswith("consentmail."):
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == name:
+                value.cache_clear()
+    parameters.clear_caches()
+    signing_keys._cached = None
+
+
+@dataclass(frozen=True)
+class Urls:
+    base: str
+
+    @property
+    def demo(self) -> str:
+        return f"{self.base}/"
+
+    @property
+    def outbox(self) -> str:
+        return f"{self.base}/_local/outbox"
+
+    @property
+    def outbox_page(self) -> str:
+        return f"{self.base}/_local/outbox?format=html"
+
+    @property
+    def config(self) -> str:
+        return f"{self.base}/_local/config"
+
+    @property
+    def openapi(self) -> str:
+        return f"{self.base}/openapi.json"
+
+
+class LocalMode:
+    def __init__(
+        self,
+        port: int = DEFAULT_PORT,
+        region: str = DEFAULT_REGION,
+        host: str = HOST,
+        purge_interval: float = PURGE_INTERVAL_SECONDS,
+    ):
+        self.requested_port = port
+        self.region = region
+        self.host = host
+        self.purge_interval = purge_interval
+        self.provisioned: Provisioned | None = None
+        self.demo: Demo | None = None
+        self.endpoint_url = ""
+        self.urls = Urls("")
+        self.invoker = Invoker(region)
+        self.gateway: Gateway | None = None
+        self.simulator: SesSimulator | None = None
+        self._moto = None
+        self._server: BaseWSGIServer | None = None
+        self._server_thread: threading.Thread | None = None
+        self._workers: list = []
+        self._saved_environ: dict[str, str] | None = None
+        self._saved_modules: dict | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> "LocalMode":
+        quiet_werkzeug()
+        self._saved_environ = dict(os.environ)
+        self._saved_modules = forget_function_modules()
+        try:
+            # Bind first: the public URL (in every emailed link) needs the real port.
+            self._server = make_server(self.host, self.requested_port, self._wsgi, threaded=True)
+            self.urls = Urls(f"http://{self.host}:{self._server.server_port}")
+            self._start_emulator()
+            self.provisioned = provision(self.region, self.urls.base)
+            os.environ.update(self.provisioned.environment)
+            self._reset_caches()
+            self.simulator = SesSimulator(
+                self.provisioned.ses_topic_arn,
+                self.region,
+                lambda event: self.invoker(Function.SES_EVENTS, event),
+            )
+            self.simulator.install(boto3.DEFAULT_SESSION)
+            self.simulator.start()
+            self.demo = seed_demo(self.provisioned, self.region, datetime.now(UTC))
+            self.gateway = Gateway(
+                self.invoker,
+                CognitoAuthorizer(
+                    self.endpoint_url,
+                    self.region,
+                    self.provisioned.user_pool_id,
+                    self.provisioned.user_pool_client_id,
+                ),
+                self._local_routes(),
+            )
+            env = self.provisioned.environment
+            self._workers = [
+                QueueWorker(Function.FANOUT, env["CONSENTMAIL_FANOUT_QUEUE_URL"], self.region, self.invoker),
+                QueueWorker(Function.SENDER, env["CONSENTMAIL_SEND_QUEUE_URL"], self.region, self.invoker),
+                PurgeTimer(self.region, self.invoker, self.purge_interval),
+            ]
+            for worker in self._workers:
+                worker.start()
+            self._server_thread = threading.Thread(
+                target=self._server.serve_forever, name="gateway", daemon=True
+            )
+            self._server_thread.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop everything this instance started, in reverse order, and restore the environment."""
+        for worker in self._workers:
+            worker.stop()
+        self._workers = []
+        if self._server is not None:
+            if self._server_thread is not None:
+                self._server.shutdown()
+                self._server_thread.join(10)
+                self._server_thread = None
+            self._server.server_close()
+            self._server = None
+        if self.simulator is not None:
+            self.simulator.stop()
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        if self._saved_environ is not None:
+            os.environ.clear()
+            os.environ.update(self._saved_environ)
+            self._saved_environ = None
+            self._reset_caches()
+        if self._saved_modules is not None:
+            restore_function_modules(self._saved_modules)
+            self._saved_modules = None
+
+    def _start_emulator(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        port = free_port(self.host)
+        self._moto = ThreadedMotoServer(ip_address=self.host, port=port, verbose=False)
+        self._moto.start()
+        self.endpoint_url = f"http://{self.host}:{port}"
+        # moto's backends live in this process: start from an empty AWS even if another emulator
+        # (an earlier local mode, a test's mock_aws) ran here before.
+        reset_emulator()
+        for name in _CLEARED:
+            os.environ.pop(name, None)
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": self.endpoint_url,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region,
+                # Current botocore builds account-based endpoints (e.g. for DynamoDB) unless told not to.
+                "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+                "NO_PROXY": ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1", "localhost"])),
+            }
+        )
+        for name, value in {
+            "POWERTOOLS_SERVICE_NAME": "consentmail",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_NAMESPACE": "consentmail",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }.items():
+            os.environ.setdefault(name, value)
+        # A fresh default session: the SES simulator's hooks go on it, and every client the
+        # functions create (after the caches are reset) comes from it.
+        boto3.setup_default_session()
+
+    @staticmethod
+    def _reset_caches() -> None:
+        clear_layer_caches()
+
+    # -- the gateway ---------------------------------------------------------------------------
+    def _wsgi(self, environ, start_response):
+        if self.gateway is None:
+            response = problem(503, "Starting", "Local mode is still starting.")
+            return response(environ, start_response)
+        return self.gateway(environ, start_response)
+
+    @property
+    def port(self) -> int:
+        return int(self.urls.base.rsplit(":", 1)[1])
+
+    def _local_routes(self):
+        return {
+            ("GET", "/"): self._demo_page,
+            ("GET", "/_local/config"): self._config,
+            ("GET", "/_local/outbox"): self._outbox,
+            ("POST", "/_local/jobs/purge"): self._purge,
+            ("GET", "/openapi.json"): self._openapi,
+        }
+
+    def config(self) -> dict:
+        assert self.provisioned is not None and self.demo is not None
+        return {
+            "aws_endpoint_url": self.endpoint_url,
+            "region": self.region,
+            "tables": list(self.provisioned.table_names),
+            "demo": {"email": self.demo.email, "password": self.demo.password, "list_id": self.demo.list_id},
+        }
+
+    def _config(self, _request: Request) -> Response:
+        return json_response(self.config())
+
+    def _demo_page(self, _request: Request) -> Response:
+        assert self.demo is not None
+        html, headers = demo_page(self.demo.list_id)
+        return Response(html, 200, headers=headers)
+
+    def _outbox(self, request: Request) -> Response:
+        assert self.simulator is not None
+        emails = sent_emails(self.region, self.simulator.sent_at, request.args.get("to"))
+        if request.args.get("format") == "html":
+            html, headers = outbox_page(emails)
+            return Response(html, 200, headers=headers)
+        return json_response(emails)
+
+    def _purge(self, request: Request) -> Response:
+        data = request.get_json(silent=True)
+        at = data.get("time") if isinstance(data, dict) else None
+        try:
+            if not isinstance(at, str):
+                raise ValueError
+            parse_iso(at)
+        except ValueError:
+            return problem(
+                422, "Invalid input", 'The body must be {"time": "<ISO 8601 date-time>"}.', "invalid-input"
+            )
+        try:
+            result = self.invoker(Function.PURGE, scheduled_event(at, self.region))
+        except MissingFunction as error:
+            return problem(503, "Function not available", str(error), "function-missing")
+        return json_response(result)
+
+    def _openapi(self, _request: Request) -> Response:
+        from infra.openapi import OpenApiError, build_document
+
+        try:
+            return json_response(build_document(servers=[self.urls.base]))
+        except OpenApiError as error:
+            return problem(503, "OpenAPI document not available", str(error))

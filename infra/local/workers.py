@@ -1,0 +1,199 @@
+"""Background workers standing in for Lambda's event source mappings and the EventBridge
+schedule: SQS pollers that call the fanout and sender functions with the SQS event shape and
+honour partial batch responses, and a timer that runs the purge with a scheduled event."""
+
+import base64
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from consentmail.routes import Function
+from infra.local.invoke import ACCOUNT_ID, MissingFunction
+
+logger = logging.getLogger(__name__)
+
+Invoke = Callable[[Function, dict], Any]
+BATCH_SIZE = 10
+WAIT_SECONDS = 1
+
+
+def _message_attributes(attributes: dict) -> dict:
+    """SQS API message attributes → the Lambda event's camelCase shape."""
+    shaped = {}
+    for name, value in (attributes or {}).items():
+        binary = value.get("BinaryValue")
+        shaped[name] = {
+            "stringValue": value.get("StringValue"),
+            "binaryValue": base64.b64encode(binary).decode() if isinstance(binary, bytes) else binary,
+            "stringListValues": value.get("StringListValues", []),
+            "binaryListValues": value.get("BinaryListValues", []),
+            "dataType": value.get("DataType", "String"),
+        }
+    return shaped
+
+
+def sqs_event(messages: list[dict], queue_arn: str, region: str) -> dict:
+    """The event Lambda's SQS event source mapping invokes a function with."""
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": dict(message.get("Attributes") or {}),
+                "messageAttributes": _message_attributes(message.get("MessageAttributes")),
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for message in messages
+        ]
+    }
+
+
+def failed_ids(result: Any, records: list[dict]) -> set[str]:
+    """The message ids a partial batch response reports as failed (all of them if it is malformed)."""
+    if result is None:
+        return set()
+    if not isinstance(result, dict):
+        return {record["messageId"] for record in records}
+    failures = result.get("batchItemFailures") or []
+    try:
+        return {failure["itemIdentifier"] for failure in failures}
+    except (KeyError, TypeError):
+        return {record["messageId"] for record in records}
+
+
+class QueueWorker:
+    """Long-polls one queue and hands each batch to a function; deletes what succeeded."""
+
+    def __init__(self, function: Function, queue_url: str, region: str, invoke: Invoke):
+        self.function = function
+        self.queue_url = queue_url
+        self.region = region
+        self.invoke = invoke
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sqs = None
+        self._queue_arn = ""
+        self._warned_missing = False
+
+    def connect(self) -> None:
+        """Create the SQS client and look up the queue's ARN (the event's eventSourceARN)."""
+        self._sqs = boto3.client("sqs", region_name=self.region)
+        attributes = self._sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])
+        self._queue_arn = attributes["Attributes"]["QueueArn"]
+
+    def start(self) -> None:
+        self.connect()
+        self._thread = threading.Thread(target=self._run, name=f"worker-{self.function.value}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 15) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except Exception:
+                logger.exception("worker %s: polling failed", self.function.value)
+                self._stop.wait(2)
+
+    def poll_once(self) -> int:
+        """Receive one batch and process it; returns how many messages were received."""
+        response = self._sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=BATCH_SIZE,
+            WaitTimeSeconds=WAIT_SECONDS,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = response.get("Messages", [])
+        if messages:
+            self.process(messages)
+        return len(messages)
+
+    def process(self, messages: list[dict]) -> None:
+        event = sqs_event(messages, self._queue_arn, self.region)
+        try:
+            result = self.invoke(self.function, event)
+        except MissingFunction as error:
+            # The messages stay in the queue and come back after their visibility timeout.
+            if not self._warned_missing:
+                logger.error("worker %s: %s; messages stay queued", self.function.value, error)
+                self._warned_missing = True
+            return
+        except Exception:
+            # As Lambda: a failed invocation leaves the whole batch for redelivery.
+            logger.exception(
+                "worker %s: the function failed; the batch will be redelivered", self.function.value
+            )
+            return
+        self._warned_missing = False
+        failed = failed_ids(result, event["Records"])
+        done = [
+            {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+            for index, message in enumerate(messages)
+            if message["MessageId"] not in failed
+        ]
+        if done:
+            self._sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=done)
+        if failed:
+            logger.warning("worker %s: %d message(s) left for redelivery", self.function.value, len(failed))
+
+
+def scheduled_event(at: datetime | str, region: str, rule: str = "consentmail-purge") -> dict:
+    """The event an EventBridge schedule invokes a function with; `time` is the scheduled time."""
+    time = at if isinstance(at, str) else at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT_ID,
+        "time": time,
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:{ACCOUNT_ID}:rule/{rule}"],
+        "detail": {},
+    }
+
+
+class PurgeTimer:
+    """Runs the purge every `interval` seconds (the first run one interval after start)."""
+
+    def __init__(self, region: str, invoke: Invoke, interval: float = 3600):
+        self.region = region
+        self.invoke = invoke
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="purge-timer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 15) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                result = self.invoke(Function.PURGE, scheduled_event(datetime.now(UTC), self.region))
+                logger.info("purge: %s", result)
+            except MissingFunction as error:
+                logger.error("purge: %s", error)
+            except Exception:
+                logger.exception("purge: the function failed")

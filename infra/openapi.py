@@ -1,0 +1,259 @@
+"""The OpenAPI document of every public and account route, merged from the API functions'
+Powertools resolvers (each generates its own), with the responses the gateway itself gives
+(401, 413, 429) and our problem+json error schema in place of Powertools' default 422 schema,
+since problem+json is what we return.
+
+    python -m infra.openapi docs/openapi.json
+"""
+
+import copy
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from consentmail.routes import MAX_BODY_BYTES, ROUTES, Function, http_functions
+
+TITLE = "consentmail"
+VERSION = "1.0.0"
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_REF = "#/components/schemas/Problem"
+SECURITY_SCHEME = "cognitoIdToken"
+
+PROBLEM_SCHEMAS = {
+    "Problem": {
+        "title": "Problem",
+        "description": "An RFC 9457 problem detail; `errors` lists the fields of a 422.",
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
+        },
+    },
+    "FieldError": {
+        "title": "FieldError",
+        "type": "object",
+        "required": ["field", "message"],
+        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+    },
+}
+# Powertools' own validation error schemas, which describe bodies we never send.
+_POWERTOOLS_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+
+
+def _token_parameter() -> dict:
+    return {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+# Functions served by a plain handler rather than a resolver (tracking: the hottest path, kept
+# free of the validation machinery) are described here, from the contract.
+PLAIN_HANDLER_PATHS: dict[Function, dict] = {
+    Function.TRACKING: {
+        "/t/o/{token}": {
+            "get": {
+                "summary": "Open pixel",
+                "description": "Always a 1x1 GIF; records an open when the token is valid and the contact "
+                "allows tracking. Sets no cookie.",
+                "operationId": "tracking_open",
+                "parameters": [_token_parameter()],
+                "responses": {
+                    "200": {
+                        "description": "A 1x1 transparent GIF (Cache-Control: no-store)",
+                        "content": {"image/gif": {"schema": {"type": "string", "format": "binary"}}},
+                    }
+                },
+            }
+        },
+        "/t/c/{token}": {
+            "get": {
+                "summary": "Click redirect",
+                "description": "Redirects to the link exactly as the campaign wrote it; records a click.",
+                "operationId": "tracking_click",
+                "parameters": [_token_parameter()],
+                "responses": {
+                    "302": {"description": "Redirect to the campaign's link (Location header)"},
+                    "404": {"description": "Unknown or invalid token"},
+                },
+            }
+        },
+    }
+}
+
+
+class OpenApiError(RuntimeError):
+    """The document cannot be built (a function or a route is missing)."""
+
+
+def _problem_response(description: str) -> dict:
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}}}
+
+
+def resolver_of(function: Function, required: bool = True):
+    name = f"functions.{function.value}.handler"
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name and name.startswith(error.name):
+            raise OpenApiError(
+                f"cannot document the {function.value} function: module {name} is missing"
+            ) from error
+        raise
+    app = getattr(module, "app", None)
+    if required and (app is None or not hasattr(app, "get_openapi_schema")):
+        raise OpenApiError(f"{name} has no Powertools resolver named `app`")
+    return app
+
+
+def function_document(function: Function) -> dict:
+    if function in PLAIN_HANDLER_PATHS:
+        resolver_of(function, required=False)  # the function must exist all the same
+        return {"paths": copy.deepcopy(PLAIN_HANDLER_PATHS[function])}
+    app = resolver_of(function)
+    try:
+        return json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION))
+    except Exception as error:  # Powertools raises pydantic errors for annotations it cannot describe
+        bare = _bare_response_routes(app)
+        hint = (
+            f" (routes annotated with a bare `-> Response`, which Powertools can neither validate nor "
+            f"document: {', '.join(bare)}; annotate `-> Response[...]` or drop the annotation)"
+            if bare
+            else ""
+        )
+        raise OpenApiError(
+            f"the {function.value} function's resolver cannot generate its OpenAPI schema: "
+            f"{type(error).__name__}: {str(error).splitlines()[0]}{hint}"
+        ) from error
+
+
+def _bare_response_routes(app) -> list[str]:
+    from aws_lambda_powertools.event_handler import Response
+
+    routes = list(getattr(app, "_static_routes", [])) + list(getattr(app, "_dynamic_routes", []))
+    found = []
+    for route in routes:
+        if getattr(route.func, "__annotations__", {}).get("return") is Response:
+            methods = route.method if isinstance(route.method, str) else "/".join(route.method)
+            found.append(f"{methods} {route.openapi_path}")
+    return sorted(set(found))
+
+
+def _merge_components(target: dict, source: dict, origin: str) -> None:
+    for kind, entries in (source or {}).items():
+        merged = target.setdefault(kind, {})
+        for name, value in entries.items():
+            if name in merged and merged[name] != value and name not in _POWERTOOLS_ERROR_SCHEMAS:
+                raise OpenApiError(f"components.{kind}.{name} differs between functions (again in {origin})")
+            merged[name] = value
+
+
+def _uses(document: dict, ref: str) -> bool:
+    return f'"{ref}"' in json.dumps(document)
+
+
+def _where(node, name: str, path: str = "") -> list[str]:
+    """The JSON paths that refer to the schema `name` (for error messages)."""
+    ref = f"#/components/schemas/{name}"
+    if isinstance(node, dict):
+        if node.get("$ref") == ref:
+            return [path or "/"]
+        return [p for key, value in node.items() for p in _where(value, name, f"{path}/{key}")]
+    if isinstance(node, list):
+        return [p for index, value in enumerate(node) for p in _where(value, name, f"{path}/{index}")]
+    return []
+
+
+def build_document(servers: list[str] | None = None) -> dict:
+    """The merged document; OpenApiError if a function module is missing or a route undocumented."""
+    document: dict = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": TITLE,
+            "version": VERSION,
+            "description": (
+                "Privacy-first email marketing. Errors are application/problem+json. Account routes "
+                "need `Authorization: Bearer <id_token>` from POST /auth/login."
+            ),
+        },
+        "paths": {},
+        "components": {"schemas": {}},
+    }
+    for function in http_functions():
+        part = function_document(function)
+        for path, operations in part.get("paths", {}).items():
+            target = document["paths"].setdefault(path, {})
+            for method, operation in operations.items():
+                if method in target:
+                    raise OpenApiError(f"{method.upper()} {path} is served by two functions")
+                target[method] = operation
+        _merge_components(document["components"], part.get("components", {}), function.value)
+
+    missing = [
+        f"{route.method} {route.path}"
+        for route in ROUTES
+        if route.method.lower() not in document["paths"].get(route.path, {})
+    ]
+    if missing:
+        raise OpenApiError("routes of the route table no function serves: " + ", ".join(missing))
+
+    auth = {(route.method.lower(), route.path) for route in ROUTES if route.auth}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for status, response in list(responses.items()):
+                if any(_where(response, name) for name in _POWERTOOLS_ERROR_SCHEMAS):
+                    responses[status] = _problem_response(
+                        "Invalid input" if str(status) == "422" else "Error"
+                    )
+            responses.setdefault("413", _problem_response(f"The body is larger than {MAX_BODY_BYTES} bytes"))
+            responses.setdefault("429", _problem_response("Too many requests: retry later"))
+            if (method, path) in auth:
+                operation["security"] = [{SECURITY_SCHEME: []}]
+                responses.setdefault("401", _problem_response("Missing, invalid or expired ID token"))
+
+    schemas = document["components"]["schemas"]
+    for name in _POWERTOOLS_ERROR_SCHEMAS:
+        schemas.pop(name, None)
+    schemas.update(copy.deepcopy(PROBLEM_SCHEMAS))
+    for name in _POWERTOOLS_ERROR_SCHEMAS:
+        if _uses(document, f"#/components/schemas/{name}"):
+            raise OpenApiError(
+                f"a response still refers to Powertools' {name} schema: {_where(document, name)}"
+            )
+    if auth:
+        document["components"]["securitySchemes"] = {
+            SECURITY_SCHEME: {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "The Cognito ID token from POST /auth/login.",
+            }
+        }
+    if servers:
+        document["servers"] = [{"url": url} for url in servers]
+    return document
+
+
+def write(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(build_document(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m infra.openapi <output.json>", file=sys.stderr)
+        return 2
+    try:
+        write(Path(argv[0]))
+    except OpenApiError as error:
+        print(f"openapi: {error}", file=sys.stderr)
+        return 1
+    print(f"openapi: wrote {argv[0]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
