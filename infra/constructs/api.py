@@ -37,6 +37,21 @@ ACCESS_LOG_FIELDS = {
 }
 
 
+# API Gateway's own error responses, as problem+json; an unknown route is a 404 as in local mode
+# (REST APIs otherwise answer 403 "Missing Authentication Token").
+GATEWAY_PROBLEMS = (
+    (apigw.ResponseType.UNAUTHORIZED, 401, "Unauthorized"),
+    (apigw.ResponseType.EXPIRED_TOKEN, 401, "Unauthorized"),
+    (apigw.ResponseType.ACCESS_DENIED, 403, "Forbidden"),
+    (apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, "Not found"),
+    (apigw.ResponseType.REQUEST_TOO_LARGE, 413, "Payload too large"),
+    (apigw.ResponseType.THROTTLED, 429, "Too many requests"),
+    (apigw.ResponseType.QUOTA_EXCEEDED, 429, "Too many requests"),
+    (apigw.ResponseType.BAD_REQUEST_PARAMETERS, 400, "Bad request"),
+    (apigw.ResponseType.BAD_REQUEST_BODY, 400, "Bad request"),
+)
+
+
 def method_options() -> dict[str, apigw.MethodDeploymentOptions]:
     """Per-method throttling, keyed `/path/METHOD` as the stage's method settings expect."""
     return {
@@ -109,6 +124,21 @@ class PublicApi(Construct):
             "contract's problem+json 422 naming the field, which API Gateway's own body validation cannot.",
         )
         self.methods: dict[tuple[str, str], apigw.Method] = {}
+        self._add_problem_responses()
+
+    def _add_problem_responses(self) -> None:
+        """API Gateway's own refusals (authorizer, throttling, size, unknown route) answer
+        problem+json like the functions do, not API Gateway's {"message": ...}."""
+        for index, (response_type, status, title) in enumerate(GATEWAY_PROBLEMS):
+            body = {"type": "about:blank", "title": title, "status": status}
+            template = json.dumps(body)[:-1] + ', "detail": $context.error.messageString}'
+            self.rest_api.add_gateway_response(
+                f"Problem{index}",
+                type=response_type,
+                status_code=str(status),
+                response_headers={"Content-Type": "'application/problem+json'"},
+                templates={"application/json": template},
+            )
 
     @property
     def stage(self) -> apigw.Stage:

@@ -131,3 +131,18 @@ def test_functions_know_the_public_url_from_the_api_id_alone(synthesized):
         url = function["Properties"]["Environment"]["Variables"]["CONSENTMAIL_PUBLIC_URL"]
         assert {"Ref": api_id} in url["Fn::Join"][1]
         assert url["Fn::Join"][1][-1].endswith("/v1")
+
+
+def test_api_gateways_own_refusals_answer_problem_json(synthesized):
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in synthesized.resources(synthesized.service, "AWS::ApiGateway::GatewayResponse").values()
+    }
+    expected = {"THROTTLED": "429", "UNAUTHORIZED": "401", "REQUEST_TOO_LARGE": "413"}
+    expected["MISSING_AUTHENTICATION_TOKEN"] = "404"  # an unknown route, as local mode answers it
+    for response_type, status in expected.items():
+        props = responses[response_type]
+        assert props["StatusCode"] == status
+        assert props["ResponseParameters"]["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
+        template = props["ResponseTemplates"]["application/json"]
+        assert f'"status": {status}' in template and "$context.error.messageString" in template
