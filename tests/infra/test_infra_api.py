@@ -143,6 +143,7 @@ def test_api_gateways_own_refusals_answer_problem_json(synthesized):
     for response_type, status in expected.items():
         props = responses[response_type]
         assert props["StatusCode"] == status
-        assert props["ResponseParameters"]["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
+        content_type = props["ResponseParameters"]["gatewayresponse.header.Content-Type"]
+        assert content_type == "'application/problem+json'"
         template = props["ResponseTemplates"]["application/json"]
         assert f'"status": {status}' in template and "$context.error.messageString" in template
