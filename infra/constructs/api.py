@@ -13,10 +13,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from consentmail.routes import ROUTES, STANDARD, Function, Route
+from consentmail.routes import BINARY_MEDIA_TYPES, ROUTES, STAGE, STANDARD, Function, Route
 from infra.constructs.nag import acknowledge
 
-STAGE = "v1"
 # Errors only, and never request/response bodies: they hold addresses and tokens.
 LOGGING_LEVEL = apigw.MethodLoggingLevel.ERROR
 _PATH_PARAMETER = re.compile(r"\{([a-z_]+)\}")
@@ -86,7 +85,7 @@ class PublicApi(Construct):
             # The open pixel is a GIF returned base64-encoded by the function; "*/*" makes API
             # Gateway decode it whatever the mail client's Accept header says. Request bodies then
             # arrive base64-encoded, which the handlers read through `decoded_body`.
-            binary_media_types=["*/*"],
+            binary_media_types=list(BINARY_MEDIA_TYPES),
             # Execution logging needs the account-level CloudWatch role.
             cloud_watch_role=True,
             cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,

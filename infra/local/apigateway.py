@@ -8,15 +8,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from consentmail.routes import Route
+from consentmail.routes import BINARY_MEDIA_TYPES, STAGE, Route
 from infra.local.invoke import ACCOUNT_ID
 
-# As the deployed API's stage and binary media types (infra/constructs/api.py): with "*/*", API
+# The deployed API's stage and binary media types come from the route module: with "*/*", API
 # Gateway hands every request body to the function base64-encoded (isBase64Encoded), and the
 # handlers read it through Powertools' `decoded_body`.
-STAGE = "v1"
 API_ID = "local"
-BINARY_MEDIA_TYPES: tuple[str, ...] = ("*/*",)
 # API Gateway's assumption for a request without a Content-Type.
 DEFAULT_CONTENT_TYPE = "application/json"
 

@@ -98,6 +98,13 @@ ROUTES: tuple[Route, ...] = (
     _account("GET", "/campaigns/{campaign_id}/stats"),
 )
 
+# The API Gateway stage the routes are deployed on (and local mode's events name).
+STAGE = "v1"
+# Media types API Gateway passes as binary. "*/*": the open pixel's GIF reaches every mail client
+# whatever its Accept header, and request bodies arrive base64-encoded (handlers read
+# `decoded_body`); the local gateway encodes them the same way.
+BINARY_MEDIA_TYPES: tuple[str, ...] = ("*/*",)
+
 # The largest request body any route accepts (a 10,000-row CSV import fits).
 MAX_BODY_BYTES = 6 * 1024 * 1024
 
