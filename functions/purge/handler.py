@@ -1,0 +1,42 @@
+"""Purge function: run hourly by an EventBridge schedule (and by local mode's
+`POST /_local/jobs/purge`). The scheduled event's `time` is the moment the purge runs as, so it
+can be run "as" any date; the result is the purge's summary.
+"""
+
+from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from consentmail.clock import now, parse_iso
+from consentmail.logs import get_logger
+from consentmail.purge.service import PurgeService
+
+logger = get_logger()
+tracer = Tracer()
+metrics = Metrics(namespace="consentmail")
+
+_service: PurgeService | None = None
+
+
+def service() -> PurgeService:
+    global _service
+    if _service is None:
+        _service = PurgeService()
+    return _service
+
+
+@logger.inject_lambda_context(log_event=False)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+@event_source(data_class=EventBridgeEvent)
+def handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
+    ran_as = parse_iso(event.time) if event.get("time") else now()
+    summary = service().run(ran_as, time_left=lambda: context.get_remaining_time_in_millis() / 1000)
+    for retention, count in summary.deleted.items():
+        metrics.add_metric(name=f"Purged_{retention}", unit=MetricUnit.Count, value=count)
+    metrics.add_metric(name="PurgeIncomplete", unit=MetricUnit.Count, value=0 if summary.complete else 1)
+    metrics.add_metric(name="AccountsFinished", unit=MetricUnit.Count, value=summary.accounts_finished)
+    # Alarmed on in the service stack: a subject request must be carried out within 30 days.
+    metrics.add_metric(name="SubjectRequestsNearDue", unit=MetricUnit.Count, value=summary.requests_near_due)
+    return summary.as_dict()

@@ -1,0 +1,130 @@
+"""Subject-requests function: receive a GDPR request, the verification page, carrying it out,
+and the access export.
+
+Thin: parse the request, call the subject-request service, shape the response.
+"""
+
+import json
+from typing import Annotated, Literal
+
+from aws_lambda_powertools import Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from consentmail.clock import now
+from consentmail.errors import InvalidToken
+from consentmail.logs import get_logger
+from consentmail.store.requests import RequestType
+from consentmail.subject_requests.models import SubjectRequestInput
+from consentmail.subject_requests.service import SubjectRequestService
+from consentmail.web import pages
+from consentmail.web.api import make_resolver
+
+logger = get_logger()
+tracer = Tracer()
+app = make_resolver()
+
+_service: SubjectRequestService | None = None
+
+
+class Pending(BaseModel):
+    """The one answer to every well-formed request, whatever the address."""
+
+    status: Literal["pending"] = "pending"
+
+
+Token = Annotated[str, Query(description="The token from the emailed link")]
+HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
+
+_CONFIRM_TEXT = {
+    RequestType.ACCESS: "Send me a copy of the data held about my email address?",
+    RequestType.RECTIFICATION: "Apply the corrections I asked for to the data held about my email address?",
+    RequestType.ERASURE: "Erase all data held about my email address, in every list? This cannot be undone.",
+}
+_DONE_TEXT = {
+    RequestType.ACCESS: "We emailed you a link to your data. It works for 7 days.",
+    RequestType.RECTIFICATION: "Your data has been corrected everywhere we hold it.",
+    RequestType.ERASURE: "Your data has been erased. Only a one-way fingerprint of your address remains, "
+    "so that nobody can add it to a list again.",
+}
+
+
+def service() -> SubjectRequestService:
+    global _service
+    if _service is None:
+        _service = SubjectRequestService()
+    return _service
+
+
+def _invalid_link(error: InvalidToken) -> Response:
+    return pages.message_page("This link is not valid", error.detail, 400)
+
+
+@app.post(
+    "/subject-requests",
+    summary="Ask for access, rectification or erasure",
+    description="Always 202 pending for a well-formed request, known address or not; emails a "
+    "verification link (7 days), at most 3 times per address per day.",
+    responses={202: {"description": "Received; a verification link is on its way"}},
+)
+def receive(request: Annotated[SubjectRequestInput, Body()]) -> Response[Pending]:
+    service().receive(request, now())
+    return Response(202, "application/json", Pending())
+
+
+@app.get(
+    "/subject-requests/confirm",
+    summary="The verification page",
+    description="A page whose button POSTs; following the link changes nothing.",
+    responses={200: {"description": "The page", "content": HTML_PAGE}, 400: {"description": "Invalid link"}},
+)
+def confirm_page(token: Token = ""):
+    try:
+        request = service().pending(token, now())
+    except InvalidToken as error:
+        return _invalid_link(error)
+    if not request.is_open:
+        return pages.message_page("Request already carried out", "This request has already been carried out.")
+    return pages.post_button_page(
+        "Confirm your request", _CONFIRM_TEXT[request.type], f"?token={token}", "Confirm"
+    )
+
+
+@app.post(
+    "/subject-requests/confirm",
+    summary="Carry the request out",
+    responses={200: {"description": "Done", "content": HTML_PAGE}, 400: {"description": "Invalid link"}},
+)
+def confirm(token: Token = ""):
+    try:
+        outcome = service().carry_out(token, now())
+    except InvalidToken as error:
+        return _invalid_link(error)
+    if not outcome.done_now:
+        return pages.message_page("Request already carried out", "This request has already been carried out.")
+    return pages.message_page("Request carried out", _DONE_TEXT[outcome.request_type])
+
+
+@app.get(
+    "/subject-requests/export",
+    summary="The access export",
+    description="Everything held about the address, in every account (JSON); the link works 7 days.",
+    responses={
+        200: {"description": "The export", "content": {"application/json": {"schema": {"type": "object"}}}},
+        400: {"description": "Invalid or expired link"},
+    },
+)
+def export(token: Token = ""):
+    # An invalid or expired token is a problem+json 400 (the export is JSON, not a page).
+    data = service().export(token, now())
+    headers = {"Cache-Control": "no-store", "Content-Disposition": 'attachment; filename="my-data.json"'}
+    return Response(200, "application/json", json.dumps(data, ensure_ascii=False), headers)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

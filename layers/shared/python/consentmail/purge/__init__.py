@@ -1,0 +1,1 @@
+"""The hourly purge: retention enforced by the system, not left to DynamoDB's TTL alone."""

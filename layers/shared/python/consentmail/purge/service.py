@@ -1,0 +1,212 @@
+"""The purge, run hourly by EventBridge (and on demand in local mode, "as" any time):
+
+1. finishes closed accounts whose deletion_due, minus the account tables' point-in-time recovery
+   period and an hour of slack for the schedule, has come: every item and the Cognito user, so
+   that not even a backup holds the account after deletion_due;
+2. deletes every item whose `expires_at` has come, in every table, by querying the sparse
+   `by_expiry` index bucket by bucket (expiry month x shard) from a stored watermark month up to
+   the current month: the cost follows what is due, not the size of the tables;
+3. reports open subject requests nearing (or past) their due date: a log line each, a message to
+   the operator's topic, and the count in the summary (the handler turns it into a metric).
+
+`at` is the time the purge runs as; everything is computed from it, never from the wall clock.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from aws_lambda_powertools import Logger
+
+from consentmail import aws_clients
+from consentmail.clock import iso, parse_iso
+from consentmail.retention import add_months
+from consentmail.settings import get_settings
+from consentmail.store.accounts import PROFILE
+from consentmail.store.closed_accounts import ClosedAccounts
+from consentmail.store.expiry import ExpiryIndex
+from consentmail.store.requests import RequestRepository, SubjectRequest
+from consentmail.tables import ACCOUNT_DATA_RECOVERY_DAYS, SCHEMAS, Table
+
+logger = Logger()
+
+# A closed account is finished this long before its deletion_due: its tables' recovery period,
+# plus the purge's own period (it runs hourly, so it may come up to an hour late).
+CLOSURE_LEAD = timedelta(days=ACCOUNT_DATA_RECOVERY_DAYS, hours=1)
+# A run stops deleting when its invocation has less than this left (it must still report).
+SAFETY_MARGIN_SECONDS = 10
+# Subject requests due within this are reported to the operator.
+NEAR_DUE = timedelta(days=5)
+# The first run (no watermark yet) looks this far back: further than the longest period (13
+# months), so anything TTL has missed since the tables exist is found.
+FIRST_LOOKBACK_MONTHS = 14
+
+# The retention class each table's expiring items belong to, as the summary reports them.
+RETENTION_OF_TABLE: dict[Table, str] = {
+    Table.CONTENT: "content",
+    Table.EVENTS: "events",
+    Table.REQUESTS: "subject_requests",
+}
+CLASSES = ("content", "events", "account", "subject_requests")
+
+
+def retention_of(table: Table) -> str:
+    return RETENTION_OF_TABLE.get(table, "account")
+
+
+def month_of(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m}"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """Every "YYYY-MM" from first to last, both included (empty if first is after last)."""
+    year, month = (int(part) for part in first.split("-"))
+    months: list[str] = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+@dataclass
+class PurgeSummary:
+    ran_as: datetime
+    deleted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLASSES, 0))
+    deleted_by_table: dict[str, int] = field(default_factory=lambda: {t.value: 0 for t in Table})
+    accounts_finished: int = 0
+    requests_near_due: int = 0
+    months: list[str] = field(default_factory=list)
+    # False when the run stopped before its end (time ran out); the next run carries on.
+    complete: bool = True
+
+    def count(self, table: Table, retention: str, n: int) -> None:
+        self.deleted[retention] = self.deleted.get(retention, 0) + n
+        self.deleted_by_table[table.value] += n
+
+    def as_dict(self) -> dict:
+        return {
+            "deleted": dict(self.deleted),
+            "deleted_by_table": dict(self.deleted_by_table),
+            "accounts_finished": self.accounts_finished,
+            "requests_near_due": self.requests_near_due,
+            "months_checked": list(self.months),
+            "complete": self.complete,
+            "ran_as": iso(self.ran_as),
+        }
+
+
+class PurgeService:
+    def __init__(self, requests=None, closed=None, indexes: dict | None = None, sns=None):
+        self.requests = requests or RequestRepository()
+        self.closed = closed or ClosedAccounts()
+        self._indexes = dict(indexes or {})
+        self._sns = sns
+
+    def index(self, table: Table) -> ExpiryIndex:
+        if table not in self._indexes:
+            self._indexes[table] = ExpiryIndex(table)
+        return self._indexes[table]
+
+    def run(self, at: datetime, time_left: Callable[[], float] | None = None) -> PurgeSummary:
+        """Purge as of `at`. `time_left` (seconds the invocation has left) lets a run with a
+        large backlog stop cleanly before its timeout; the next run carries on where it stopped,
+        since the watermark only moves after a complete pass."""
+        at = at.astimezone(UTC)
+        summary = PurgeSummary(ran_as=at)
+        current = month_of(at)
+        watermark = self.requests.purge_watermark()
+        # A watermark ahead of `at` means an earlier run was "as" a later time (local mode's time
+        # travel): it says nothing about what is due now, so look back as on a first run.
+        if watermark is None or watermark > current:
+            watermark = month_of(add_months(at, -FIRST_LOOKBACK_MONTHS))
+        summary.months = months_between(watermark, current)
+        enough_time = (lambda: time_left() > SAFETY_MARGIN_SECONDS) if time_left else (lambda: True)
+
+        # The report first: it is cheap, and must not wait behind a large deletion backlog.
+        self._report_near_due(at, summary)
+        self._finish_closed_accounts(at, watermark, summary)
+        for table in SCHEMAS:
+            if not self._delete_due(table, at, summary, enough_time):
+                summary.complete = False
+                break
+        if summary.complete:
+            # Every month before the current one is now empty of due items; the current one may
+            # still hold items due later this month, so the next run starts there.
+            self.requests.set_purge_watermark(current, at)
+        logger.info("purge finished", extra={"summary": summary.as_dict()})
+        return summary
+
+    def _delete_due(
+        self, table: Table, at: datetime, summary: PurgeSummary, enough_time: Callable[[], bool]
+    ) -> bool:
+        """Delete the table's due items; False if time ran out first."""
+        index = self.index(table)
+        deleted = 0
+        try:
+            for month in summary.months:
+                # Streamed page by page: a month of events can be millions of keys.
+                for key in index.due_keys(month, at):
+                    if not enough_time():
+                        return False
+                    if table == Table.ACCOUNTS and key.get("sk") == PROFILE:
+                        # A closed account's profile goes only with the whole account (above): it
+                        # tells the next run that an account is still to be finished.
+                        continue
+                    deleted += index.delete_if_due(key, at)
+            return True
+        finally:
+            summary.count(table, retention_of(table), deleted)
+
+    def _finish_closed_accounts(self, at: datetime, watermark: str, summary: PurgeSummary) -> None:
+        """Closure gave each account's profile the expiry deletion_due; profiles due within the
+        lead are the accounts to finish now."""
+        horizon = at + CLOSURE_LEAD
+        index = self.index(Table.ACCOUNTS)
+        for month in months_between(watermark, month_of(horizon)):
+            for key in list(index.due_keys(month, horizon)):
+                if key["sk"] != PROFILE:
+                    continue
+                profile = self.closed.profile(key["pk"].removeprefix("ACCOUNT#"))
+                if not profile or profile.get("status") != "closed" or not profile.get("deletion_due"):
+                    continue
+                if parse_iso(str(profile["deletion_due"])) - CLOSURE_LEAD > at:
+                    continue
+                deleted = self.closed.finish(profile["account_id"], profile)
+                for table, n in deleted.items():
+                    summary.count(table, "account", n)
+                summary.accounts_finished += 1
+                logger.info(
+                    "closed account finished",
+                    extra={"account_id": profile["account_id"], "deletion_due": profile["deletion_due"]},
+                )
+
+    def _report_near_due(self, at: datetime, summary: PurgeSummary) -> None:
+        near = self.requests.near_due(at, NEAR_DUE)
+        summary.requests_near_due = len(near)
+        for request in near:
+            logger.warning("subject request near its due date", extra=_described(request, at))
+        if near:
+            self._notify_operator(near, at)
+
+    def _notify_operator(self, near: list[SubjectRequest], at: datetime) -> None:
+        lines = [
+            f"- {r.request_id}: {r.type.value}, {r.status.value}, due {iso(r.due_at)}"
+            + (" (OVERDUE)" if r.due_at <= at else "")
+            for r in near
+        ]
+        sns = self._sns or aws_clients.client("sns")
+        sns.publish(
+            TopicArn=get_settings().operator_topic_arn,
+            Subject=f"consentmail: {len(near)} subject request(s) near their due date",
+            Message="Subject requests due within 5 days and not yet carried out:\n" + "\n".join(lines),
+        )
+
+
+def _described(request: SubjectRequest, at: datetime) -> dict:
+    return {
+        "request_id": request.request_id,
+        "type": request.type.value,
+        "status": request.status.value,
+        "due_at": iso(request.due_at),
+        "overdue": request.due_at <= at,
+    }

@@ -1,0 +1,130 @@
+"""Finishing a closed account: deleting every item it holds, in every table, and its Cognito user.
+
+Closure (accounts service) already set every item's expiry to the account's deletion_due; the
+purge finishes the account earlier than that (see purge/service.py) so that the tables'
+point-in-time recovery, which keeps deleted items for its period, holds nothing of it after
+deletion_due. The walk follows the account's own indexes (lists, consent records and campaigns
+by account; contacts and events by partition) and deletes the profile last: if a run stops
+half-way, the profile is still there and the next run finishes the job.
+"""
+
+from collections.abc import Iterator
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from consentmail import aws_clients
+from consentmail.addresses import email_hash
+from consentmail.settings import get_settings
+from consentmail.store.accounts import EMAIL_SK, FAILURES_SK, PROFILE, account_pk, email_pk, login_pk
+from consentmail.store.dynamo import from_dynamo
+from consentmail.store.expiry import key_names
+from consentmail.store.suppression import account_scope
+from consentmail.tables import Table
+
+
+def _query(table, **kwargs) -> Iterator[dict]:
+    while True:
+        page = table.query(**kwargs)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+class ClosedAccounts:
+    def __init__(self, tables: dict | None = None, cognito=None):
+        self._tables = dict(tables or {})
+        self._cognito = cognito
+
+    def _table(self, kind: Table):
+        if kind not in self._tables:
+            self._tables[kind] = aws_clients.table(kind)
+        return self._tables[kind]
+
+    def profile(self, account_id: str) -> dict | None:
+        """The stored profile, expired or not (closure gave it an expiry)."""
+        item = (
+            self._table(Table.ACCOUNTS)
+            .get_item(Key={"pk": account_pk(account_id), "sk": PROFILE}, ConsistentRead=True)
+            .get("Item")
+        )
+        return from_dynamo(item) if item else None
+
+    def finish(self, account_id: str, profile: dict) -> dict[Table, int]:
+        """Delete everything of the account; returns the items deleted per table."""
+        deleted: dict[Table, int] = {}
+        pending: dict[Table, list[dict]] = {}
+
+        def drop(kind: Table, item: dict) -> None:
+            pending.setdefault(kind, []).append({name: item[name] for name in key_names(kind)})
+
+        by_account = {"IndexName": "by_account", "KeyConditionExpression": Key("account_id").eq(account_id)}
+        hashes: set[str] = set()
+        for mailing_list in _query(self._table(Table.LISTS), **by_account):
+            list_id = mailing_list["list_id"]
+            for contact in _query(
+                self._table(Table.CONTACTS),
+                KeyConditionExpression=Key("list_id").eq(list_id),
+                ProjectionExpression="list_id, contact_id, email_hash",
+            ):
+                for event in _query(
+                    self._table(Table.EVENTS),
+                    KeyConditionExpression=Key("contact_id").eq(contact["contact_id"]),
+                    ProjectionExpression="contact_id, sk",
+                ):
+                    drop(Table.EVENTS, event)
+                if contact.get("email_hash"):
+                    hashes.add(contact["email_hash"])
+                drop(Table.CONTACTS, contact)
+            drop(Table.LISTS, mailing_list)
+        for record in _query(self._table(Table.CONSENT), **by_account):
+            hashes.add(record["email_hash"])
+            drop(Table.CONSENT, record)
+        # Bounce and complaint suppressions of this account, for every address it ever held.
+        scope = account_scope(account_id)
+        suppression = self._table(Table.SUPPRESSION)
+        for hashed in sorted(hashes):
+            if suppression.get_item(Key={"email_hash": hashed, "scope": scope}).get("Item"):
+                drop(Table.SUPPRESSION, {"email_hash": hashed, "scope": scope})
+        campaign_ids = {c["campaign_id"] for c in _query(self._table(Table.CAMPAIGNS), **by_account)}
+        for campaign_id in sorted(campaign_ids):
+            for item in _query(
+                self._table(Table.CAMPAIGNS),
+                KeyConditionExpression=Key("campaign_id").eq(campaign_id),
+                ProjectionExpression="campaign_id, sk",
+            ):
+                drop(Table.CAMPAIGNS, item)
+            if self._table(Table.CONTENT).get_item(Key={"campaign_id": campaign_id}).get("Item"):
+                drop(Table.CONTENT, {"campaign_id": campaign_id})
+        holder_hash = email_hash(profile["email"]) if profile.get("email") else None
+        if holder_hash:
+            for pk, sk in ((email_pk(holder_hash), EMAIL_SK), (login_pk(holder_hash), FAILURES_SK)):
+                if self._table(Table.ACCOUNTS).get_item(Key={"pk": pk, "sk": sk}).get("Item"):
+                    drop(Table.ACCOUNTS, {"pk": pk, "sk": sk})
+        for item in _query(
+            self._table(Table.ACCOUNTS),
+            KeyConditionExpression=Key("pk").eq(account_pk(account_id)),
+            ProjectionExpression="pk, sk",
+        ):
+            if item["sk"] != PROFILE:
+                drop(Table.ACCOUNTS, item)
+
+        for kind, keys in pending.items():
+            with self._table(kind).batch_writer(overwrite_by_pkeys=list(key_names(kind))) as batch:
+                for key in keys:
+                    batch.delete_item(Key=key)
+            deleted[kind] = len(keys)
+        if profile.get("username"):
+            self._delete_user(str(profile["username"]))
+        self._table(Table.ACCOUNTS).delete_item(Key={"pk": account_pk(account_id), "sk": PROFILE})
+        deleted[Table.ACCOUNTS] = deleted.get(Table.ACCOUNTS, 0) + 1
+        return deleted
+
+    def _delete_user(self, username: str) -> None:
+        cognito = self._cognito or aws_clients.client("cognito-idp")
+        try:
+            cognito.admin_delete_user(UserPoolId=get_settings().user_pool_id, Username=username)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "UserNotFoundException":
+                raise

@@ -1,0 +1,335 @@
+"""Subject requests, carried out across every account:
+
+- receiving one answers the same whatever the address (known, unknown, rate-limited), does the
+  same work for known and unknown addresses (nothing is looked up before verification), and
+  emails a verification link, at most DAILY_LIMIT times per address per day;
+- verifying carries it out: access emails a link to the export, rectification changes every
+  contact holding the address, erasure deletes every item holding it and keeps only the keyed
+  hash as an ERASED suppression; each account holder whose lists held the address is notified,
+  without the address;
+- once done the request keeps only the keyed hash, its type, dates and status.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+
+from consentmail import aws_clients, tokens
+from consentmail.addresses import email_hash, mask, normalize
+from consentmail.clock import iso
+from consentmail.errors import InvalidToken
+from consentmail.mail.outbound import TAG_KIND, send_raw
+from consentmail.models import ConsentAction
+from consentmail.retention import EMAILED_LINK, TTL_ATTRIBUTE, is_expired
+from consentmail.sensitive_data import check_fields
+from consentmail.settings import get_settings
+from consentmail.store.accounts import AccountRepository
+from consentmail.store.consent import ConsentRepository
+from consentmail.store.events import SEND
+from consentmail.store.lists import ListRepository
+from consentmail.store.requests import RequestRepository, RequestStatus, RequestType, SubjectRequest
+from consentmail.store.subject_data import SubjectDataRepository
+from consentmail.store.suppression import ERASED, SuppressionRepository
+from consentmail.subject_requests.emails import export_message, verification_message
+from consentmail.subject_requests.models import SubjectRequestInput
+from consentmail.tokens import Purpose
+
+logger = Logger()
+
+EXPORT_FORMAT = "consentmail.subject-export/1"
+NOTIFICATION_KIND = "subject_request"
+# SES answers NotFoundException for an address that is not on its suppression list.
+_NOT_SUPPRESSED = {"NotFoundException", "404"}
+# Attributes that only serve our storage (index keys, the expiry bucket) stay out of exports.
+_INTERNAL = {"expiry_bucket", "email_hash", "pk", "sk"}
+
+_NOTICE = {
+    RequestType.ACCESS: "A person asked for a copy of the data held about them; it included their "
+    "contact in your lists: {lists}. Nothing was changed.",
+    RequestType.RECTIFICATION: "A person had the data held about them corrected, as they asked; their "
+    "contact was updated in your lists: {lists}.",
+    RequestType.ERASURE: "A person exercised their right to erasure: their contact, consent records "
+    "and events were deleted from your lists: {lists}. The address can no longer be added or imported.",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the subject sees after carrying out: the type, and whether it was done just now."""
+
+    request_type: RequestType
+    done_now: bool
+
+
+def _link(path: str, token: str) -> str:
+    return f"{get_settings().base_url}{path}?{urlencode({'token': token})}"
+
+
+def _clean(item: dict) -> dict:
+    """An item as the subject sees it: no storage keys, expiry as a readable time."""
+    cleaned = {k: v for k, v in item.items() if k not in _INTERNAL}
+    if TTL_ATTRIBUTE in cleaned:
+        cleaned[TTL_ATTRIBUTE] = iso(datetime.fromtimestamp(int(cleaned[TTL_ATTRIBUTE]), UTC))
+    return cleaned
+
+
+class SubjectRequestService:
+    def __init__(self, requests=None, data=None, lists=None, consent=None, suppression=None, accounts=None):
+        self.requests = requests or RequestRepository()
+        self.data = data or SubjectDataRepository()
+        self.lists = lists or ListRepository()
+        self.consent = consent or ConsentRepository()
+        self.suppression = suppression or SuppressionRepository()
+        self.accounts = accounts or AccountRepository()
+
+    # --- receiving ---------------------------------------------------------------------------
+
+    def receive(self, request: SubjectRequestInput, at: datetime) -> None:
+        """Record the request and email its verification link; the caller always answers the
+        same, so nothing here may depend on whether the address is known."""
+        address = normalize(request.email)
+        changes: dict = {}
+        if request.type == RequestType.RECTIFICATION and request.changes:
+            changes = request.changes.model_dump(exclude_none=True)
+            names = {k: v for k, v in changes.items() if k != "attributes"}
+            check_fields(names, changes.get("attributes") or {})
+        hashed = email_hash(address)
+        if not self.requests.take_daily_slot(hashed, at):
+            logger.info("subject request over the daily limit", extra={"email": mask(address)})
+            return
+        record = self.requests.create(
+            email_hash=hashed, email=address, request_type=request.type, changes=changes, at=at
+        )
+        token = tokens.issue(
+            Purpose.SUBJECT_CONFIRM, {"h": hashed, "r": record.request_id}, EMAILED_LINK.after(at)
+        )
+        raw = verification_message(
+            from_email=get_settings().system_from,
+            to=address,
+            request_type=request.type,
+            confirm_url=_link("/subject-requests/confirm", token),
+        )
+        self._send(raw, address, record)
+        logger.info(
+            "subject request received",
+            extra={"request_id": record.request_id, "type": request.type.value, "due_at": iso(record.due_at)},
+        )
+
+    def _send(self, raw: bytes, address: str, record: SubjectRequest) -> None:
+        try:
+            send_raw(
+                raw, from_email=get_settings().system_from, to=address, tags={TAG_KIND: "subject_request"}
+            )
+        except ClientError as error:
+            # The answer must not reveal anything about the address, so a refused send is only
+            # logged (masked, with the error code: SES messages may quote the address); the
+            # unverified request lapses with its link and the person can ask again.
+            logger.warning(
+                "subject request email refused",
+                extra={
+                    "request_id": record.request_id,
+                    "email": mask(address),
+                    "code": error.response.get("Error", {}).get("Code", ""),
+                },
+            )
+
+    # --- verifying ---------------------------------------------------------------------------
+
+    def pending(self, token: str, at: datetime) -> SubjectRequest:
+        """The request a confirm link points to, or InvalidToken."""
+        claims = tokens.verify(token, Purpose.SUBJECT_CONFIRM, at)
+        found = self.requests.get(str(claims.get("h", "")), str(claims.get("r", "")), at)
+        if found is None:
+            raise InvalidToken("This request no longer exists.")
+        return found
+
+    def carry_out(self, token: str, at: datetime) -> Outcome:
+        """Carry the verified request out, once: a second POST of the same link changes nothing."""
+        request = self.pending(token, at)
+        if request.status == RequestStatus.AWAITING_VERIFICATION and not self.requests.start(request, at):
+            request = self.pending(token, at)
+        if not request.is_open:
+            return Outcome(request.type, done_now=False)
+        # In progress: verified just now, or an earlier attempt failed half-way; every step below
+        # is idempotent, so it is simply done again.
+        if request.type == RequestType.ACCESS:
+            self._access(request, at)
+        elif request.type == RequestType.RECTIFICATION:
+            self._rectify(request, at)
+        else:
+            self._erase(request, at)
+        self.requests.finish(request, RequestStatus.COMPLETED, at)
+        logger.info(
+            "subject request carried out",
+            extra={
+                "request_id": request.request_id,
+                "type": request.type.value,
+                "due_at": iso(request.due_at),
+            },
+        )
+        return Outcome(request.type, done_now=True)
+
+    # --- access ------------------------------------------------------------------------------
+
+    def _access(self, request: SubjectRequest, at: datetime) -> None:
+        contacts = self._live_contacts(request.email_hash, at)
+        if request.email:
+            token = tokens.issue(
+                Purpose.SUBJECT_EXPORT,
+                {"h": request.email_hash, "r": request.request_id},
+                EMAILED_LINK.after(at),
+            )
+            raw = export_message(
+                from_email=get_settings().system_from,
+                to=request.email,
+                export_url=_link("/subject-requests/export", token),
+            )
+            # Not swallowed: if SES refuses, the request stays in progress (reported near its due
+            # date) and following the link again retries.
+            sender = get_settings().system_from
+            send_raw(raw, from_email=sender, to=request.email, tags={TAG_KIND: "subject_request"})
+        self._notify(request, contacts, at)
+
+    def export(self, token: str, at: datetime) -> dict:
+        """The export an access link points to: built when it is fetched, from what is held then."""
+        claims = tokens.verify(token, Purpose.SUBJECT_EXPORT, at)
+        return self.export_of(str(claims.get("h", "")), at)
+
+    def export_of(self, hashed: str, at: datetime) -> dict:
+        """Everything held about the address, structured (GDPR art. 15 and 20)."""
+        contacts = self._live_contacts(hashed, at)
+        names: dict[str, str] = {}
+        exported_contacts = []
+        for contact in contacts:
+            list_id = contact["list_id"]
+            if list_id not in names:
+                found = self.lists.get(list_id, at)
+                names[list_id] = found.name if found else ""
+            events = [
+                {"record": "send" if str(e.get("sk", "")).startswith(SEND) else "event", **_clean(e)}
+                for e in self.data.event_items(contact["contact_id"])
+                if not is_expired(e, at)
+            ]
+            exported_contacts.append({**_clean(contact), "list_name": names[list_id], "events": events})
+        consent = [_clean(c) for c in self.data.consent_items(hashed) if not is_expired(c, at)]
+        suppressions = [
+            {
+                "scope": "erased" if s["scope"] == ERASED else "account",
+                "account_id": s["scope"].removeprefix("ACCOUNT#") if s["scope"] != ERASED else None,
+                "reason": s.get("reason"),
+                "at": s.get("at"),
+            }
+            for s in self.data.suppression_items(hashed)
+            if not is_expired(s, at)
+        ]
+        requests = [
+            {
+                "request_id": r.request_id,
+                "type": r.type.value,
+                "status": r.status.value,
+                "received_at": iso(r.received_at),
+                "due_at": iso(r.due_at),
+                "completed_at": iso(r.completed_at) if r.completed_at else None,
+            }
+            for r in self.requests.of_subject(hashed)
+        ]
+        accounts = sorted({c["account_id"] for c in contacts} | {c["account_id"] for c in consent})
+        return {
+            "format": EXPORT_FORMAT,
+            "generated_at": iso(at),
+            "email": contacts[0]["email"] if contacts else None,
+            "accounts": accounts,
+            "contacts": exported_contacts,
+            "consent_records": consent,
+            "suppressions": suppressions,
+            "subject_requests": requests,
+        }
+
+    # --- rectification -----------------------------------------------------------------------
+
+    def _rectify(self, request: SubjectRequest, at: datetime) -> None:
+        changes = request.changes or {}
+        names = {k: changes[k] for k in ("first_name", "last_name") if k in changes}
+        new_attributes = changes.get("attributes") or {}
+        changed = sorted(names) + [f"attributes.{k}" for k in sorted(new_attributes)]
+        contacts = self._live_contacts(request.email_hash, at)
+        for contact in contacts:
+            attributes = {**(contact.get("attributes") or {}), **new_attributes}
+            attributes = {k: v for k, v in attributes.items() if v is not None}
+            self.data.update_contact(contact["list_id"], contact["contact_id"], names, attributes)
+            self.consent.append(
+                email_hash=request.email_hash,
+                account_id=contact["account_id"],
+                list_id=contact["list_id"],
+                contact_id=contact["contact_id"],
+                action=ConsentAction.RECTIFIED,
+                at=at,
+                text="Changed at the person's request: " + ", ".join(changed),
+                source="subject_request",
+            )
+        self._notify(request, contacts, at)
+
+    # --- erasure -----------------------------------------------------------------------------
+
+    def _erase(self, request: SubjectRequest, at: datetime) -> None:
+        hashed = request.email_hash
+        # Expired contacts too: until deleted they still hold the address.
+        contacts = self.data.contact_items(hashed)
+        # The suppression first: from here on no import, form or send can bring the address back.
+        self.suppression.suppress_erased(hashed, at)
+        deleted = sum(self.data.erase_contact(c["list_id"], c["contact_id"]) for c in contacts)
+        deleted += self.data.erase_consent(hashed)
+        deleted += self.data.erase_account_suppressions(hashed)
+        for other in self.requests.of_subject(hashed):
+            if other.request_id != request.request_id and other.email:
+                self.requests.finish(other, RequestStatus.CANCELLED, at)
+        if request.email:
+            self._remove_from_ses_suppression(request.email)
+        self._notify(request, contacts, at)
+        logger.info("erasure carried out", extra={"request_id": request.request_id, "items_deleted": deleted})
+
+    def _remove_from_ses_suppression(self, address: str) -> None:
+        """SES's account-level suppression list holds raw addresses; our ERASED hash now keeps
+        the opt-out, so the raw address goes."""
+        try:
+            aws_clients.client("sesv2").delete_suppressed_destination(EmailAddress=address)
+        except ClientError as error:
+            # Not on the list: nothing to remove. (The emulator of local mode answers a bare 404,
+            # since it has no such route.)
+            if error.response.get("Error", {}).get("Code") not in _NOT_SUPPRESSED:
+                raise
+        except NotImplementedError:
+            # Only the in-process emulator of the tests raises this (it does not implement the
+            # call); AWS does. Nothing to remove there.
+            logger.warning("SES suppression list not available in this emulator")
+
+    # --- shared ------------------------------------------------------------------------------
+
+    def _live_contacts(self, hashed: str, at: datetime) -> list[dict]:
+        return [c for c in self.data.contact_items(hashed) if not is_expired(c, at)]
+
+    def _notify(self, request: SubjectRequest, contacts: list[dict], at: datetime) -> None:
+        """One notification per account whose lists held the address: type, lists, date; never
+        the address, its hash or a contact id."""
+        lists_by_account: dict[str, dict[str, str]] = defaultdict(dict)
+        for contact in contacts:
+            found = self.lists.get(contact["list_id"], at)
+            lists_by_account[contact["account_id"]][contact["list_id"]] = found.name if found else ""
+        for account_id, lists in lists_by_account.items():
+            shown = ", ".join(name or list_id for list_id, name in sorted(lists.items()))
+            self.accounts.add_notification(
+                account_id,
+                NOTIFICATION_KIND,
+                {
+                    "request_type": request.type.value,
+                    "request_id": request.request_id,
+                    "lists": [{"list_id": list_id, "name": name} for list_id, name in sorted(lists.items())],
+                    "date": iso(at),
+                    "message": _NOTICE[request.type].format(lists=shown),
+                },
+                at,
+            )
