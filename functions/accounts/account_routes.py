@@ -1,0 +1,75 @@
+"""The account routes: sign-up, sign-in, the profile, its export, closure, notifications."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from consentmail.accounts import wiring
+from consentmail.accounts.models import (
+    AccountCreated,
+    Closure,
+    Credentials,
+    NewAccount,
+    NotificationPage,
+    ProfileOut,
+    ProfilePatch,
+    Tokens,
+)
+from consentmail.accounts.openapi import documented
+from consentmail.clock import now
+from consentmail.web.api import client_ip
+
+router = APIGatewayRouter()
+TAGS = ["account"]
+
+
+@router.post(
+    "/accounts",
+    status_code=201,
+    tags=TAGS,
+    summary="Create an account",
+    responses=documented(201, AccountCreated, 409),
+)
+def create_account(request: Annotated[NewAccount, Body()]) -> AccountCreated:
+    profile = wiring.accounts().create_account(request, client_ip(router), now())
+    return AccountCreated(account_id=profile.account_id)
+
+
+@router.post(
+    "/auth/login", tags=TAGS, summary="Sign in: Cognito's tokens", responses=documented(200, Tokens, 401)
+)
+def login(credentials: Annotated[Credentials, Body()]) -> Tokens:
+    return wiring.accounts().login(credentials.email, credentials.password.get_secret_value(), now())
+
+
+@router.get("/account", tags=TAGS, summary="My profile")
+def get_profile() -> ProfileOut:
+    account_id = wiring.active_account_id(router)
+    return ProfileOut.of(wiring.accounts().active_profile(account_id, now()))
+
+
+@router.patch("/account", tags=TAGS, summary="Edit my profile")
+def patch_profile(patch: Annotated[ProfilePatch, Body()]) -> ProfileOut:
+    account_id = wiring.active_account_id(router)
+    return ProfileOut.of(wiring.accounts().update_profile(account_id, patch, client_ip(router), now()))
+
+
+@router.delete("/account", status_code=202, tags=TAGS, summary="Close my account")
+def close_account() -> Closure:
+    account_id = wiring.active_account_id(router)
+    closed = wiring.accounts().close(account_id, now())
+    assert closed.deletion_due is not None
+    return Closure(deletion_due=closed.deletion_due.date().isoformat())
+
+
+@router.get("/account/export", tags=TAGS, summary="Everything held about me")
+def export_account() -> dict[str, Any]:
+    account_id = wiring.active_account_id(router)
+    return wiring.accounts().export(account_id, now())
+
+
+@router.get("/account/notifications", tags=TAGS, summary="My notifications")
+def notifications() -> NotificationPage:
+    account_id = wiring.active_account_id(router)
+    return NotificationPage(items=wiring.accounts().notifications(account_id, now()))

@@ -1,0 +1,153 @@
+"""The contact routes: add, import, page through, export, edit and delete a list's contacts."""
+
+import json
+from datetime import datetime
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from consentmail.accounts import wiring
+from consentmail.accounts.imports import contacts_csv, default_proof, import_csv
+from consentmail.accounts.models import (
+    ContactExport,
+    ContactIn,
+    ContactOut,
+    ContactPage,
+    ContactPatch,
+    ImportResult,
+)
+from consentmail.accounts.openapi import documented
+from consentmail.clock import now
+from consentmail.errors import PayloadTooLarge
+from consentmail.routes import MAX_BODY_BYTES
+from consentmail.subscription.service import Visitor
+from consentmail.web.api import client_ip, user_agent
+
+router = APIGatewayRouter()
+TAGS = ["contacts"]
+
+
+def _visitor() -> Visitor:
+    return Visitor(ip=client_ip(router), user_agent=user_agent(router))
+
+
+@router.post(
+    "/lists/<list_id>/contacts",
+    status_code=201,
+    tags=TAGS,
+    summary="Add a contact",
+    responses=documented(201, ContactOut, 404),
+)
+def add_contact(list_id: str, request: Annotated[ContactIn, Body()]) -> ContactOut:
+    account_id = wiring.active_account_id(router)
+    return ContactOut.of(wiring.contacts().add(account_id, list_id, request, _visitor(), now()))
+
+
+@router.post(
+    "/lists/<list_id>/contacts/import",
+    tags=TAGS,
+    summary="Import contacts from CSV",
+    responses=documented(200, ImportResult, 404, 413),
+    description=(
+        "Body: `text/csv` with a header row (`email`, `first_name`, `last_name`, `tracking_consent`, "
+        "optional `consent_source`, `consent_obtained_at`, `consent_text`; other columns become "
+        "attributes). At most 10,000 rows (413 beyond). Bad rows are reported, good rows kept."
+    ),
+)
+def import_contacts(
+    list_id: str,
+    consent_source: Annotated[str | None, Query(max_length=200)] = None,
+    consent_text: Annotated[str | None, Query(max_length=2000)] = None,
+    consent_obtained_at: Annotated[datetime | None, Query()] = None,
+) -> ImportResult:
+    account_id = wiring.active_account_id(router)
+    body = router.current_event.decoded_body or ""
+    if len(body.encode()) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"An import body holds at most {MAX_BODY_BYTES // (1024 * 1024)} MB.")
+    at = now()
+    proof = default_proof(at, consent_source, consent_text, consent_obtained_at)
+    outcome = import_csv(wiring.contacts(), account_id, list_id, body, proof, _visitor(), at)
+    return ImportResult(imported=outcome.imported, rejected=outcome.rejected)
+
+
+@router.get(
+    "/lists/<list_id>/contacts/export",
+    tags=TAGS,
+    summary="Export the whole list (CSV or JSON)",
+    responses={
+        **documented(200, ContactExport, 404),
+        200: {
+            "description": "The whole list, as CSV (the default) or JSON",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"model": ContactExport},
+            },
+        },
+    },
+)
+def export_contacts(list_id: str, format: Annotated[Literal["csv", "json"], Query()] = "csv"):  # noqa: A002
+    account_id = wiring.active_account_id(router)
+    at = now()
+    mailing_list, contacts = wiring.contacts().export(account_id, list_id, at)
+    filename = f"contacts-{mailing_list.list_id}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
+    if format == "csv":
+        return Response(200, "text/csv; charset=utf-8", contacts_csv(contacts), headers)
+    export = ContactExport(
+        list_id=mailing_list.list_id, exported_at=at, items=[ContactOut.of(c) for c in contacts]
+    )
+    return Response(200, "application/json", json.dumps(export.model_dump(mode="json")), headers)
+
+
+@router.get(
+    "/lists/<list_id>/contacts",
+    tags=TAGS,
+    summary="A page of the list's contacts",
+    responses=documented(200, ContactPage, 404),
+)
+def get_contacts(
+    list_id: str,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> ContactPage:
+    account_id = wiring.active_account_id(router)
+    contacts, next_cursor = wiring.contacts().page(account_id, list_id, cursor, now(), limit)
+    return ContactPage(items=[ContactOut.of(c) for c in contacts], next_cursor=next_cursor)
+
+
+@router.get(
+    "/lists/<list_id>/contacts/<contact_id>",
+    tags=TAGS,
+    summary="One contact",
+    responses=documented(200, ContactOut, 404),
+)
+def get_contact(list_id: str, contact_id: str) -> ContactOut:
+    account_id = wiring.active_account_id(router)
+    return ContactOut.of(wiring.contacts().get(account_id, list_id, contact_id, now()))
+
+
+@router.patch(
+    "/lists/<list_id>/contacts/<contact_id>",
+    tags=TAGS,
+    summary="Edit a contact",
+    responses=documented(200, ContactOut, 404),
+)
+def patch_contact(list_id: str, contact_id: str, patch: Annotated[ContactPatch, Body()]) -> ContactOut:
+    account_id = wiring.active_account_id(router)
+    updated = wiring.contacts().update(account_id, list_id, contact_id, patch, _visitor(), now())
+    return ContactOut.of(updated)
+
+
+@router.delete(
+    "/lists/<list_id>/contacts/<contact_id>",
+    status_code=204,
+    tags=TAGS,
+    summary="Delete a contact, its consent records and its events",
+    responses=documented(204, None, 404),
+)
+def delete_contact(list_id: str, contact_id: str) -> Response[None]:
+    account_id = wiring.active_account_id(router)
+    wiring.contacts().delete(account_id, list_id, contact_id, now())
+    return Response(204, None, "")

@@ -1,0 +1,52 @@
+"""The list routes: create, read, edit and delete an account's mailing lists."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from consentmail.accounts import wiring
+from consentmail.accounts.models import ListIn, ListOut, ListPage, ListPatch
+from consentmail.accounts.openapi import documented
+from consentmail.clock import now
+
+router = APIGatewayRouter()
+TAGS = ["lists"]
+
+
+@router.post("/lists", status_code=201, tags=TAGS, summary="Create a list")
+def create_list(request: Annotated[ListIn, Body()]) -> ListOut:
+    account_id = wiring.active_account_id(router)
+    return ListOut.of(wiring.lists().create(account_id, request, now()))
+
+
+@router.get("/lists", tags=TAGS, summary="My lists")
+def get_lists() -> ListPage:
+    account_id = wiring.active_account_id(router)
+    return ListPage(items=[ListOut.of(m) for m in wiring.lists().of_account(account_id, now())])
+
+
+@router.get("/lists/<list_id>", tags=TAGS, summary="One list", responses=documented(200, ListOut, 404))
+def get_list(list_id: str) -> ListOut:
+    account_id = wiring.active_account_id(router)
+    return ListOut.of(wiring.lists().get(account_id, list_id, now()))
+
+
+@router.patch("/lists/<list_id>", tags=TAGS, summary="Edit a list", responses=documented(200, ListOut, 404))
+def patch_list(list_id: str, patch: Annotated[ListPatch, Body()]) -> ListOut:
+    account_id = wiring.active_account_id(router)
+    return ListOut.of(wiring.lists().update(account_id, list_id, patch, now()))
+
+
+@router.delete(
+    "/lists/<list_id>",
+    status_code=204,
+    tags=TAGS,
+    summary="Delete a list and its contacts",
+    responses=documented(204, None, 404),
+)
+def delete_list(list_id: str) -> Response[None]:
+    account_id = wiring.active_account_id(router)
+    wiring.lists().delete(account_id, list_id, now())
+    return Response(204, None, "")

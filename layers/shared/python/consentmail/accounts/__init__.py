@@ -1,0 +1,1 @@
+"""Account holders: Cognito accounts, profiles, closure, notifications, lists and contacts."""

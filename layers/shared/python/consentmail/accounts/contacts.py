@@ -1,0 +1,238 @@
+"""Contacts an account holder adds, edits, pages through, exports and deletes. Every operation
+goes through the account's list first, so another account's contact is never reached.
+
+A contact the account holder adds carries the consent proof they give: it is `confirmed` at once
+and the proof goes to the consent ledger; with `double_opt_in` it stays `pending` and receives
+the opt-in email, exactly as a website subscription does.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from consentmail.accounts import cursors
+from consentmail.accounts.lists import ListService
+from consentmail.accounts.models import ContactIn, ContactPatch
+from consentmail.addresses import email_hash, normalize
+from consentmail.clock import iso
+from consentmail.errors import FieldError, InvalidInput, NotFound
+from consentmail.models import ConsentAction, ConsentProof, ConsentRecord, Contact, ContactStatus, MailingList
+from consentmail.sensitive_data import check_fields
+from consentmail.store.accounts import AccountData, BulkContacts
+from consentmail.store.consent import ConsentRepository, new_record_id
+from consentmail.store.contacts import ContactRepository, contact_id_for
+from consentmail.store.suppression import Reason, Suppression, SuppressionRepository
+from consentmail.subscription.service import SubscriptionService, Visitor
+
+CONTACT_NOT_FOUND = "There is no contact with this id."
+ERASED_REFUSAL = "the address was erased at the subject's request and cannot be added again by an account"
+PAGE_SIZE = 100
+_CURSOR_KEYS = ("list_id", "contact_id")
+
+# An address the account's own sends bounced on or got a complaint from keeps that status.
+_SUPPRESSED_STATUS = {Reason.BOUNCE: ContactStatus.BOUNCED, Reason.COMPLAINT: ContactStatus.COMPLAINED}
+
+
+class ContactService:
+    def __init__(
+        self,
+        lists=None,
+        contacts=None,
+        consent=None,
+        suppression=None,
+        data=None,
+        subscription=None,
+        bulk=None,
+    ):
+        self.contacts = contacts or ContactRepository()
+        self.consent = consent or ConsentRepository()
+        self.suppression = suppression or SuppressionRepository()
+        self.data = data or AccountData()
+        self.bulk = bulk or BulkContacts()
+        self.list_service = lists or ListService(contacts=self.contacts, data=self.data)
+        self._subscription = subscription
+
+    @property
+    def subscription(self) -> SubscriptionService:
+        if self._subscription is None:
+            self._subscription = SubscriptionService(self.list_service.lists, self.contacts, self.consent)
+        return self._subscription
+
+    # --- one contact ---------------------------------------------------------------------------
+
+    def new_contact(
+        self,
+        mailing_list: MailingList,
+        *,
+        address: str,
+        first_name: str,
+        last_name: str,
+        attributes: dict,
+        tracking_consent: bool,
+        proof: ConsentProof,
+        double_opt_in: bool,
+        suppression: Suppression | None,
+        at: datetime,
+    ) -> Contact:
+        """The contact as it will be stored (not stored yet)."""
+        if suppression is not None and suppression.erased:
+            raise InvalidInput("This address cannot be added.", [FieldError("email", ERASED_REFUSAL)])
+        hashed = email_hash(address)
+        status = ContactStatus.PENDING if double_opt_in else ContactStatus.CONFIRMED
+        if suppression is not None:
+            status = _SUPPRESSED_STATUS.get(suppression.reason, status)
+        return Contact(
+            contact_id=contact_id_for(mailing_list.list_id, hashed),
+            list_id=mailing_list.list_id,
+            account_id=mailing_list.account_id,
+            email=address,
+            email_hash=hashed,
+            first_name=first_name,
+            last_name=last_name,
+            status=status,
+            tracking_consent=tracking_consent,
+            attributes=attributes,
+            consent=proof,
+            created_at=at,
+            confirmed_at=at if status == ContactStatus.CONFIRMED else None,
+        )
+
+    def _ledger_fields(self, contact: Contact, visitor: Visitor) -> dict:
+        proof = contact.consent
+        return {
+            "email_hash": contact.email_hash,
+            "account_id": contact.account_id,
+            "list_id": contact.list_id,
+            "contact_id": contact.contact_id,
+            "ip": visitor.ip,
+            "user_agent": visitor.user_agent[:512],
+            "text": proof.text if proof else "",
+            "source": f"{proof.source} (obtained {iso(proof.obtained_at)})" if proof else "account",
+        }
+
+    def record_consent(self, contact: Contact, action: ConsentAction, visitor: Visitor, at: datetime) -> None:
+        self.consent.append(**self._ledger_fields(contact, visitor), action=action, at=at)
+
+    def store_imported(self, contacts: list[Contact], visitor: Visitor, at: datetime) -> None:
+        """New contacts of an import with their ledger entries (IMPORTED, and TRACKING_GRANTED when the
+        proof covers tracking), written in batches."""
+        records = [
+            ConsentRecord(
+                **self._ledger_fields(contact, visitor), record_id=new_record_id(at), action=action, at=at
+            )
+            for contact in contacts
+            for action in (
+                (ConsentAction.IMPORTED, ConsentAction.TRACKING_GRANTED)
+                if contact.tracking_consent
+                else (ConsentAction.IMPORTED,)
+            )
+        ]
+        self.bulk.put(contacts, records)
+
+    def add(
+        self, account_id: str, list_id: str, request: ContactIn, visitor: Visitor, at: datetime
+    ) -> Contact:
+        mailing_list = self.list_service.get(account_id, list_id, at)
+        address = normalize(request.email)
+        check_fields({"first_name": request.first_name, "last_name": request.last_name}, request.attributes)
+        hashed = email_hash(address)
+        contact = self.new_contact(
+            mailing_list,
+            address=address,
+            first_name=request.first_name,
+            last_name=request.last_name,
+            attributes=request.attributes,
+            tracking_consent=request.tracking_consent,
+            proof=ConsentProof.model_validate(request.consent.model_dump()),
+            double_opt_in=request.double_opt_in,
+            suppression=self.suppression.check(hashed, account_id, at),
+            at=at,
+        )
+        self.contacts.create(contact)
+        self.record_consent(contact, ConsentAction.ADDED_BY_ACCOUNT, visitor, at)
+        if contact.tracking_consent:
+            self.record_consent(contact, ConsentAction.TRACKING_GRANTED, visitor, at)
+        if contact.status == ContactStatus.PENDING:
+            self.send_optin(mailing_list, contact, at)
+        return contact
+
+    def send_optin(self, mailing_list: MailingList, contact: Contact, at: datetime) -> None:
+        if self.contacts.claim_optin_slot(contact, at, not_before=at):
+            self.subscription.send_optin(mailing_list, contact, at)
+
+    def get(self, account_id: str, list_id: str, contact_id: str, at: datetime) -> Contact:
+        mailing_list = self.list_service.get(account_id, list_id, at)
+        contact = self.contacts.get(mailing_list.list_id, contact_id, at)
+        if contact is None or contact.account_id != account_id:
+            raise NotFound(CONTACT_NOT_FOUND)
+        return contact
+
+    def update(
+        self,
+        account_id: str,
+        list_id: str,
+        contact_id: str,
+        patch: ContactPatch,
+        visitor: Visitor,
+        at: datetime,
+    ) -> Contact:
+        contact = self.get(account_id, list_id, contact_id, at)
+        changes = patch.model_dump(exclude_unset=True)
+        status = changes.pop("status", None)
+        if status is not None and status not in (contact.status, ContactStatus.UNSUBSCRIBED):
+            raise InvalidInput(
+                "A contact's status can only be changed to unsubscribed.",
+                [FieldError("status", "only `unsubscribed` can be set; consent is given by the contact")],
+            )
+        changes = {k: v for k, v in changes.items() if v is not None}
+        check_fields(
+            {k: changes[k] for k in ("first_name", "last_name") if k in changes},
+            changes.get("attributes", {}),
+        )
+        updated = contact.model_copy(update=changes)
+        entries: list[ConsentAction] = []
+        if {"first_name", "last_name", "attributes"} & changes.keys():
+            entries.append(ConsentAction.RECTIFIED)
+        if "tracking_consent" in changes and changes["tracking_consent"] != contact.tracking_consent:
+            entries.append(
+                ConsentAction.TRACKING_GRANTED
+                if changes["tracking_consent"]
+                else ConsentAction.TRACKING_WITHDRAWN
+            )
+        if status == ContactStatus.UNSUBSCRIBED and contact.status != ContactStatus.UNSUBSCRIBED:
+            updated.status = ContactStatus.UNSUBSCRIBED
+            entries.append(ConsentAction.UNSUBSCRIBED)
+        self.contacts.save(updated)
+        for action in entries:
+            self.consent.append(
+                email_hash=updated.email_hash,
+                account_id=account_id,
+                list_id=updated.list_id,
+                contact_id=updated.contact_id,
+                action=action,
+                at=at,
+                ip=visitor.ip,
+                user_agent=visitor.user_agent,
+                source="account",
+            )
+        return updated
+
+    def delete(self, account_id: str, list_id: str, contact_id: str, at: datetime) -> None:
+        """The contact goes with its consent records and its events."""
+        contact = self.get(account_id, list_id, contact_id, at)
+        self.data.delete_contact_traces(contact.email_hash, contact.contact_id)
+        self.contacts.delete(contact.list_id, contact.contact_id)
+
+    # --- many contacts -------------------------------------------------------------------------
+
+    def page(
+        self, account_id: str, list_id: str, cursor: str | None, at: datetime, limit: int = PAGE_SIZE
+    ) -> tuple[list[Contact], str | None]:
+        mailing_list = self.list_service.get(account_id, list_id, at)
+        start = cursors.decode(cursor, {"list_id": mailing_list.list_id}, _CURSOR_KEYS)
+        contacts, last_key = self.contacts.page(mailing_list.list_id, at, start, limit)
+        return contacts, cursors.encode(last_key)
+
+    def export(self, account_id: str, list_id: str, at: datetime) -> tuple[MailingList, Iterator[Contact]]:
+        """Every contact of the list, however many: the store pages underneath."""
+        mailing_list = self.list_service.get(account_id, list_id, at)
+        return mailing_list, self.contacts.all_of_list(mailing_list.list_id, at)

@@ -1,0 +1,134 @@
+"""The Cognito user pool behind account holders: the adapter the account service signs up, signs
+in and disables users through. Cognito's error codes become domain errors here; an unknown user
+and a wrong password become the same Unauthorized."""
+
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from consentmail import aws_clients
+from consentmail.accounts.models import Tokens
+from consentmail.errors import Conflict, FieldError, InvalidInput, Retryable, Unauthorized
+from consentmail.settings import get_settings
+
+LOGIN_REFUSED = "The email address or the password is not correct."
+
+# Every way a sign-in can fail on the caller's side answers the same: nothing tells an unknown
+# address from a wrong password or a disabled (closed) account.
+_REFUSALS = {
+    "NotAuthorizedException",
+    "UserNotFoundException",
+    "UserNotConfirmedException",
+    "PasswordResetRequiredException",
+    "InvalidParameterException",
+}
+_RETRYABLE = {"TooManyRequestsException", "InternalErrorException", "LimitExceededException"}
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    sub: str
+
+
+def login_refused() -> Unauthorized:
+    return Unauthorized(LOGIN_REFUSED)
+
+
+def _code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+class CognitoIdentity:
+    def __init__(self, client=None, user_pool_id: str | None = None, client_id: str | None = None):
+        self._client = client
+        self._pool = user_pool_id
+        self._app_client = client_id
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = aws_clients.client("cognito-idp")
+        return self._client
+
+    @property
+    def pool(self) -> str:
+        return self._pool or get_settings().user_pool_id
+
+    @property
+    def app_client(self) -> str:
+        return self._app_client or get_settings().user_pool_client_id
+
+    def create_user(self, email: str, password: str) -> NewUser:
+        """A confirmed user with a permanent password, no invitation email (we verified the rules,
+        the account holder chose the password)."""
+        try:
+            user = self.client.admin_create_user(
+                UserPoolId=self.pool,
+                Username=email,
+                MessageAction="SUPPRESS",
+                UserAttributes=[
+                    {"Name": "email", "Value": email},
+                    {"Name": "email_verified", "Value": "true"},
+                ],
+            )["User"]
+        except ClientError as error:
+            if _code(error) in ("UsernameExistsException", "AliasExistsException"):
+                raise Conflict("An account with this email address already exists.") from error
+            raise
+        attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+        created = NewUser(username=user["Username"], sub=attributes.get("sub") or user["Username"])
+        try:
+            self.client.admin_set_user_password(
+                UserPoolId=self.pool, Username=created.username, Password=password, Permanent=True
+            )
+        except ClientError as error:
+            self.delete_user(created.username)
+            if _code(error) == "InvalidPasswordException":
+                # The pool's own policy is the second line; its symbol set is narrower than ours.
+                raise InvalidInput(
+                    "The password does not follow the user pool's password policy.",
+                    [FieldError("password", "must follow the password policy (a letter, a digit, a symbol)")],
+                ) from error
+            raise
+        return created
+
+    def authenticate(self, email: str, password: str) -> Tokens:
+        try:
+            result = self.client.initiate_auth(
+                ClientId=self.app_client,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email, "PASSWORD": password},
+            )
+        except ClientError as error:
+            if _code(error) in _REFUSALS:
+                raise login_refused() from error
+            if _code(error) in _RETRYABLE:
+                raise Retryable(_code(error)) from error
+            raise
+        tokens = result.get("AuthenticationResult")
+        if not tokens:
+            # A challenge (new password, MFA setup) we do not offer: no sign-in.
+            raise login_refused()
+        return Tokens(
+            id_token=tokens["IdToken"],
+            access_token=tokens["AccessToken"],
+            refresh_token=tokens.get("RefreshToken", ""),
+            expires_in=int(tokens.get("ExpiresIn", 3600)),
+        )
+
+    def disable(self, username: str) -> None:
+        """Sign-in stops at once; refresh tokens are revoked too."""
+        self.client.admin_disable_user(UserPoolId=self.pool, Username=username)
+        try:
+            self.client.admin_user_global_sign_out(UserPoolId=self.pool, Username=username)
+        except ClientError as error:
+            if _code(error) != "UserNotFoundException":
+                raise
+
+    def delete_user(self, username: str) -> None:
+        try:
+            self.client.admin_delete_user(UserPoolId=self.pool, Username=username)
+        except ClientError as error:
+            if _code(error) != "UserNotFoundException":
+                raise

@@ -1,0 +1,251 @@
+"""CSV import and export of a list's contacts.
+
+Import: a header row, then one contact per row. Known columns are `email`, `first_name`,
+`last_name`, `tracking_consent` and the consent proof (`consent_source`, `consent_obtained_at`,
+`consent_text`); the columns an export adds (`contact_id`, `status`, `created_at`) are ignored,
+so an export imports back; every other column goes into `attributes`. A bad row is reported
+with its line and reason and never stops the good ones. At most 10,000 rows per request.
+
+Without a proof column, the proof is the account holder's attestation given with the request
+(query parameters, or by default the import itself: who imported, when, from which IP).
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from consentmail.accounts.contacts import ERASED_REFUSAL, ContactService
+from consentmail.accounts.models import ContactOut, RejectedRow
+from consentmail.addresses import email_hash, normalize
+from consentmail.clock import iso, parse_iso
+from consentmail.errors import FieldError, InvalidInput, PayloadTooLarge
+from consentmail.models import ConsentProof, Contact
+from consentmail.sensitive_data import problems
+from consentmail.subscription.service import Visitor
+
+MAX_ROWS = 10_000
+KNOWN = ("email", "first_name", "last_name", "tracking_consent")
+PROOF = ("consent_source", "consent_obtained_at", "consent_text")
+IGNORED = ("contact_id", "status", "created_at")
+_TRUE = {"true", "yes", "1", "on", "y", "oui"}
+_FALSE = {"false", "no", "0", "off", "n", "non", ""}
+DEFAULT_SOURCE = "import"
+DEFAULT_TEXT = "The account holder attests that this contact consented to receive its emails."
+
+
+@dataclass
+class ImportOutcome:
+    imported: int
+    rejected: list[RejectedRow]
+
+
+@dataclass
+class _Row:
+    line: int
+    address: str
+    hashed: str
+    first_name: str
+    last_name: str
+    tracking_consent: bool
+    attributes: dict
+    proof: ConsentProof
+
+
+def _rows(body: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    text = body.lstrip("\ufeff")
+    if not text.strip():
+        raise InvalidInput("The CSV body is empty.", [FieldError("body", "a header row and contact rows")])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+        rows: list[tuple[int, list[str]]] = []
+        line = reader.line_num
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((line + 1, row))
+                if len(rows) > MAX_ROWS:
+                    raise PayloadTooLarge(
+                        f"An import holds at most {MAX_ROWS:,} rows; split the file and import each part."
+                    )
+            line = reader.line_num
+    except csv.Error as error:
+        raise InvalidInput(f"The CSV is malformed near line {reader.line_num}.") from error
+    if "email" not in header:
+        raise InvalidInput(
+            "The header row has no `email` column.", [FieldError("body", "needs an email column")]
+        )
+    return header, rows
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("tracking_consent must be true or false")
+
+
+def _proof(cells: dict[str, str], default: ConsentProof) -> ConsentProof:
+    if not any(cells.get(name, "").strip() for name in PROOF):
+        return default
+    try:
+        return ConsentProof(
+            source=cells.get("consent_source", "").strip() or default.source,
+            obtained_at=parse_iso(cells["consent_obtained_at"].strip())
+            if cells.get("consent_obtained_at", "").strip()
+            else default.obtained_at,
+            text=cells.get("consent_text", "").strip() or default.text,
+        )
+    except ValueError as error:
+        raise ValueError("consent_obtained_at is not an ISO 8601 date") from error
+
+
+def default_proof(
+    at: datetime, source: str | None, text: str | None, obtained_at: datetime | None
+) -> ConsentProof:
+    return ConsentProof(
+        source=source or DEFAULT_SOURCE, obtained_at=obtained_at or at, text=text or DEFAULT_TEXT
+    )
+
+
+def import_csv(
+    service: ContactService,
+    account_id: str,
+    list_id: str,
+    body: str,
+    proof: ConsentProof,
+    visitor: Visitor,
+    at: datetime,
+) -> ImportOutcome:
+    mailing_list = service.list_service.get(account_id, list_id, at)
+    header, rows = _rows(body)
+    rejected: list[RejectedRow] = []
+    valid: list[_Row] = []
+    seen: dict[str, int] = {}
+    for line, cells in rows:
+        values = {name: cells[i].strip() if i < len(cells) else "" for i, name in enumerate(header) if name}
+        try:
+            address = normalize(values.get("email", ""))
+            hashed = email_hash(address)
+            if hashed in seen:
+                raise ValueError(f"the same address as line {seen[hashed]}")
+            attributes = {
+                name: value
+                for name, value in values.items()
+                if name not in (*KNOWN, *PROOF, *IGNORED) and value
+            }
+            row = _Row(
+                line=line,
+                address=address,
+                hashed=hashed,
+                first_name=values.get("first_name", "")[:100],
+                last_name=values.get("last_name", "")[:100],
+                tracking_consent=_bool(values.get("tracking_consent", "")),
+                attributes=attributes,
+                proof=_proof(values, proof),
+            )
+            found = problems({"first_name": row.first_name, "last_name": row.last_name}, attributes)
+            if found:
+                raise ValueError("; ".join(f"{e.field} {e.message}" for e in found))
+        except InvalidInput:
+            rejected.append(RejectedRow(line=line, reason="not a valid email address"))
+            continue
+        except ValueError as error:
+            rejected.append(RejectedRow(line=line, reason=str(error)))
+            continue
+        seen[hashed] = line
+        valid.append(row)
+
+    suppressions = service.suppression.of_many([r.hashed for r in valid], account_id, at)
+    contacts: list[tuple[int, Contact]] = []
+    for row in valid:
+        try:
+            contacts.append(
+                (
+                    row.line,
+                    service.new_contact(
+                        mailing_list,
+                        address=row.address,
+                        first_name=row.first_name,
+                        last_name=row.last_name,
+                        attributes=row.attributes,
+                        tracking_consent=row.tracking_consent,
+                        proof=row.proof,
+                        double_opt_in=False,
+                        suppression=suppressions.get(row.hashed),
+                        at=at,
+                    ),
+                )
+            )
+        except InvalidInput:
+            rejected.append(RejectedRow(line=row.line, reason=ERASED_REFUSAL))
+
+    existing = service.bulk.existing(mailing_list.list_id, [c.contact_id for _, c in contacts], at)
+    new: list[Contact] = []
+    for line, contact in contacts:
+        if contact.contact_id in existing:
+            rejected.append(RejectedRow(line=line, reason="the address is already on the list"))
+        else:
+            new.append(contact)
+    service.store_imported(new, visitor, at)
+    rejected.sort(key=lambda r: r.line)
+    return ImportOutcome(len(new), rejected)
+
+
+# --- export ----------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "contact_id",
+    "email",
+    "first_name",
+    "last_name",
+    "status",
+    "tracking_consent",
+    "created_at",
+    "consent_source",
+    "consent_obtained_at",
+    "consent_text",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    """Spreadsheets run cells that start like a formula: such text is prefixed with a quote,
+    except a plain number or phone number ("+33 6 12 34 56 78")."""
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START) and not all(c.isdigit() or c in "+-(). " for c in text):
+        return "'" + text
+    return text
+
+
+def contacts_csv(contacts: Iterable[Contact]) -> str:
+    """The list as CSV: the contract's fields, the consent proof, then one column per attribute."""
+    rows = [ContactOut.of(c) for c in contacts]
+    attribute_names = sorted({name for row in rows for name in row.attributes})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([*EXPORT_COLUMNS, *attribute_names])
+    for row in rows:
+        consent = row.consent
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    row.contact_id,
+                    row.email,
+                    row.first_name,
+                    row.last_name,
+                    row.status.value,
+                    "true" if row.tracking_consent else "false",
+                    iso(row.created_at),
+                    consent.source if consent else "",
+                    iso(consent.obtained_at) if consent else "",
+                    consent.text if consent else "",
+                    *(row.attributes.get(name, "") for name in attribute_names),
+                )
+            ]
+        )
+    return out.getvalue()

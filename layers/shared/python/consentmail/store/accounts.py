@@ -1,0 +1,369 @@
+"""The accounts table, and the cascades that follow an account across tables.
+
+Items of the accounts table (pk / sk):
+- `ACCOUNT#<id>` / `PROFILE`: the account holder's profile;
+- `ACCOUNT#<id>` / `NOTIFICATION#<iso>#<id>`: notifications (subject requests, ...);
+- `EMAIL#<email_hash>` / `ACCOUNT`: the address's one account, written with a condition, so a
+  repeated sign-up cannot create a second account;
+- `LOGIN#<email_hash>` / `FAILURES`: consecutive failed logins, expiring with the lockout window.
+
+`AccountData` walks everything an account holds in the other tables (lists, contacts, consent
+records, campaigns, content, events, suppressions): closure sets their expiry, deleting a contact
+removes its consent records and events. `BulkContacts` writes an import's contacts in batches.
+"""
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from consentmail import aws_clients
+from consentmail.accounts.models import AccountProfile, Notification
+from consentmail.clock import epoch, iso
+from consentmail.models import ConsentRecord, Contact
+from consentmail.retention import EXPIRY_BUCKET_ATTRIBUTE, TTL_ATTRIBUTE, ttl_attributes
+from consentmail.store.contacts import _item as contact_item
+from consentmail.store.dynamo import from_dynamo, live, to_dynamo, translated_errors
+from consentmail.store.suppression import account_scope
+from consentmail.tables import SCHEMAS, Table
+
+PROFILE = "PROFILE"
+EMAIL_SK = "ACCOUNT"
+FAILURES_SK = "FAILURES"
+NOTIFICATION_PREFIX = "NOTIFICATION#"
+
+
+def account_pk(account_id: str) -> str:
+    return f"ACCOUNT#{account_id}"
+
+
+def email_pk(email_hash: str) -> str:
+    return f"EMAIL#{email_hash}"
+
+
+def login_pk(email_hash: str) -> str:
+    return f"LOGIN#{email_hash}"
+
+
+def _expiry_of(profile: AccountProfile | None) -> dict:
+    if profile is None or profile.deletion_due is None:
+        return {}
+    return ttl_attributes(profile.deletion_due, account_pk(profile.account_id))
+
+
+def _profile_item(profile: AccountProfile) -> dict:
+    data = profile.model_dump(mode="json", exclude_none=True)
+    return to_dynamo({"pk": account_pk(profile.account_id), "sk": PROFILE, **data, **_expiry_of(profile)})
+
+
+class AccountRepository:
+    def __init__(self, table=None):
+        self._table = table or aws_clients.table(Table.ACCOUNTS)
+
+    # --- the address's one account -----------------------------------------------------------
+
+    def reserve_email(self, email_hash: str, at: datetime) -> None:
+        """Claim the address for a new account: Conflict if an account (or a sign-up in progress)
+        already holds it."""
+        with translated_errors("An account with this email address already exists."):
+            self._table.put_item(
+                Item={"pk": email_pk(email_hash), "sk": EMAIL_SK, "reserved_at": iso(at)},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+
+    def bind_email(self, email_hash: str, account_id: str) -> None:
+        self._table.update_item(
+            Key={"pk": email_pk(email_hash), "sk": EMAIL_SK},
+            UpdateExpression="SET account_id = :a",
+            ExpressionAttributeValues={":a": account_id},
+        )
+
+    def release_email(self, email_hash: str) -> None:
+        """Undo a reservation whose sign-up failed (never one bound to an account)."""
+        try:
+            self._table.delete_item(
+                Key={"pk": email_pk(email_hash), "sk": EMAIL_SK},
+                ConditionExpression="attribute_not_exists(account_id)",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def account_of_email(self, email_hash: str, at: datetime) -> str | None:
+        item = live(self._table.get_item(Key={"pk": email_pk(email_hash), "sk": EMAIL_SK}).get("Item"), at)
+        return item.get("account_id") if item else None
+
+    # --- profile -----------------------------------------------------------------------------
+
+    def create_profile(self, profile: AccountProfile) -> None:
+        with translated_errors("This account already exists."):
+            self._table.put_item(Item=_profile_item(profile), ConditionExpression="attribute_not_exists(pk)")
+
+    def save_profile(self, profile: AccountProfile) -> None:
+        with translated_errors("This account no longer exists."):
+            self._table.put_item(Item=_profile_item(profile), ConditionExpression="attribute_exists(pk)")
+
+    def get_profile(self, account_id: str, at: datetime) -> AccountProfile | None:
+        item = live(self._table.get_item(Key={"pk": account_pk(account_id), "sk": PROFILE}).get("Item"), at)
+        if item is None:
+            return None
+        data = {
+            k: v
+            for k, v in from_dynamo(item).items()
+            if k not in ("pk", "sk", TTL_ATTRIBUTE, EXPIRY_BUCKET_ATTRIBUTE)
+        }
+        return AccountProfile.model_validate(data)
+
+    # --- notifications -----------------------------------------------------------------------
+
+    def add_notification(self, account_id: str, kind: str, data: dict, at: datetime) -> Notification:
+        """Tell the account holder something (e.g. a recipient's rectification or erasure). A
+        closed account's notifications leave with it."""
+        notification = Notification(notification_id=uuid.uuid4().hex, kind=kind, created_at=at, data=data)
+        profile = self.get_profile(account_id, at)
+        item = {
+            "pk": account_pk(account_id),
+            "sk": f"{NOTIFICATION_PREFIX}{iso(at)}#{notification.notification_id}",
+            **notification.model_dump(mode="json"),
+            **_expiry_of(profile),
+        }
+        self._table.put_item(Item=to_dynamo(item))
+        return notification
+
+    def notifications(self, account_id: str, at: datetime, limit: int = 200) -> list[Notification]:
+        """The newest first."""
+        result = self._table.query(
+            KeyConditionExpression=Key("pk").eq(account_pk(account_id))
+            & Key("sk").begins_with(NOTIFICATION_PREFIX),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [
+            Notification.model_validate(
+                {k: v for k, v in from_dynamo(i).items() if k in Notification.model_fields}
+            )
+            for i in result.get("Items", [])
+            if live(i, at)
+        ]
+
+    # --- failed logins -----------------------------------------------------------------------
+
+    def login_failures(self, email_hash: str, at: datetime) -> int:
+        item = live(self._table.get_item(Key={"pk": login_pk(email_hash), "sk": FAILURES_SK}).get("Item"), at)
+        return int(item["failures"]) if item else 0
+
+    def record_login_failure(self, email_hash: str, at: datetime, window: timedelta) -> int:
+        """Count one more consecutive failure; the count forgets itself `window` after the last
+        one. Returns the new count. Atomic, so parallel guesses are all counted."""
+        key = {"pk": login_pk(email_hash), "sk": FAILURES_SK}
+        expiry = ttl_attributes(at + window, login_pk(email_hash))
+        values = {
+            ":one": 1,
+            ":zero": 0,
+            ":now": epoch(at),
+            ":e": expiry[TTL_ATTRIBUTE],
+            ":b": expiry[EXPIRY_BUCKET_ATTRIBUTE],
+        }
+        update = "SET failures = if_not_exists(failures, :zero) + :one, expires_at = :e, expiry_bucket = :b"
+        try:
+            result = self._table.update_item(
+                Key=key,
+                UpdateExpression=update,
+                ConditionExpression="attribute_not_exists(pk) OR expires_at > :now",
+                ExpressionAttributeValues=values,
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            # The previous series expired (TTL has not removed it yet): start a new one.
+            self._table.put_item(Item={**key, "failures": 1, **expiry})
+            return 1
+        return int(result["Attributes"]["failures"])
+
+    def clear_login_failures(self, email_hash: str) -> None:
+        self._table.delete_item(Key={"pk": login_pk(email_hash), "sk": FAILURES_SK})
+
+
+def _query_keys(table, kwargs: dict) -> Iterator[dict]:
+    while True:
+        page = table.query(**kwargs)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def _key_names(table: Table) -> tuple[str, ...]:
+    schema = SCHEMAS[table]
+    return (schema.partition.name,) + ((schema.sort.name,) if schema.sort else ())
+
+
+def set_expiry(table, table_kind: Table, key: dict, expiry: datetime) -> bool:
+    """Make an existing item expire at `expiry`, unless it already expires earlier (content's 6
+    days, events' 13 months stay as they are). False when the item is gone or expires earlier."""
+    attributes = ttl_attributes(expiry, "#".join(str(key[name]) for name in _key_names(table_kind)))
+    try:
+        table.update_item(
+            Key=key,
+            UpdateExpression="SET expires_at = :e, expiry_bucket = :b",
+            ConditionExpression="attribute_exists(#k) AND "
+            "(attribute_not_exists(expires_at) OR expires_at > :e)",
+            ExpressionAttributeNames={"#k": _key_names(table_kind)[0]},
+            ExpressionAttributeValues={
+                ":e": attributes[TTL_ATTRIBUTE],
+                ":b": attributes[EXPIRY_BUCKET_ATTRIBUTE],
+            },
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+class AccountData:
+    """Everything an account holds, across tables."""
+
+    def __init__(self, tables: dict[Table, object] | None = None):
+        self._tables = tables or {}
+
+    def _table(self, kind: Table):
+        if kind not in self._tables:
+            self._tables[kind] = aws_clients.table(kind)
+        return self._tables[kind]
+
+    def _keys(self, kind: Table, item: dict) -> dict:
+        return {name: item[name] for name in _key_names(kind)}
+
+    def expire_account(self, account_id: str, email_hash: str, expiry: datetime) -> int:
+        """Set `expiry` on every item of the account; returns how many items now carry it.
+        The purge deletes them by then (and TTL as the backstop)."""
+        count = 0
+
+        def expire(kind: Table, key: dict) -> None:
+            nonlocal count
+            count += set_expiry(self._table(kind), kind, key, expiry)
+
+        accounts = self._table(Table.ACCOUNTS)
+        for item in _query_keys(
+            accounts,
+            {
+                "KeyConditionExpression": Key("pk").eq(account_pk(account_id)),
+                "ProjectionExpression": "pk, sk",
+            },
+        ):
+            expire(Table.ACCOUNTS, self._keys(Table.ACCOUNTS, item))
+        expire(Table.ACCOUNTS, {"pk": email_pk(email_hash), "sk": EMAIL_SK})
+
+        by_account = {"IndexName": "by_account", "KeyConditionExpression": Key("account_id").eq(account_id)}
+        for item in _query_keys(self._table(Table.LISTS), dict(by_account)):
+            list_id = item["list_id"]
+            for contact in self.contact_keys(list_id):
+                for event in self.event_keys(contact["contact_id"]):
+                    expire(Table.EVENTS, event)
+                if contact.get("email_hash"):
+                    expire(
+                        Table.SUPPRESSION,
+                        {"email_hash": contact["email_hash"], "scope": account_scope(account_id)},
+                    )
+                expire(Table.CONTACTS, {"list_id": list_id, "contact_id": contact["contact_id"]})
+            expire(Table.LISTS, {"list_id": list_id})
+
+        for item in _query_keys(self._table(Table.CONSENT), dict(by_account)):
+            expire(Table.CONSENT, self._keys(Table.CONSENT, item))
+
+        campaign_ids = {
+            item["campaign_id"] for item in _query_keys(self._table(Table.CAMPAIGNS), dict(by_account))
+        }
+        for campaign_id in sorted(campaign_ids):
+            for item in _query_keys(
+                self._table(Table.CAMPAIGNS),
+                {
+                    "KeyConditionExpression": Key("campaign_id").eq(campaign_id),
+                    "ProjectionExpression": "campaign_id, sk",
+                },
+            ):
+                expire(Table.CAMPAIGNS, self._keys(Table.CAMPAIGNS, item))
+            expire(Table.CONTENT, {"campaign_id": campaign_id})
+        return count
+
+    def contact_keys(self, list_id: str) -> Iterator[dict]:
+        return _query_keys(
+            self._table(Table.CONTACTS),
+            {
+                "KeyConditionExpression": Key("list_id").eq(list_id),
+                "ProjectionExpression": "list_id, contact_id, email_hash",
+            },
+        )
+
+    def event_keys(self, contact_id: str) -> Iterator[dict]:
+        return _query_keys(
+            self._table(Table.EVENTS),
+            {
+                "KeyConditionExpression": Key("contact_id").eq(contact_id),
+                "ProjectionExpression": "contact_id, sk",
+            },
+        )
+
+    def delete_contact_traces(self, email_hash: str, contact_id: str) -> None:
+        """A deleted contact's consent records and events go with it."""
+        consent = self._table(Table.CONSENT)
+        records = _query_keys(
+            consent,
+            {
+                "KeyConditionExpression": Key("email_hash").eq(email_hash),
+                "FilterExpression": Attr("contact_id").eq(contact_id),
+                "ProjectionExpression": "email_hash, record_id",
+            },
+        )
+        with consent.batch_writer() as batch:
+            for record in list(records):
+                batch.delete_item(Key=self._keys(Table.CONSENT, record))
+        events = self._table(Table.EVENTS)
+        with events.batch_writer() as batch:
+            for event in list(self.event_keys(contact_id)):
+                batch.delete_item(Key=event)
+
+
+class BulkContacts:
+    """Many contacts at once, for imports: which already exist (BatchGetItem, 100 keys a call),
+    and writing the new ones with their consent records (BatchWriteItem, 25 items a call), so a
+    10,000-row import makes hundreds of calls, not tens of thousands.
+
+    Batch writes take no condition: an address added by another request between `existing` and
+    `put` would be overwritten by the imported version (same address, same list, with its proof)."""
+
+    def __init__(self, contacts=None, consent=None):
+        self._contacts = contacts or aws_clients.table(Table.CONTACTS)
+        self._consent = consent or aws_clients.table(Table.CONSENT)
+
+    def existing(self, list_id: str, contact_ids: list[str], at: datetime) -> set[str]:
+        found: set[str] = set()
+        client = self._contacts.meta.client
+        name = self._contacts.name
+        ids = list(dict.fromkeys(contact_ids))
+        for start in range(0, len(ids), 100):
+            keys = [{"list_id": list_id, "contact_id": c} for c in ids[start : start + 100]]
+            request: dict | None = {
+                name: {"Keys": keys, "ProjectionExpression": "contact_id, expires_at", "ConsistentRead": True}
+            }
+            while request:
+                response = client.batch_get_item(RequestItems=request)
+                found.update(
+                    i["contact_id"] for i in response.get("Responses", {}).get(name, []) if live(i, at)
+                )
+                request = response.get("UnprocessedKeys") or None
+        return found
+
+    def put(self, contacts: list[Contact], records: list[ConsentRecord]) -> None:
+        with self._contacts.batch_writer() as batch:
+            for contact in contacts:
+                batch.put_item(Item=contact_item(contact))
+        with self._consent.batch_writer() as batch:
+            for record in records:
+                item = record.model_dump(mode="json")
+                item["at"] = iso(record.at)
+                batch.put_item(Item=to_dynamo(item))
