@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
-import boto3
-
+from consentmail.accounts.models import NewAccount
+from consentmail.accounts.service import create_account
 from consentmail.models import MailingList
 from consentmail.store.lists import ListRepository
 from consentmail.web.pages import SECURITY_HEADERS, render
-from infra.local.provision import SENDER_DOMAIN, Provisioned
+from infra.local.provision import SENDER_DOMAIN
 
 DEMO_EMAIL = "demo@example.com"
 # Meets the account password rule: 8+ characters, a letter, a digit, a special character.
@@ -30,29 +30,19 @@ class Demo:
     list_id: str
 
 
-def create_demo_user(provisioned: Provisioned, region: str, email: str, password: str) -> str:
-    """The Cognito user, confirmed with a permanent password; returns its `sub` (the account id)."""
-    cognito = boto3.client("cognito-idp", region_name=region)
-    user = cognito.admin_create_user(
-        UserPoolId=provisioned.user_pool_id,
-        Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-        MessageAction="SUPPRESS",
-    )["User"]
-    cognito.admin_set_user_password(
-        UserPoolId=provisioned.user_pool_id, Username=email, Password=password, Permanent=True
-    )
-    attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
-    if "sub" not in attributes:
-        fetched = cognito.admin_get_user(UserPoolId=provisioned.user_pool_id, Username=email)
-        attributes = {a["Name"]: a["Value"] for a in fetched["UserAttributes"]}
-    return attributes["sub"]
-
-
-def seed_demo(provisioned: Provisioned, region: str, at: datetime) -> Demo:
+def seed_demo(at: datetime) -> Demo:
     """Create the demo account and its list. Runs once, after provisioning and with the settings
     environment exported, before the gateway serves."""
-    account_id = create_demo_user(provisioned, region, DEMO_EMAIL, DEMO_PASSWORD)
+    account = NewAccount(
+        email=DEMO_EMAIL,
+        password=DEMO_PASSWORD,
+        first_name="Demo",
+        last_name="Holder",
+        country="FR",
+        accept_privacy_policy="demo",
+    )
+    # The same path as POST /accounts: password rule, Cognito user, profile.
+    account_id = create_account(account, ip="127.0.0.1", at=at).account_id
     mailing_list = MailingList(
         list_id=uuid.uuid4().hex,
         account_id=account_id,

@@ -162,7 +162,7 @@ class LocalMode:
             )
             self.simulator.install(boto3.DEFAULT_SESSION)
             self.simulator.start()
-            self.demo = seed_demo(self.provisioned, self.region, datetime.now(UTC))
+            self.demo = seed_demo(datetime.now(UTC))
             self.gateway = Gateway(
                 self.invoker,
                 CognitoAuthorizer(

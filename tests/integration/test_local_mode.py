@@ -118,17 +118,18 @@ def test_config_answers_the_endpoint_region_tables_and_demo_credentials(local_mo
     assert any(not c.isalnum() for c in password)
 
 
-def test_demo_account_can_sign_in_with_the_printed_credentials(local_mode, local_client):
+def test_demo_account_signs_in_through_the_api_and_owns_the_demo_list(local_mode, local_client):
     config = local_client.get("/_local/config").json()
+    credentials = {"email": config["demo"]["email"], "password": config["demo"]["password"]}
 
-    tokens = boto3.client("cognito-idp", region_name=local_mode.region).initiate_auth(
-        ClientId=local_mode.provisioned.user_pool_client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": config["demo"]["email"], "PASSWORD": config["demo"]["password"]},
-    )["AuthenticationResult"]
+    login = local_client.post_json("/auth/login", credentials)
 
-    claims = jwt.decode(tokens["IdToken"], options={"verify_signature": False})
-    assert claims["sub"] == local_mode.demo.account_id
+    assert login.status == 200
+    bearer = {"Authorization": f"Bearer {login.json()['id_token']}"}
+    profile = local_client.get("/account", headers=bearer)
+    assert profile.status == 200 and profile.json()["email"] == config["demo"]["email"]
+    lists = local_client.get("/lists", headers=bearer).json()
+    assert config["demo"]["list_id"] in [item["list_id"] for item in lists["items"]]
 
 
 def test_demo_page_carries_the_security_headers_and_a_subscribe_form(local_mode, local_client):
@@ -383,9 +384,9 @@ def test_account_route_with_a_valid_id_token_passes_the_authorizer(local_mode, l
 
     answer = local_client.get("/account", headers={"Authorization": f"Bearer {tokens['IdToken']}"})
 
-    # The request reached the accounts function (only function responses carry a request id);
-    # whatever it answers is its own business.
+    # The request reached the accounts function (only function responses carry a request id).
     assert "x-amzn-RequestId" in answer.headers
+    assert answer.status == 200
     assert answer.headers.get("WWW-Authenticate") is None
 
 
