@@ -23,8 +23,13 @@ from consentmail.tables import Table
 
 SEND = "SEND#"
 EVENT = "EVENT#"
+# The tally of a contact's transient/undetermined bounces (suppression after repeated failures).
+SOFT_BOUNCES = "SOFT_BOUNCES"
 
 OUTCOMES = ("delivered", "opened", "clicked", "bounced", "complained", "unsubscribed")
+# Outcomes counted once per contact that stats keep apart: machine opens and clicks, sends SES
+# refused (Reject, Rendering Failure), addresses on SES's suppression list, soft bounces.
+OUTCOMES += ("machine_opened", "machine_clicked", "failed", "suppressed", "soft_bounced")
 
 
 def send_key(contact_id: str, campaign_id: str) -> dict:
@@ -36,16 +41,25 @@ class EventRepository:
         self._table = table or aws_clients.table(Table.EVENTS)
 
     def claim_send(
-        self, *, contact_id: str, campaign_id: str, account_id: str, list_id: str, tracked: bool, at: datetime
+        self,
+        *,
+        contact_id: str,
+        campaign_id: str,
+        account_id: str,
+        list_id: str,
+        tracked: bool,
+        at: datetime,
+        status: str = "sending",
     ) -> bool:
-        """Write the send marker unless one exists; False means this contact already had it."""
+        """Write the send marker unless one exists; False means this contact already had it.
+        `status="skipped"` records, once, that the sender passed over the contact (not sendable)."""
         key = send_key(contact_id, campaign_id)
         item = {
             **key,
             "campaign_id": campaign_id,
             "account_id": account_id,
             "list_id": list_id,
-            "status": "sending",
+            "status": status,
             "tracked": tracked,
             "at": iso(at),
             **ttl_attributes(expires_at(RetentionClass.EVENTS, at), contact_id),
@@ -67,9 +81,78 @@ class EventRepository:
             ExpressionAttributeValues=values,
         )
 
+    def release_send(self, contact_id: str, campaign_id: str) -> None:
+        """Remove a marker still `sending` when SES did not take the message (throttled, an error
+        answer), so a redelivery sends it; a finished marker is never removed."""
+        try:
+            with translated_errors():
+                self._table.delete_item(
+                    Key=send_key(contact_id, campaign_id),
+                    ConditionExpression="#status = :sending",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={":sending": "sending"},
+                )
+        except Conflict:
+            return
+
+    def settle_stale_send(self, contact_id: str, campaign_id: str, claimed_before: datetime) -> bool:
+        """A marker still `sending` since before `claimed_before` belongs to a sender that died
+        between claim and outcome (a timeout): mark it `failed` (outcome unknown) so it is counted,
+        never re-sent. True only for the one caller that settles it."""
+        try:
+            with translated_errors():
+                self._table.update_item(
+                    Key=send_key(contact_id, campaign_id),
+                    UpdateExpression="SET #status = :failed, settled = :true",
+                    ConditionExpression="#status = :sending AND #at < :limit",
+                    ExpressionAttributeNames={"#status": "status", "#at": "at"},
+                    ExpressionAttributeValues={
+                        ":failed": "failed",
+                        ":sending": "sending",
+                        ":true": True,
+                        ":limit": iso(claimed_before),
+                    },
+                )
+        except Conflict:
+            return False
+        return True
+
     def get_send(self, contact_id: str, campaign_id: str, at: datetime) -> dict | None:
         item = self._table.get_item(Key=send_key(contact_id, campaign_id)).get("Item")
         return from_dynamo(live(item, at)) if live(item, at) else None
+
+    def latest_send(self, contact_id: str, at: datetime) -> dict | None:
+        """The contact's most recent send marker (one query on its partition), e.g. to credit an
+        unsubscribe to the campaign that prompted it."""
+        condition = Key("contact_id").eq(contact_id) & Key("sk").begins_with(SEND)
+        kwargs: dict = {"KeyConditionExpression": condition}
+        latest: dict | None = None
+        while True:
+            page = self._table.query(**kwargs)
+            for item in page.get("Items", []):
+                if live(item, at) and (latest is None or str(item.get("at", "")) > str(latest.get("at", ""))):
+                    latest = item
+            if "LastEvaluatedKey" not in page:
+                return from_dynamo(latest) if latest else None
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def add_soft_bounce(self, contact_id: str, at: datetime) -> int:
+        """Count one more transient or undetermined bounce for this contact; returns the tally.
+        The tally is event data: it expires 13 months after its latest bounce."""
+        ttl = ttl_attributes(expires_at(RetentionClass.EVENTS, at), contact_id)
+        response = self._table.update_item(
+            Key={"contact_id": contact_id, "sk": SOFT_BOUNCES},
+            UpdateExpression="ADD bounces :one SET #at = :at, expires_at = :exp, expiry_bucket = :bucket",
+            ExpressionAttributeNames={"#at": "at"},
+            ExpressionAttributeValues={
+                ":one": 1,
+                ":at": iso(at),
+                ":exp": ttl["expires_at"],
+                ":bucket": ttl["expiry_bucket"],
+            },
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["bounces"])
 
     def first_outcome(self, contact_id: str, campaign_id: str, outcome: str, at: datetime) -> bool:
         """Record an outcome's first time on the send marker; True only the first time, so each

@@ -1,0 +1,47 @@
+"""Sender function: each SQS message is a batch of up to 50 contacts of one campaign
+(`{"campaign_id", "account_id", "list_id", "contact_ids"}`); one email per contact through SES,
+exactly once per (campaign, contact), paced to the account's maximum send rate. Partial batch
+failures: only the messages that failed (throttled for long, SES errors) are redelivered, and their
+contacts already sent are skipped by their send markers.
+
+The rate limiter lives as long as the container, so consecutive batches and invocations share one
+pace; the function's reserved concurrency (CDK) bounds how many containers pace in parallel."""
+
+from aws_lambda_powertools import Tracer
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from consentmail.logs import get_logger
+from consentmail.sending.models import SendBatch
+from consentmail.sending.pacing import RateLimiter
+from consentmail.sending.sender import Sender
+from consentmail.settings import get_settings
+
+logger = get_logger()
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+_sender: Sender | None = None
+
+
+def sender() -> Sender:
+    global _sender
+    if _sender is None:
+        _sender = Sender(limiter=RateLimiter(get_settings().max_send_rate))
+    return _sender
+
+
+def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
+    def time_left() -> float:
+        return lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else float("inf")
+
+    sender().send_batch(SendBatch.model_validate_json(record.body), time_left)
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

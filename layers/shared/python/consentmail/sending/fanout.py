@@ -1,0 +1,93 @@
+"""The fan-out: pages through a sending campaign's list and puts its sendable contacts on the
+send queue, 50 per message. It records its progress (the list's page key) on the campaign, so a
+redelivered or continued fan-out resumes where it stopped; when time runs short it hands the rest
+to a continuation message instead of being cut off. When every contact is enqueued, the campaign
+is `sent`.
+
+Only the status is filtered here (fewer messages); the sender reads every contact again, because
+an address can be unsubscribed, suppressed or erased between fan-out and send."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from aws_lambda_powertools import Logger
+
+from consentmail.sending.models import BATCH_SIZE, FanOutMessage, SendBatch
+from consentmail.sending.queues import SendQueues
+from consentmail.store.campaigns import CampaignRepository, CampaignStatus
+from consentmail.store.contacts import ContactRepository
+
+logger = Logger(child=True)
+
+PAGE_SIZE = 500  # a multiple of BATCH_SIZE: every page makes full batches but its last
+# Seconds a page needs (query, 10 SendMessageBatch calls, cursor write) with a wide margin.
+TIME_RESERVE = 20.0
+
+
+@dataclass
+class FanOutResult:
+    contacts: int = 0
+    batches: int = 0
+    finished: bool = False
+
+
+class FanOut:
+    def __init__(self, campaigns=None, contacts=None, queues=None, page_size: int = PAGE_SIZE):
+        self.campaigns = campaigns or CampaignRepository()
+        self.contacts = contacts or ContactRepository()
+        self.queues = queues or SendQueues()
+        self.page_size = page_size
+
+    def run(
+        self, message: FanOutMessage, at: datetime, time_left: Callable[[], float] = lambda: float("inf")
+    ) -> FanOutResult:
+        result = FanOutResult()
+        campaign = self.campaigns.get(message.campaign_id, at)
+        if campaign is None or campaign.account_id != message.account_id:
+            logger.info(
+                "fan-out for a campaign that no longer exists", extra={"campaign_id": message.campaign_id}
+            )
+            return result
+        if campaign.status != CampaignStatus.SENDING:
+            # Already fanned out (a duplicate message) or never started: nothing to do.
+            return result
+        cursor = campaign.fanout_cursor
+        while True:
+            contacts, next_cursor = self.contacts.page(campaign.list_id, at, cursor, limit=self.page_size)
+            ids = [contact.contact_id for contact in contacts if contact.sendable]
+            batches = [
+                SendBatch(
+                    campaign_id=campaign.campaign_id,
+                    account_id=campaign.account_id,
+                    list_id=campaign.list_id,
+                    contact_ids=ids[start : start + BATCH_SIZE],
+                )
+                for start in range(0, len(ids), BATCH_SIZE)
+            ]
+            self.queues.enqueue_batches(batches)
+            result.contacts += len(ids)
+            result.batches += len(batches)
+            if not next_cursor:
+                break
+            if not self.campaigns.save_cursor(campaign.campaign_id, next_cursor):
+                logger.info(
+                    "campaign deleted during its fan-out", extra={"campaign_id": campaign.campaign_id}
+                )
+                return result
+            cursor = next_cursor
+            if time_left() < TIME_RESERVE:
+                self.queues.enqueue_fanout(message)
+                logger.info("fan-out continues in a new message", extra={"campaign_id": campaign.campaign_id})
+                return result
+        self.campaigns.finish_fanout(campaign.campaign_id, at)
+        result.finished = True
+        logger.info(
+            "fan-out finished",
+            extra={
+                "campaign_id": campaign.campaign_id,
+                "contacts": result.contacts,
+                "batches": result.batches,
+            },
+        )
+        return result

@@ -1,0 +1,269 @@
+"""The sender: one email per contact of a send batch, exactly once per (campaign, contact).
+
+For each contact it reads the contact again (a batch can be minutes old) and skips it unless it is
+`confirmed` and neither suppressed for the account (bounce, complaint) nor erased; then it claims
+the send marker (a conditional write, before the SES call), builds the recipient's own MIME, sends
+through SES at the paced rate, and marks the send `sent` or `failed`. A redelivered batch finds the
+markers of what went out and sends only the rest.
+
+SES outcomes:
+- throttled (the account's rate or quota): retried with backoff; if it persists, the marker is
+  released and the batch fails so SQS redelivers it later, nothing counted as failed;
+- refused for this message or this account (MessageRejected, unverified domain, paused or
+  suspended account, bad request): marked and counted `failed` — visible in stats, never dropped;
+- any other error (SES answered with a 5xx, no connection): SES did not take the message, so the
+  marker is released and the batch fails, to be redelivered (and eventually dead-lettered).
+
+A contact passed over gets a `skipped` marker, so it too is counted once. When the invocation is
+about to time out, the batch stops before the next contact and is redelivered. A marker left
+`sending` by a sender that died between claim and answer is, once stale, settled as `failed`: the
+outcome is unknown, so it is counted but never re-sent (at most once beats a duplicate).
+
+Counters (`recipients`, `sent`, `failed`, `suppressed`) are added once per batch, including when
+the batch stops half way, so what was done is counted exactly once (`recipients` = `sent` +
+`failed` once every batch is done)."""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+
+from consentmail.clock import now
+from consentmail.errors import Retryable
+from consentmail.mail.campaign_email import build_campaign_email
+from consentmail.mail.outbound import TAG_ACCOUNT, TAG_CAMPAIGN, TAG_CONTACT, TAG_KIND, TAG_LIST, send_raw
+from consentmail.models import Contact, MailingList
+from consentmail.sending.models import SendBatch
+from consentmail.sending.pacing import RateLimiter, backoff_delays
+from consentmail.store.campaigns import CampaignRepository
+from consentmail.store.contacts import ContactRepository
+from consentmail.store.content import Content, ContentRepository
+from consentmail.store.counters import CounterRepository
+from consentmail.store.events import EventRepository
+from consentmail.store.lists import ListRepository
+from consentmail.store.suppression import SuppressionRepository
+
+logger = Logger(child=True)
+
+# SES v2 SendEmail errors that mean "too fast / over quota"; v1-style codes for safety.
+THROTTLING = frozenset(
+    {"TooManyRequestsException", "ThrottlingException", "Throttling", "LimitExceededException"}
+)
+# Errors that will not change by retrying this message: counted as failed.
+REFUSED = frozenset(
+    {
+        "MessageRejected",
+        "MailFromDomainNotVerifiedException",
+        "BadRequestException",
+        "NotFoundException",
+        "SendingPausedException",
+        "AccountSuspendedException",
+    }
+)
+SEND_ATTEMPTS = 6
+# Seconds an email needs at worst (pacing, SES retries with backoff, marker writes).
+TIME_RESERVE = 30.0
+# A marker still `sending` after this long belongs to a sender that died mid-send; far above the
+# function's timeout, so a live sender is never overtaken.
+STALE_CLAIM = timedelta(minutes=30)
+
+
+@dataclass
+class BatchOutcome:
+    recipients: int = 0
+    sent: int = 0
+    failed: int = 0
+    suppressed: int = 0
+    already_sent: int = 0
+    gone: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "recipients": self.recipients,
+            "sent": self.sent,
+            "failed": self.failed,
+            "suppressed": self.suppressed,
+        }
+
+
+class Throttled(Retryable):
+    """SES kept throttling after every backoff: the batch is redelivered later."""
+
+
+class OutOfTime(Retryable):
+    """The invocation is about to time out: the batch is redelivered and resumes."""
+
+
+class Sender:
+    def __init__(
+        self,
+        *,
+        limiter: RateLimiter,
+        send: Callable[..., str] = send_raw,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = now,
+        campaigns=None,
+        content=None,
+        lists=None,
+        contacts=None,
+        suppression=None,
+        events=None,
+        counters=None,
+    ):
+        self.limiter = limiter
+        self._send = send
+        self._sleep = sleep
+        self._clock = clock
+        self.campaigns = campaigns or CampaignRepository()
+        self.content = content or ContentRepository()
+        self.lists = lists or ListRepository()
+        self.contacts = contacts or ContactRepository()
+        self.suppression = suppression or SuppressionRepository()
+        self.events = events or EventRepository()
+        self.counters = counters or CounterRepository()
+
+    def send_batch(
+        self, batch: SendBatch, time_left: Callable[[], float] = lambda: float("inf")
+    ) -> BatchOutcome:
+        outcome = BatchOutcome()
+        at = self._clock()
+        campaign = self.campaigns.get(batch.campaign_id, at)
+        mailing_list = self.lists.get(batch.list_id, at)
+        content = self.content.get(batch.campaign_id, at)
+        if campaign is None or campaign.account_id != batch.account_id or mailing_list is None:
+            # Deleted since the fan-out: nothing to send, nothing left to count on.
+            logger.info("send batch for a deleted campaign or list", extra={"campaign_id": batch.campaign_id})
+            return outcome
+        contacts = [self.contacts.get(batch.list_id, contact_id, at) for contact_id in batch.contact_ids]
+        present = [c for c in contacts if c is not None]
+        blocked = self.suppression.of_many([c.email_hash for c in present], batch.account_id, at)
+        try:
+            for contact in contacts:
+                left = time_left()
+                if left < TIME_RESERVE:
+                    # Stop cleanly before Lambda's timeout: what was sent is counted below and the
+                    # redelivered message sends only the rest.
+                    raise OutOfTime(f"{left:.1f}s left")
+                if contact is None:
+                    # Deleted or erased since the fan-out: nothing to send and nothing to keep.
+                    outcome.gone += 1
+                elif not contact.sendable or contact.email_hash in blocked:
+                    self._skip(batch, contact, outcome)
+                else:
+                    self._send_one(batch, mailing_list, content, contact, outcome)
+        finally:
+            self.counters.add(batch.campaign_id, outcome.counts())
+            logger.info(
+                "send batch done",
+                extra={
+                    "campaign_id": batch.campaign_id,
+                    **outcome.counts(),
+                    "already_sent": outcome.already_sent,
+                },
+            )
+        return outcome
+
+    def _send_one(
+        self,
+        batch: SendBatch,
+        mailing_list: MailingList,
+        content: Content | None,
+        contact: Contact,
+        outcome: BatchOutcome,
+    ) -> None:
+        at = self._clock()
+        claimed = self.events.claim_send(
+            contact_id=contact.contact_id,
+            campaign_id=batch.campaign_id,
+            account_id=batch.account_id,
+            list_id=batch.list_id,
+            tracked=contact.tracking_consent,
+            at=at,
+        )
+        if not claimed:
+            if self.events.settle_stale_send(contact.contact_id, batch.campaign_id, at - STALE_CLAIM):
+                # Claimed by a sender that died before knowing SES's answer: counted failed, not re-sent.
+                outcome.recipients += 1
+                outcome.failed += 1
+                logger.warning(
+                    "stale send marker settled as failed",
+                    extra={"campaign_id": batch.campaign_id, "contact_id": contact.contact_id},
+                )
+            else:
+                outcome.already_sent += 1
+            return
+        outcome.recipients += 1
+        if content is None:
+            # The content expired before this batch ran (6 days after send start): a visible failure.
+            self._failed(batch, contact, outcome, "content expired")
+            return
+        raw = build_campaign_email(
+            content=content, mailing_list=mailing_list, contact=contact, campaign_id=batch.campaign_id, at=at
+        )
+        tags = {
+            TAG_KIND: "campaign",
+            TAG_ACCOUNT: batch.account_id,
+            TAG_CAMPAIGN: batch.campaign_id,
+            TAG_CONTACT: contact.contact_id,
+            TAG_LIST: batch.list_id,
+        }
+        try:
+            message_id = self._send_paced(raw, mailing_list.from_email, contact.email, tags)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in REFUSED:
+                self._failed(batch, contact, outcome, code)
+                return
+            self._release(batch, contact, outcome)
+            raise
+        except BaseException:
+            self._release(batch, contact, outcome)
+            raise
+        self.events.finish_send(contact.contact_id, batch.campaign_id, "sent", message_id)
+        outcome.sent += 1
+
+    def _send_paced(self, raw: bytes, from_email: str, to: str, tags: dict[str, str]) -> str:
+        delays = backoff_delays(SEND_ATTEMPTS)
+        for attempt in range(SEND_ATTEMPTS):
+            self.limiter.acquire()
+            try:
+                return self._send(raw, from_email=from_email, to=to, tags=tags)
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code", "")
+                if code not in THROTTLING:
+                    raise
+                if attempt == len(delays):
+                    raise Throttled(code) from error
+                logger.warning("SES throttled, backing off", extra={"code": code, "attempt": attempt + 1})
+                self._sleep(delays[attempt])
+        raise AssertionError("unreachable")
+
+    def _skip(self, batch: SendBatch, contact: Contact, outcome: BatchOutcome) -> None:
+        """Not sendable (pending, unsubscribed, bounced, complained, suppressed, erased): never
+        sent; a `skipped` marker makes it counted once however often the batch is delivered."""
+        skipped = self.events.claim_send(
+            contact_id=contact.contact_id,
+            campaign_id=batch.campaign_id,
+            account_id=batch.account_id,
+            list_id=batch.list_id,
+            tracked=False,
+            at=self._clock(),
+            status="skipped",
+        )
+        if skipped:
+            outcome.suppressed += 1
+
+    def _failed(self, batch: SendBatch, contact: Contact, outcome: BatchOutcome, reason: str) -> None:
+        self.events.finish_send(contact.contact_id, batch.campaign_id, "failed")
+        outcome.failed += 1
+        logger.error(
+            "campaign email not sent",
+            extra={"campaign_id": batch.campaign_id, "contact_id": contact.contact_id, "reason": reason},
+        )
+
+    def _release(self, batch: SendBatch, contact: Contact, outcome: BatchOutcome) -> None:
+        self.events.release_send(contact.contact_id, batch.campaign_id)
+        outcome.recipients -= 1

@@ -1,0 +1,196 @@
+"""The campaigns table: one `CAMPAIGN` item per campaign (who owns it, which list, its status and
+times, the fan-out's progress), found by id or by account. The campaign's sharded counters live
+in the same partition under `COUNTER#nn` (see store/counters.py); this module never touches them
+except to delete them with the campaign.
+
+The status moves draft -> sending -> sent, only forward, each step a conditional update, so a
+send starts exactly once however many times it is asked for."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from boto3.dynamodb.conditions import Key
+from pydantic import BaseModel
+
+from consentmail import aws_clients
+from consentmail.clock import iso
+from consentmail.errors import Conflict
+from consentmail.store.dynamo import from_dynamo, live, to_dynamo, translated_errors
+from consentmail.tables import Table
+
+CAMPAIGN = "CAMPAIGN"
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"
+    SENT = "sent"
+
+
+class CampaignRecord(BaseModel):
+    """The stored campaign (content lives in the content table, which expires)."""
+
+    campaign_id: str
+    account_id: str
+    list_id: str
+    status: CampaignStatus = CampaignStatus.DRAFT
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None = None
+    # Where the fan-out resumes after a redelivery or a continuation: the list's last page key.
+    fanout_cursor: dict | None = None
+
+
+_TIMES = ("created_at", "updated_at", "sent_at")
+
+
+def _key(campaign_id: str) -> dict:
+    return {"campaign_id": campaign_id, "sk": CAMPAIGN}
+
+
+def _item(record: CampaignRecord) -> dict:
+    data = record.model_dump(mode="json", exclude_none=True)
+    for name in _TIMES:
+        value = getattr(record, name)
+        if value is not None:
+            data[name] = iso(value)
+    return to_dynamo({**data, "sk": CAMPAIGN})
+
+
+def _record(item: dict) -> CampaignRecord:
+    data = from_dynamo(item)
+    data.pop("sk", None)
+    return CampaignRecord.model_validate(data)
+
+
+class CampaignRepository:
+    def __init__(self, table=None):
+        self._table = table or aws_clients.table(Table.CAMPAIGNS)
+
+    def create(self, record: CampaignRecord) -> None:
+        with translated_errors("This campaign already exists."):
+            self._table.put_item(Item=_item(record), ConditionExpression="attribute_not_exists(campaign_id)")
+
+    def get(self, campaign_id: str, at: datetime) -> CampaignRecord | None:
+        item = live(self._table.get_item(Key=_key(campaign_id), ConsistentRead=True).get("Item"), at)
+        return _record(item) if item else None
+
+    def get_for_account(self, account_id: str, campaign_id: str, at: datetime) -> CampaignRecord | None:
+        """The campaign only if it belongs to this account: another account's is as absent as none."""
+        found = self.get(campaign_id, at)
+        return found if found and found.account_id == account_id else None
+
+    def of_account(self, account_id: str, at: datetime) -> list[CampaignRecord]:
+        """The account's campaigns, newest first (counter items carry no account_id: not indexed)."""
+        kwargs: dict = {
+            "IndexName": "by_account",
+            "KeyConditionExpression": Key("account_id").eq(account_id),
+            "ScanIndexForward": False,
+        }
+        found: list[CampaignRecord] = []
+        while True:
+            page = self._table.query(**kwargs)
+            found.extend(_record(i) for i in page.get("Items", []) if i.get("sk") == CAMPAIGN and live(i, at))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def save_draft(self, record: CampaignRecord) -> None:
+        """Replace a draft; Conflict once its send has started (content is frozen from then on)."""
+        with translated_errors("Only a draft campaign can be changed."):
+            self._table.put_item(
+                Item=_item(record),
+                ConditionExpression="attribute_exists(campaign_id) AND #status = :draft",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":draft": CampaignStatus.DRAFT.value},
+            )
+
+    def start_sending(self, campaign_id: str, at: datetime) -> bool:
+        """draft -> sending, once: True for the one caller that moved it, False for every other."""
+        try:
+            with translated_errors():
+                self._table.update_item(
+                    Key=_key(campaign_id),
+                    UpdateExpression="SET #status = :sending, sent_at = :at, updated_at = :at",
+                    ConditionExpression="#status = :draft",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":sending": CampaignStatus.SENDING.value,
+                        ":draft": CampaignStatus.DRAFT.value,
+                        ":at": iso(at),
+                    },
+                )
+        except Conflict:
+            return False
+        return True
+
+    def undo_start(self, campaign_id: str, at: datetime) -> None:
+        """sending -> draft, when the send could not be handed to the fan-out queue at all."""
+        try:
+            with translated_errors():
+                self._table.update_item(
+                    Key=_key(campaign_id),
+                    UpdateExpression="SET #status = :draft, updated_at = :at REMOVE sent_at",
+                    ConditionExpression="#status = :sending AND attribute_not_exists(fanout_cursor)",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":sending": CampaignStatus.SENDING.value,
+                        ":draft": CampaignStatus.DRAFT.value,
+                        ":at": iso(at),
+                    },
+                )
+        except Conflict:
+            return
+
+    def save_cursor(self, campaign_id: str, cursor: dict) -> bool:
+        """Record the fan-out's progress (the last list page it enqueued); False when the campaign
+        is no longer sending (deleted meanwhile), which tells the fan-out to stop."""
+        try:
+            with translated_errors():
+                self._table.update_item(
+                    Key=_key(campaign_id),
+                    UpdateExpression="SET fanout_cursor = :cursor",
+                    ConditionExpression="#status = :sending",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":cursor": to_dynamo(cursor),
+                        ":sending": CampaignStatus.SENDING.value,
+                    },
+                )
+        except Conflict:
+            return False
+        return True
+
+    def finish_fanout(self, campaign_id: str, at: datetime) -> bool:
+        """sending -> sent: every sendable contact of the list is in the send queue."""
+        try:
+            with translated_errors():
+                self._table.update_item(
+                    Key=_key(campaign_id),
+                    UpdateExpression="SET #status = :sent, updated_at = :at REMOVE fanout_cursor",
+                    ConditionExpression="#status = :sending",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={
+                        ":sending": CampaignStatus.SENDING.value,
+                        ":sent": CampaignStatus.SENT.value,
+                        ":at": iso(at),
+                    },
+                )
+        except Conflict:
+            return False
+        return True
+
+    def delete(self, campaign_id: str) -> None:
+        """The campaign item and its counters (the whole partition)."""
+        kwargs: dict = {
+            "KeyConditionExpression": Key("campaign_id").eq(campaign_id),
+            "ProjectionExpression": "campaign_id, sk",
+        }
+        with self._table.batch_writer() as batch:
+            while True:
+                page = self._table.query(**kwargs)
+                for item in page.get("Items", []):
+                    batch.delete_item(Key={"campaign_id": item["campaign_id"], "sk": item["sk"]})
+                if "LastEvaluatedKey" not in page:
+                    return
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
