@@ -47,11 +47,22 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m tests.bench
 
+# Operator parameters (README "Deploy"), each passed as the CDK context key infra/config.py reads:
+# SENDER_DOMAIN (required), REGION, ALARM_EMAIL, PUBLIC_URL, WAF, MAX_SEND_RATE.
 deploy: $(STAMP) layer
-	npx --yes aws-cdk@2 deploy --all --require-approval broadening -c region=$(REGION)
+	@test -n "$(SENDER_DOMAIN)" || { echo "make deploy needs SENDER_DOMAIN=<the domain consentmail sends from>" >&2; exit 2; }
+	npx --yes aws-cdk@2 deploy --all --require-approval broadening \
+		-c region=$(REGION) -c sender_domain=$(SENDER_DOMAIN) \
+		$(if $(ALARM_EMAIL),-c alarm_email=$(ALARM_EMAIL)) \
+		$(if $(PUBLIC_URL),-c public_url=$(PUBLIC_URL)) \
+		$(if $(WAF),-c waf=$(WAF)) \
+		$(if $(MAX_SEND_RATE),-c max_send_rate=$(MAX_SEND_RATE))
 
-destroy: $(STAMP)
-	npx --yes aws-cdk@2 destroy --all -c region=$(REGION)
+# Removes the service stack only: the data stack's tables, key, user pool and secret are retained
+# by design (README "Deploy" says how to remove them for good).
+destroy: $(STAMP) layer
+	npx --yes aws-cdk@2 destroy ConsentmailService -c region=$(REGION) \
+		$(if $(SENDER_DOMAIN),-c sender_domain=$(SENDER_DOMAIN))
 
 clean:
 	rm -rf $(VENV) build cdk.out .pytest_cache .ruff_cache

@@ -1,4 +1,5 @@
-"""Subscription function: website-form subscribe, double opt-in confirm, unsubscribe.
+"""Subscription function: website-form subscribe, double opt-in confirm, unsubscribe, and the
+recipient's preference page.
 
 Thin: parse the request, call the subscription service, shape the response.
 """
@@ -6,7 +7,7 @@ Thin: parse the request, call the subscription service, shape the response.
 import json
 from urllib.parse import parse_qsl
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,12 +15,18 @@ from pydantic import ValidationError
 
 from consentmail.clock import now
 from consentmail.errors import InvalidInput, InvalidToken
+from consentmail.logs import get_logger
 from consentmail.subscription.models import SubscribeRequest
 from consentmail.subscription.service import SubscriptionService, Visitor
+from consentmail.tokens import Purpose
+from consentmail.tokens import verify as verify_token
+from consentmail.tracking.preferences import PreferenceChanges, PreferencesService
+from consentmail.tracking.preferences_page import preferences_page
+from consentmail.tracking.stats import UnsubscribeCounter
 from consentmail.web import pages
 from consentmail.web.api import SUBSCRIBE_CORS, client_ip, make_resolver, user_agent, validation_problem
 
-logger = Logger()
+logger = get_logger()
 tracer = Tracer()
 app = make_resolver(cors=SUBSCRIBE_CORS)
 
@@ -119,7 +126,68 @@ def unsubscribe():
         mailing_list = service().unsubscribe(_token(), visitor(), now(), "one_click" if one_click else "page")
     except InvalidToken as error:
         return _invalid_link(error)
+    _count_unsubscribe(_token())
     return pages.message_page("Unsubscribed", f"You will receive no more emails from {mailing_list.name}.")
+
+
+_preferences: PreferencesService | None = None
+
+
+def preferences() -> PreferencesService:
+    global _preferences
+    if _preferences is None:
+        _preferences = PreferencesService()
+    return _preferences
+
+
+def _form_fields() -> dict:
+    """A POST body as fields: urlencoded (a repeated field keeps its last value, which is how the
+    tracking checkbox after its hidden `false` works) or a JSON object."""
+    raw = app.current_event.decoded_body or ""
+    content_type = (
+        app.current_event.headers.get("Content-Type") or app.current_event.headers.get("content-type")
+    ) or ""
+    if content_type.startswith("application/json"):
+        try:
+            data = json.loads(raw or "{}")
+        except json.JSONDecodeError as error:
+            raise InvalidInput("The body is not valid JSON.") from error
+        if not isinstance(data, dict):
+            raise InvalidInput("The body must be a JSON object.")
+        return data
+    return dict(parse_qsl(raw, keep_blank_values=True))
+
+
+@app.get("/preferences", cors=False)
+def preferences_get():
+    token = _token()
+    try:
+        mailing_list, contact = preferences().open(token, now())
+    except InvalidToken as error:
+        return _invalid_link(error)
+    return preferences_page(mailing_list, contact, token)
+
+
+@app.post("/preferences", cors=False)
+def preferences_post():
+    token = _token()
+    try:
+        changes = PreferenceChanges.from_form(_form_fields())
+        mailing_list, contact = preferences().change(token, changes, visitor(), now())
+    except InvalidToken as error:
+        return _invalid_link(error)
+    except InvalidInput as error:
+        return pages.message_page("These preferences cannot be saved", error.detail, 422)
+    return preferences_page(mailing_list, contact, token, "Your preferences are saved.")
+
+
+def _count_unsubscribe(token: str) -> None:
+    """Credit the unsubscribe to the campaign the contact was last sent; never fails the request."""
+    try:
+        claims = verify_token(token, Purpose.UNSUBSCRIBE, now())
+    except InvalidToken:
+        return
+    UnsubscribeCounter().count(str(claims.get("c", "")), now())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

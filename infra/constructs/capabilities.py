@@ -51,6 +51,8 @@ class Subscription(Construct):
         role = self.handler.role
         shared.read(self.handler, T.LISTS, T.SUPPRESSION)
         shared.read_write(self.handler, T.CONTACTS, T.CONSENT)
+        # An unsubscribe is counted on the campaign last sent to the contact (its send marker).
+        shared.read_write(self.handler, T.EVENTS, T.CAMPAIGNS)
         shared.secret.grant_read(role)
         shared.mailing.grant_send(role)
         self.handler.acknowledge_wildcards()

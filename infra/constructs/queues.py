@@ -9,7 +9,8 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 FANOUT_TIMEOUT = Duration.minutes(5)
-SENDER_TIMEOUT = Duration.minutes(2)
+# Long enough for a batch at the SES sandbox's 1 email per second (see sending.sender_batch).
+SENDER_TIMEOUT = Duration.minutes(5)
 MAX_RECEIVES = 5
 DLQ_RETENTION = Duration.days(6)  # under the 6-day promise on message content; messages hold ids only
 

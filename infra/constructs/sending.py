@@ -8,18 +8,38 @@ from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 
 from consentmail.routes import Function
+from consentmail.sending.models import BATCH_SIZE
+from consentmail.sending.sender import TIME_RESERVE
+from consentmail.settings import PREFIX
 from consentmail.tables import Table as T
 from infra.constructs.function import ServiceFunction
 from infra.constructs.queues import FANOUT_TIMEOUT, SENDER_TIMEOUT
 from infra.constructs.shared import ServiceResources
 
+MAX_SEND_RATE_VARIABLE = PREFIX + "MAX_SEND_RATE"
 FANOUT_CONCURRENCY = 2
 SENDER_CONCURRENCY = 2
-SENDER_BATCH = 10
+MAX_SENDER_BATCH = 10
+
+
+def sender_rate(max_send_rate: float) -> float:
+    """Each sender container paces itself to this, so all of them together stay within the
+    account's SES rate."""
+    return max_send_rate / SENDER_CONCURRENCY
+
+
+def sender_batch(max_send_rate: float) -> int:
+    """SQS messages per sender invocation: as many as one container can send at its rate before
+    its timeout (minus the margin), so a batch is not handed back again and again into the DLQ."""
+    usable = SENDER_TIMEOUT.to_seconds() - TIME_RESERVE
+    fits = int(usable * sender_rate(max_send_rate) // BATCH_SIZE)
+    return max(1, min(MAX_SENDER_BATCH, fits))
 
 
 class Sending(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, shared: ServiceResources) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, shared: ServiceResources, max_send_rate: float
+    ) -> None:
         super().__init__(scope, construct_id)
         queues = shared.queues
 
@@ -53,7 +73,7 @@ class Sending(Construct):
             function=Function.SENDER,
             description="Renders and sends campaign emails through SES",
             layers=shared.layers,
-            environment=shared.environment,
+            environment={**shared.environment, MAX_SEND_RATE_VARIABLE: f"{sender_rate(max_send_rate):g}"},
             timeout=SENDER_TIMEOUT,
             reserved_concurrency=SENDER_CONCURRENCY,
         )
@@ -65,7 +85,7 @@ class Sending(Construct):
         self.sender.function.add_event_source(
             sources.SqsEventSource(
                 queues.send,
-                batch_size=SENDER_BATCH,
+                batch_size=sender_batch(max_send_rate),
                 report_batch_item_failures=True,
                 max_concurrency=SENDER_CONCURRENCY,
             )

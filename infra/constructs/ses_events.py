@@ -15,6 +15,8 @@ from infra.constructs.queues import dead_letter_queue
 from infra.constructs.shared import ServiceResources
 
 EVENT_TABLES = (T.EVENTS, T.CONTACTS, T.CAMPAIGNS, T.SUPPRESSION, T.ACCOUNTS)
+# Identity notifications carry no tags: their source address is matched to the lists it sends for.
+LOOKUP_TABLES = (T.LISTS,)
 
 
 class SesEvents(Construct):
@@ -34,6 +36,7 @@ class SesEvents(Construct):
             dead_letter_queue=self.dead_letters,
         )
         shared.read_write(self.events, *EVENT_TABLES)
+        shared.read(self.events, *LOOKUP_TABLES)
         # Addresses in SES events are matched to contacts by their keyed hash.
         shared.secret.grant_read(self.events.role)
         shared.mailing.events_topic.add_subscription(subscriptions.LambdaSubscription(self.events.function))
@@ -49,5 +52,6 @@ class SesEvents(Construct):
             timeout=API_TIMEOUT,
         )
         shared.read_write(self.webhook, *EVENT_TABLES)
+        shared.read(self.webhook, *LOOKUP_TABLES)
         shared.secret.grant_read(self.webhook.role)
         self.webhook.acknowledge_wildcards()

@@ -1,7 +1,7 @@
 """The service stack: functions, API, queues, SES configuration set, topics, schedule and alarms.
 Stateless: it can be destroyed and redeployed; the data lives in the stateful stack."""
 
-from aws_cdk import Aws, CfnOutput, Duration, Stack
+from aws_cdk import Aws, CfnOutput, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -54,7 +54,7 @@ class ServiceStack(Stack):
         accounts = Accounts(self, "Accounts", shared=shared)
         subject_requests = SubjectRequests(self, "SubjectRequests", shared=shared)
         ses_events = SesEvents(self, "SesEvents", shared=shared)
-        Sending(self, "Sending", shared=shared)
+        sending = Sending(self, "Sending", shared=shared, max_send_rate=config.max_send_rate)
         purge = Purge(self, "Purge", shared=shared)
 
         api_functions = {
@@ -81,14 +81,24 @@ class ServiceStack(Stack):
             )
 
         monitoring = Monitoring(self, "Monitoring", topic=messaging.operator_topic)
-        monitoring.dead_letters("FanoutDeadLetters", queues.fanout_dlq, "campaign fan-outs")
-        monitoring.dead_letters("SendDeadLetters", queues.send_dlq, "recipient batches")
-        monitoring.dead_letters("SesEventsDeadLetters", ses_events.dead_letters, "SES events")
-        monitoring.function_errors("PurgeErrors", purge.purge.function, "the hourly retention purge")
-        monitoring.server_errors(
-            "ApiServerErrors",
-            api.rest_api.metric_server_error(period=Duration.minutes(5), statistic="Sum"),
+        monitoring.functions(
+            (
+                subscription.handler,
+                tracking.handler,
+                accounts.handler,
+                subject_requests.handler,
+                ses_events.events,
+                ses_events.webhook,
+                sending.fanout,
+                sending.sender,
+                purge.purge,
+            )
         )
+        monitoring.dead_letters("fanout", queues.fanout_dlq, "Campaign fan-outs")
+        monitoring.dead_letters("send", queues.send_dlq, "Recipient batches")
+        monitoring.dead_letters("ses-events", ses_events.dead_letters, "SES events")
+        monitoring.api(api)
+        monitoring.ses_reputation()
 
         self.api = api
         self.mailing = mailing
@@ -96,6 +106,7 @@ class ServiceStack(Stack):
         CfnOutput(self, "ApiUrl", value=api.rest_api.url)
         CfnOutput(self, "PublicUrl", value=shared.environment[PREFIX + "PUBLIC_URL"])
         CfnOutput(self, "OperatorTopicArn", value=messaging.operator_topic.topic_arn)
+        CfnOutput(self, "SesEventsTopicArn", value=mailing.events_topic.topic_arn)
         for n, (name, value) in enumerate(
             (
                 (mailing.identity.dkim_dns_token_name1, mailing.identity.dkim_dns_token_value1),

@@ -173,7 +173,14 @@ def test_public_functions_have_no_cognito_or_queue_powers(synthesized):
 R, RW = "read", "read-write"
 # Least privilege: what each function may do to each table, and nothing more.
 TABLE_ACCESS: dict[Function, dict[str, str]] = {
-    Function.SUBSCRIPTION: {"lists": R, "suppression": R, "contacts": RW, "consent": RW},
+    Function.SUBSCRIPTION: {
+        "lists": R,
+        "suppression": R,
+        "contacts": RW,
+        "consent": RW,
+        "events": RW,
+        "campaigns": RW,
+    },
     Function.TRACKING: {"events": RW, "campaigns": RW, "contacts": R},
     Function.ACCOUNTS: {
         **dict.fromkeys(("accounts", "lists", "contacts", "consent", "campaigns", "content", "events"), RW),
@@ -188,8 +195,14 @@ TABLE_ACCESS: dict[Function, dict[str, str]] = {
         "contacts": R,
         "suppression": R,
     },
-    Function.SES_EVENTS: dict.fromkeys(("events", "contacts", "campaigns", "suppression", "accounts"), RW),
-    Function.SES_WEBHOOK: dict.fromkeys(("events", "contacts", "campaigns", "suppression", "accounts"), RW),
+    Function.SES_EVENTS: {
+        **dict.fromkeys(("events", "contacts", "campaigns", "suppression", "accounts"), RW),
+        "lists": R,
+    },
+    Function.SES_WEBHOOK: {
+        **dict.fromkeys(("events", "contacts", "campaigns", "suppression", "accounts"), RW),
+        "lists": R,
+    },
     Function.SUBJECT_REQUESTS: dict.fromkeys(
         ("requests", "contacts", "consent", "events", "accounts", "suppression", "lists"), RW
     ),
@@ -220,3 +233,33 @@ def test_only_functions_that_sign_or_hash_read_the_signing_secret(synthesized):
     for function in Function:
         reads = "secretsmanager:GetSecretValue" in _actions(_policy_of(synthesized, function))
         assert reads == (function in SECRET_READERS), function
+
+
+def test_sender_containers_together_stay_within_the_ses_rate_and_fit_a_batch_in_their_timeout():
+    from infra.constructs.queues import SENDER_TIMEOUT
+    from infra.constructs.sending import SENDER_CONCURRENCY, sender_batch, sender_rate
+
+    for rate in (1, 14, 200):
+        assert sender_rate(rate) * SENDER_CONCURRENCY == rate
+        batch = sender_batch(rate)
+        seconds = batch * 50 / sender_rate(rate)
+        assert 1 <= batch <= 10
+        assert seconds <= SENDER_TIMEOUT.to_seconds() - 30 or batch == 1
+
+
+def test_the_sender_function_is_given_its_share_of_the_send_rate(synthesized):
+    from infra.constructs.sending import SENDER_CONCURRENCY
+
+    name = "CONSENTMAIL_MAX_SEND_RATE"
+    functions = synthesized.resources(synthesized.service, "AWS::Lambda::Function").values()
+    variables = {
+        f["Properties"].get("Description", ""): f["Properties"].get("Environment", {}) for f in functions
+    }
+    rates = {
+        description: float(environment["Variables"][name])
+        for description, environment in variables.items()
+        if name in environment.get("Variables", {})
+    }
+    sender = rates.pop("Renders and sends campaign emails through SES")
+    [account_rate] = set(rates.values())
+    assert sender * SENDER_CONCURRENCY == account_rate

@@ -1,0 +1,64 @@
+"""ses_webhook function: `POST /webhooks/ses`, the Amazon SNS HTTP(S) endpoint for operators who
+route SES events from elsewhere. Every message is verified (consentmail.ses_events.sns_verify)
+before anything happens: unverified → 403 and no change; a certificate or confirmation fetch
+that fails → 503 so SNS retries; verified notifications go through the same processing as the
+ses_events function."""
+
+import json
+
+from aws_lambda_powertools import Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from consentmail.clock import now
+from consentmail.errors import Problem
+from consentmail.logs import get_logger
+from consentmail.ses_events.sns_verify import SnsRejected, SnsUnavailable, SnsVerifier
+from consentmail.ses_events.webhook import SesWebhook
+from consentmail.settings import get_settings
+from consentmail.web.api import make_resolver, problem_response
+
+logger = get_logger()
+tracer = Tracer()
+app = make_resolver()
+
+_webhook: SesWebhook | None = None
+
+
+def webhook() -> SesWebhook:
+    global _webhook
+    if _webhook is None:
+        settings = get_settings()
+        _webhook = SesWebhook(SnsVerifier(settings.sns_topic_arns, settings.sns_regions))
+    return _webhook
+
+
+@app.post(
+    "/webhooks/ses",
+    cors=False,
+    summary="Amazon SNS HTTPS endpoint for SES events",
+    responses={
+        200: {"description": "Verified: processed, confirmed or ignored"},
+        403: {"description": "Not a verified SNS message of a configured topic; nothing changed"},
+        503: {"description": "The signing certificate or SubscribeURL could not be fetched; SNS retries"},
+    },
+)
+def receive():
+    headers = app.current_event.headers
+    message_type = headers.get("x-amz-sns-message-type") or headers.get("X-Amz-Sns-Message-Type")
+    try:
+        done = webhook().handle(app.current_event.decoded_body or "", message_type, now())
+    except SnsRejected as error:
+        logger.warning("SNS message refused", extra={"reason": str(error)})
+        return problem_response(Problem(403, "Forbidden", "This message is not a verified SNS message."))
+    except SnsUnavailable as error:
+        logger.error("SNS message not verifiable now", extra={"reason": str(error)})
+        return problem_response(Problem(503, "Service unavailable", "Try again later."))
+    return Response(200, "application/json", json.dumps({"status": done}))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,150 @@
+"""The recipient's preference page, reached from every campaign email with a PREFERENCES token
+(claims: list and contact): tracking consent on or off, first and last name, unsubscribe.
+
+Withdrawing tracking is as easy as granting it (one POST with `tracking_consent=false`) and takes
+effect at once: the sender reads `tracking_consent` for every email it builds, and the tracking
+function reads it for every hit. Every change is a new entry in the append-only consent ledger;
+a POST that changes nothing adds nothing."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from consentmail import tokens
+from consentmail.errors import FieldError, InvalidInput
+from consentmail.models import ConsentAction, Contact, ContactStatus, MailingList
+from consentmail.sensitive_data import check_fields
+from consentmail.store.consent import ConsentRepository
+from consentmail.store.contacts import ContactRepository
+from consentmail.store.lists import ListRepository
+from consentmail.subscription.service import Visitor
+from consentmail.tokens import Purpose
+from consentmail.tracking.stats import UnsubscribeCounter
+
+NAME_MAX = 100
+TRUE_VALUES = ("true", "on", "yes", "1")
+FALSE_VALUES = ("false", "off", "no", "0", "")
+
+
+def tracking_text(mailing_list: MailingList) -> str:
+    """The sentence shown next to the tracking checkbox, recorded with every change."""
+    return (
+        f"I allow {mailing_list.name} to see whether I open its emails and which links I follow. "
+        "I can withdraw this at any time on this page."
+    )
+
+
+@dataclass(frozen=True)
+class PreferenceChanges:
+    """What a POST asks for; None means "leave as it is"."""
+
+    tracking_consent: bool | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    unsubscribe: bool = False
+
+    @classmethod
+    def from_form(cls, fields: dict[str, str | bool]) -> "PreferenceChanges":
+        def flag(name: str) -> bool | None:
+            value = fields.get(name)
+            if value is None or isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in TRUE_VALUES:
+                return True
+            if text in FALSE_VALUES:
+                return False
+            raise InvalidInput(f"{name} must be true or false.", [FieldError(name, "must be true or false")])
+
+        def name(field: str) -> str | None:
+            value = fields.get(field)
+            if value is None:
+                return None
+            text = str(value).strip()
+            if len(text) > NAME_MAX:
+                raise InvalidInput(
+                    f"{field} is too long.", [FieldError(field, f"at most {NAME_MAX} characters")]
+                )
+            return text
+
+        return cls(
+            tracking_consent=flag("tracking_consent"),
+            first_name=name("first_name"),
+            last_name=name("last_name"),
+            unsubscribe=bool(flag("unsubscribe")),
+        )
+
+
+class PreferencesService:
+    def __init__(self, lists=None, contacts=None, consent=None, unsubscribes=None):
+        self.lists = lists or ListRepository()
+        self.contacts = contacts or ContactRepository()
+        self.consent = consent or ConsentRepository()
+        self.unsubscribes = unsubscribes or UnsubscribeCounter()
+
+    def open(self, token: str, at: datetime) -> tuple[MailingList, Contact]:
+        """The list and contact of a preference link; InvalidToken when either is gone."""
+        claims = tokens.verify(token, Purpose.PREFERENCES, at)
+        list_id, contact_id = str(claims.get("l", "")), str(claims.get("c", ""))
+        mailing_list = self.lists.get(list_id, at)
+        contact = self.contacts.get(list_id, contact_id, at)
+        if mailing_list is None or contact is None:
+            raise tokens.InvalidToken("This link no longer points to a subscription.")
+        return mailing_list, contact
+
+    def change(
+        self, token: str, changes: PreferenceChanges, visitor: Visitor, at: datetime
+    ) -> tuple[MailingList, Contact]:
+        mailing_list, contact = self.open(token, at)
+        entries: list[tuple[ConsentAction, str]] = []
+        if changes.first_name is not None or changes.last_name is not None:
+            check_fields(
+                {
+                    key: value
+                    for key, value in (("first_name", changes.first_name), ("last_name", changes.last_name))
+                    if value is not None
+                },
+                {},
+            )
+        if changes.tracking_consent is not None and changes.tracking_consent != contact.tracking_consent:
+            contact.tracking_consent = changes.tracking_consent
+            action = (
+                ConsentAction.TRACKING_GRANTED
+                if changes.tracking_consent
+                else ConsentAction.TRACKING_WITHDRAWN
+            )
+            entries.append((action, tracking_text(mailing_list)))
+        renamed = [
+            field
+            for field in ("first_name", "last_name")
+            if getattr(changes, field) is not None and getattr(changes, field) != getattr(contact, field)
+        ]
+        for field in renamed:
+            setattr(contact, field, getattr(changes, field))
+        if renamed:
+            entries.append((ConsentAction.RECTIFIED, "changed: " + ", ".join(renamed)))
+        unsubscribed = changes.unsubscribe and contact.status in (
+            ContactStatus.PENDING,
+            ContactStatus.CONFIRMED,
+        )
+        if unsubscribed:
+            contact.status = ContactStatus.UNSUBSCRIBED
+            entries.append((ConsentAction.UNSUBSCRIBED, ""))
+        if not entries:
+            return mailing_list, contact
+        self.contacts.save(contact)
+        for action, text in entries:
+            self.consent.append(
+                email_hash=contact.email_hash,
+                account_id=contact.account_id,
+                list_id=contact.list_id,
+                contact_id=contact.contact_id,
+                action=action,
+                at=at,
+                ip=visitor.ip,
+                user_agent=visitor.user_agent,
+                text=text,
+                source="preferences",
+            )
+        if unsubscribed:
+            self.unsubscribes.count(contact.contact_id, at)
+        return mailing_list, contact

@@ -1,0 +1,102 @@
+"""Recording opens and clicks: only when the token verifies, the contact still exists and allows
+tracking *now* (a withdrawal stops earlier emails' pixels and links at once), each hit judged
+person or machine on arrival (see machine.py), unique per contact through the send marker.
+
+The redirect never depends on consent: a valid click token always leads to its link, so a
+recipient who withdrew tracking can still follow the links of earlier emails."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from consentmail.clock import parse_iso
+from consentmail.errors import InvalidToken
+from consentmail.store.contacts import ContactRepository
+from consentmail.store.counters import CounterRepository
+from consentmail.store.events import EventRepository
+from consentmail.tracking import links, machine
+from consentmail.tracking.links import Recipient
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What the tracking function knows about a request, held only long enough to judge it."""
+
+    method: str
+    user_agent: str
+    ip: str
+
+
+class TrackingService:
+    def __init__(self, contacts=None, events=None, counters=None):
+        self.contacts = contacts or ContactRepository()
+        self.events = events or EventRepository()
+        self.counters = counters or CounterRepository()
+
+    def open(self, token: str, hit: Hit, at: datetime) -> bool:
+        """Record an open if it may be recorded; True when it was. Never raises on a bad token:
+        the pixel is served whatever happens."""
+        try:
+            recipient = links.read_open(token, at)
+        except (InvalidToken, KeyError, TypeError):
+            return False
+        return self._record(recipient, "open", hit, at)
+
+    def click_target(self, token: str, at: datetime) -> tuple[Recipient, str]:
+        """The recipient and the campaign's link for this token; InvalidToken for anything else,
+        including a link that could not sit safely in a Location header."""
+        try:
+            recipient, url = links.read_click(token, at)
+        except (KeyError, TypeError) as error:
+            raise InvalidToken("This link is not valid.") from error
+        if any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
+            raise InvalidToken("This link is not valid.")
+        return recipient, url
+
+    def record_click(self, recipient: Recipient, url: str, hit: Hit, at: datetime) -> bool:
+        """Record the click when the contact allows tracking; True when it was."""
+        return self._record(recipient, "click", hit, at, {"url": url})
+
+    def _tracking_allowed(self, recipient: Recipient, at: datetime) -> bool:
+        contact = self.contacts.get(recipient.list_id, recipient.contact_id, at)
+        return contact is not None and contact.tracking_consent and contact.account_id == recipient.account_id
+
+    def _record(
+        self, recipient: Recipient, kind: str, hit: Hit, at: datetime, extra: dict | None = None
+    ) -> bool:
+        if not self._tracking_allowed(recipient, at):
+            return False
+        send = self.events.get_send(recipient.contact_id, recipient.campaign_id, at)
+        arrived = (send or {}).get("delivered_at") or (send or {}).get("at")
+        verdict = machine.judge(
+            method=hit.method,
+            user_agent=hit.user_agent,
+            ip=hit.ip,
+            at=at,
+            arrived_at=parse_iso(arrived) if arrived else None,
+        )
+        counts = self._count(recipient, kind, verdict, at)
+        self.counters.add(recipient.campaign_id, counts)
+        self.events.record(
+            contact_id=recipient.contact_id,
+            campaign_id=recipient.campaign_id,
+            account_id=recipient.account_id,
+            kind=kind,
+            at=at,
+            detail={**verdict.detail(), **(extra or {})},
+        )
+        return True
+
+    def _count(
+        self, recipient: Recipient, kind: str, verdict: machine.Verdict, at: datetime
+    ) -> dict[str, int]:
+        def first(outcome: str) -> int:
+            return int(self.events.first_outcome(recipient.contact_id, recipient.campaign_id, outcome, at))
+
+        if verdict.machine:
+            if kind == "open":
+                return {"machine_opens": first("machine_opened")}
+            return {"machine_clicks": first("machine_clicked")}
+        if kind == "open":
+            return {"opened": first("opened")}
+        # A person who clicks has opened the email, even when their client blocked the pixel.
+        return {"clicked": first("clicked"), "opened": first("opened")}

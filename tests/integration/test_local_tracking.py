@@ -1,0 +1,111 @@
+"""The issue's acceptance, end to end in local mode (real HTTP, workers, SES simulator): stats of
+a campaign to the simulator's bounce and complaint addresses, a second campaign skipping them,
+unique opens and clicks, and a tracking withdrawal taking effect at once."""
+
+import html
+import re
+import time
+from datetime import timedelta
+
+import pytest
+
+from consentmail.tracking import machine
+from infra.local import ses_simulator
+from tests.sending_helpers import parts
+
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0"}
+READER = "tracked-reader@example.org"
+LINK = "https://shop.example.com/autumn?utm_source=news"
+
+
+@pytest.fixture
+def owner(local_client) -> dict:
+    credentials = {"email": "tracking-owner@example.org", "password": "Owner-pass-1!"}
+    created = local_client.post_json(
+        "/accounts",
+        {
+            **credentials,
+            "first_name": "Olga",
+            "last_name": "Weber",
+            "country": "FR",
+            "accept_privacy_policy": "2026-01",
+        },
+    )
+    assert created.status == 201
+    token = local_client.post_json("/auth/login", credentials).json()["id_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def send_campaign(local_client, local_mode, auth, list_id, subject, expected) -> str:
+    body = f'<html><body><p>Hello</p><p><a href="{LINK}">Autumn sale</a></p></body></html>'
+    campaign_id = local_client.post_json(
+        "/campaigns", {"list_id": list_id, "subject": subject, "html": body, "text": "Hello"}, auth
+    ).json()["campaign_id"]
+    assert local_client.post_json(f"/campaigns/{campaign_id}/send", {}, auth).status == 202
+    deadline = time.monotonic() + 30
+    sent: list[dict] = []
+    while time.monotonic() < deadline and len(sent) < expected:
+        time.sleep(0.3)
+        sent = [e for e in local_client.get("/_local/outbox").json() if e["subject"] == subject]
+    assert len(sent) == expected
+    time.sleep(1)  # let a wrongly sent extra message show up before we count
+    assert local_mode.simulator.wait_idle(10)
+    return campaign_id
+
+
+def html_of(local_client, subject: str) -> str:
+    [message] = [
+        e for e in local_client.get("/_local/outbox", query={"to": READER}).json() if e["subject"] == subject
+    ]
+    return parts(message["raw"])[2]
+
+
+def link(pattern: str, body: str) -> str:
+    return html.unescape(re.search(rf'"(https?://[^"]*{pattern}[^"]*)"', body).group(1))
+
+
+def test_stats_suppression_unique_opens_and_clicks_and_withdrawal(
+    local_mode, local_client, owner, monkeypatch
+):
+    # Fetching right after the simulated delivery would be judged a gateway scan (docs/statistics.md).
+    monkeypatch.setattr(machine, "SCAN_WINDOW", timedelta(0))
+    auth = owner
+    list_id = local_client.post_json(
+        "/lists", {"name": "Tracked News", "from_email": "news@example.com", "from_name": "Tracked"}, auth
+    ).json()["list_id"]
+    proof = {"source": "shop checkout", "obtained_at": "2026-11-01T00:00:00Z", "text": "Send me news"}
+    for address in (READER, ses_simulator.BOUNCE, ses_simulator.COMPLAINT):
+        contact = {"email": address, "consent": proof, "tracking_consent": address == READER}
+        assert local_client.post_json(f"/lists/{list_id}/contacts", contact, auth).status == 201
+
+    first = send_campaign(local_client, local_mode, auth, list_id, "First news", 3)
+    stats = local_client.get(f"/campaigns/{first}/stats", headers=auth).json()
+    assert (stats["sent"], stats["delivered"], stats["bounced"], stats["complained"]) == (3, 2, 1, 1)
+    assert stats["tracked"] == 1
+    assert stats["bounce_rate"] == pytest.approx(1 / 3) and stats["complaint_rate"] == 0.5
+
+    body = html_of(local_client, "First news")
+    pixel, click = link("/t/o/", body), link("/t/c/", body)
+    for _ in range(2):
+        image = local_client.get(pixel, headers=BROWSER)
+        assert image.status == 200 and image.content_type == "image/gif"
+        redirect = local_client.get(click, headers=BROWSER)
+        assert redirect.status == 302 and redirect.headers["Location"] == LINK
+    stats = local_client.get(f"/campaigns/{first}/stats", headers=auth).json()
+    assert (stats["opened"], stats["clicked"], stats["open_rate"], stats["click_rate"]) == (1, 1, 1.0, 1.0)
+
+    second = send_campaign(local_client, local_mode, auth, list_id, "Second news", 1)
+    stats = local_client.get(f"/campaigns/{second}/stats", headers=auth).json()
+    assert stats["sent"] == 1 and stats["bounced"] == 0 and stats["complained"] == 0
+
+    second_body = html_of(local_client, "Second news")
+    withdrawn = local_client.post_form(link("/preferences", second_body), {"tracking_consent": "false"})
+    assert withdrawn.status == 200
+    assert local_client.get(link("/t/o/", second_body), headers=BROWSER).status == 200
+    assert local_client.get(f"/campaigns/{second}/stats", headers=auth).json()["opened"] == 0
+
+    send_campaign(local_client, local_mode, auth, list_id, "Third news", 1)
+    third_body = html_of(local_client, "Third news")
+    assert "/t/o/" not in third_body and "/t/c/" not in third_body
+    assert LINK in html.unescape(third_body)
+    assert all("Set-Cookie" not in answer.headers for answer in local_client.answers)

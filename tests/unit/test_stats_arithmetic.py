@@ -1,0 +1,81 @@
+"""The statistics arithmetic: the contract's fields, its denominators, 0 when one is 0."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from consentmail.tracking.stats import CampaignStats, stats_from
+
+CONTRACT_FIELDS = {
+    "recipients",
+    "sent",
+    "delivered",
+    "bounced",
+    "complained",
+    "tracked",
+    "opened",
+    "clicked",
+    "unsubscribed",
+    "machine_opens",
+    "open_rate",
+    "click_rate",
+    "bounce_rate",
+    "complaint_rate",
+    "unsubscribe_rate",
+}
+
+
+def test_the_fields_are_exactly_the_contracts():
+    assert set(CampaignStats.model_fields) == CONTRACT_FIELDS
+
+
+def test_rates_use_the_contracts_denominators():
+    stats = stats_from(
+        {
+            "recipients": 12,
+            "sent": 10,
+            "delivered": 8,
+            "bounced": 2,
+            "complained": 1,
+            "tracked": 4,
+            "opened": 3,
+            "clicked": 1,
+            "unsubscribed": 2,
+            "machine_opens": 5,
+            "machine_clicks": 7,
+            "failed": 1,
+        }
+    )
+
+    assert stats.open_rate == 0.75  # opened / tracked
+    assert stats.click_rate == 0.25  # clicked / tracked
+    assert stats.bounce_rate == 0.2  # bounced / sent
+    assert stats.complaint_rate == 0.125  # complained / delivered
+    assert stats.unsubscribe_rate == 0.25  # unsubscribed / delivered
+    assert stats.machine_opens == 5 and stats.recipients == 12
+
+
+def test_every_rate_is_zero_when_its_denominator_is_zero():
+    stats = stats_from({"opened": 3, "clicked": 2, "bounced": 1, "complained": 1, "unsubscribed": 1})
+
+    assert (stats.open_rate, stats.click_rate, stats.bounce_rate) == (0, 0, 0)
+    assert (stats.complaint_rate, stats.unsubscribe_rate) == (0, 0)
+
+
+def test_a_campaign_with_no_counters_is_all_zero():
+    stats = stats_from({})
+
+    assert all(value == 0 for value in stats.model_dump().values())
+
+
+@given(st.dictionaries(st.sampled_from(sorted(CONTRACT_FIELDS)), st.integers(min_value=0, max_value=10**9)))
+def test_rates_are_fractions_of_their_denominators(counts):
+    stats = stats_from(counts)
+    for rate, part, whole in (
+        (stats.open_rate, stats.opened, stats.tracked),
+        (stats.click_rate, stats.clicked, stats.tracked),
+        (stats.bounce_rate, stats.bounced, stats.sent),
+        (stats.complaint_rate, stats.complained, stats.delivered),
+        (stats.unsubscribe_rate, stats.unsubscribed, stats.delivered),
+    ):
+        assert rate == (pytest.approx(part / whole) if whole else 0)
