@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from consentmail.routes import MAX_BODY_BYTES, ROUTES, Function, http_functions
+from consentmail.subscription.models import SubscribeRequest
 
 TITLE = "consentmail"
 VERSION = "1.0.0"
@@ -43,6 +44,31 @@ PROBLEM_SCHEMAS = {
 }
 # Powertools' own validation error schemas, which describe bodies we never send.
 _POWERTOOLS_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+
+
+def _request_bodies() -> dict[tuple[str, str], dict]:
+    """Bodies the handlers read themselves (two content types, or CSV), which Powertools cannot
+    infer from a typed signature."""
+    subscribe = SubscribeRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {
+        ("post", "/subscribe"): {
+            "required": True,
+            "content": {
+                "application/json": {"schema": subscribe},
+                "application/x-www-form-urlencoded": {"schema": subscribe},
+            },
+        },
+        ("post", "/lists/{list_id}/contacts/import"): {
+            "required": True,
+            "description": "A header row (email, first_name, last_name, tracking_consent, any other "
+            "column becomes an attribute), then up to 10,000 rows.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+    }
+
+
+def _problem_response(description: str) -> dict:
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}}}
 
 
 def _token_parameter() -> dict:
@@ -76,7 +102,7 @@ PLAIN_HANDLER_PATHS: dict[Function, dict] = {
                 "parameters": [_token_parameter()],
                 "responses": {
                     "302": {"description": "Redirect to the campaign's link (Location header)"},
-                    "404": {"description": "Unknown or invalid token"},
+                    "404": _problem_response("Unknown or invalid token"),
                 },
             }
         },
@@ -86,10 +112,6 @@ PLAIN_HANDLER_PATHS: dict[Function, dict] = {
 
 class OpenApiError(RuntimeError):
     """The document cannot be built (a function or a route is missing)."""
-
-
-def _problem_response(description: str) -> dict:
-    return {"description": description, "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}}}
 
 
 def resolver_of(function: Function, required: bool = True):
@@ -198,6 +220,9 @@ def build_document(servers: list[str] | None = None) -> dict:
     ]
     if missing:
         raise OpenApiError("routes of the route table no function serves: " + ", ".join(missing))
+
+    for (method, path), body in _request_bodies().items():
+        document["paths"][path][method].setdefault("requestBody", body)
 
     auth = {(route.method.lower(), route.path) for route in ROUTES if route.auth}
     for path, operations in document["paths"].items():

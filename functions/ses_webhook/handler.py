@@ -17,6 +17,7 @@ from consentmail.logs import get_logger
 from consentmail.ses_events.sns_verify import SnsRejected, SnsUnavailable, SnsVerifier
 from consentmail.ses_events.webhook import SesWebhook
 from consentmail.settings import get_settings
+from consentmail.web import documented
 from consentmail.web.api import make_resolver, problem_response
 
 logger = get_logger()
@@ -39,9 +40,9 @@ def webhook() -> SesWebhook:
     cors=False,
     summary="Amazon SNS HTTPS endpoint for SES events",
     responses={
-        200: {"description": "Verified: processed, confirmed or ignored"},
-        403: {"description": "Not a verified SNS message of a configured topic; nothing changed"},
-        503: {"description": "The signing certificate or SubscribeURL could not be fetched; SNS retries"},
+        200: documented.json_body("Verified: processed, confirmed or ignored", {"type": "object"}),
+        403: documented.problem("Not a verified SNS message of a configured topic; nothing changed"),
+        503: documented.problem("The signing certificate or SubscribeURL could not be fetched; SNS retries"),
     },
 )
 def receive():

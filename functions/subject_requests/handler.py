@@ -20,7 +20,7 @@ from consentmail.logs import get_logger
 from consentmail.store.requests import RequestType
 from consentmail.subject_requests.models import SubjectRequestInput
 from consentmail.subject_requests.service import SubjectRequestService
-from consentmail.web import pages
+from consentmail.web import documented, pages
 from consentmail.web.api import make_resolver
 
 logger = get_logger()
@@ -37,7 +37,6 @@ class Pending(BaseModel):
 
 
 Token = Annotated[str, Query(description="The token from the emailed link")]
-HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
 
 _CONFIRM_TEXT = {
     RequestType.ACCESS: "Send me a copy of the data held about my email address?",
@@ -68,7 +67,10 @@ def _invalid_link(error: InvalidToken) -> Response:
     summary="Ask for access, rectification or erasure",
     description="Always 202 pending for a well-formed request, known address or not; emails a "
     "verification link (7 days), at most 3 times per address per day.",
-    responses={202: {"description": "Received; a verification link is on its way"}},
+    responses={
+        202: documented.json_body("Received; a verification link is on its way", {"type": "object"}),
+        422: documented.problem("Malformed: the field and the reason are named"),
+    },
 )
 def receive(request: Annotated[SubjectRequestInput, Body()]) -> Response[Pending]:
     service().receive(request, now())
@@ -79,7 +81,7 @@ def receive(request: Annotated[SubjectRequestInput, Body()]) -> Response[Pending
     "/subject-requests/confirm",
     summary="The verification page",
     description="A page whose button POSTs; following the link changes nothing.",
-    responses={200: {"description": "The page", "content": HTML_PAGE}, 400: {"description": "Invalid link"}},
+    responses={200: documented.page("The page"), 400: documented.page("Invalid or expired link")},
 )
 def confirm_page(token: Token = ""):
     try:
@@ -96,7 +98,7 @@ def confirm_page(token: Token = ""):
 @app.post(
     "/subject-requests/confirm",
     summary="Carry the request out",
-    responses={200: {"description": "Done", "content": HTML_PAGE}, 400: {"description": "Invalid link"}},
+    responses={200: documented.page("Done"), 400: documented.page("Invalid or expired link")},
 )
 def confirm(token: Token = ""):
     try:
@@ -113,8 +115,8 @@ def confirm(token: Token = ""):
     summary="The access export",
     description="Everything held about the address, in every account (JSON); the link works 7 days.",
     responses={
-        200: {"description": "The export", "content": {"application/json": {"schema": {"type": "object"}}}},
-        400: {"description": "Invalid or expired link"},
+        200: documented.json_body("The export", {"type": "object"}),
+        400: documented.problem("Invalid or expired link"),
     },
 )
 def export(token: Token = ""):

@@ -23,7 +23,7 @@ from consentmail.tokens import verify as verify_token
 from consentmail.tracking.preferences import PreferenceChanges, PreferencesService
 from consentmail.tracking.preferences_page import preferences_page
 from consentmail.tracking.stats import UnsubscribeCounter
-from consentmail.web import pages
+from consentmail.web import documented, pages
 from consentmail.web.api import SUBSCRIBE_CORS, client_ip, make_resolver, user_agent, validation_problem
 
 logger = get_logger()
@@ -70,7 +70,18 @@ def _subscribe_request(is_form: bool) -> SubscribeRequest:
         raise InvalidInput(problem.detail, problem.errors) from error
 
 
-@app.post("/subscribe", cors=True)
+@app.post(
+    "/subscribe",
+    cors=True,
+    summary="Subscribe from a website form (JSON or urlencoded form)",
+    responses={
+        202: documented.json_body("JSON: pending, whatever the address's state", {"type": "object"}),
+        200: documented.page("Form post: check your inbox"),
+        303: documented.redirect("Form post: to the list's confirm_redirect_url"),
+        404: documented.problem("No such list"),
+        422: documented.problem("No consent, an invalid address or sensitive data: the field is named"),
+    },
+)
 def subscribe():
     is_form = _is_form()
     mailing_list = service().subscribe(_subscribe_request(is_form), visitor(), now())
@@ -91,7 +102,16 @@ def _invalid_link(error: InvalidToken) -> Response:
     return pages.message_page("This link is not valid", error.detail, 400)
 
 
-@app.get("/confirm", cors=False)
+@app.get(
+    "/confirm",
+    cors=False,
+    summary="Confirm a subscription (double opt-in)",
+    responses={
+        200: documented.page("Confirmed"),
+        303: documented.redirect("To the list's thank_you_url"),
+        400: documented.page("Invalid or expired link"),
+    },
+)
 def confirm():
     try:
         mailing_list = service().confirm(_token(), visitor(), now())
@@ -102,7 +122,12 @@ def confirm():
     return pages.message_page("Subscription confirmed", f"You are now subscribed to {mailing_list.name}.")
 
 
-@app.get("/unsubscribe", cors=False)
+@app.get(
+    "/unsubscribe",
+    cors=False,
+    summary="The unsubscribe page (changes nothing)",
+    responses={200: documented.page("A button that POSTs"), 400: documented.page("Invalid link")},
+)
 def unsubscribe_page():
     token = _token()
     try:
@@ -117,7 +142,12 @@ def unsubscribe_page():
     )
 
 
-@app.post("/unsubscribe", cors=False)
+@app.post(
+    "/unsubscribe",
+    cors=False,
+    summary="Unsubscribe (also the RFC 8058 one-click POST)",
+    responses={200: documented.page("Unsubscribed"), 400: documented.page("Invalid link")},
+)
 def unsubscribe():
     # RFC 8058: the one-click POST carries "List-Unsubscribe=One-Click" (urlencoded or multipart);
     # the token in the URL is all we need, so any body is accepted and none is required.
@@ -158,7 +188,12 @@ def _form_fields() -> dict:
     return dict(parse_qsl(raw, keep_blank_values=True))
 
 
-@app.get("/preferences", cors=False)
+@app.get(
+    "/preferences",
+    cors=False,
+    summary="The recipient's preference page",
+    responses={200: documented.page("The preferences form"), 400: documented.page("Invalid link")},
+)
 def preferences_get():
     token = _token()
     try:
@@ -168,7 +203,16 @@ def preferences_get():
     return preferences_page(mailing_list, contact, token)
 
 
-@app.post("/preferences", cors=False)
+@app.post(
+    "/preferences",
+    cors=False,
+    summary="Change tracking consent, names, or unsubscribe",
+    responses={
+        200: documented.page("Saved"),
+        400: documented.page("Invalid link"),
+        422: documented.page("Refused: the field is named"),
+    },
+)
 def preferences_post():
     token = _token()
     try:
