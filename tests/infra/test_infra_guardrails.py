@@ -113,6 +113,12 @@ def test_operator_options_add_a_firewall_an_alarm_subscription_and_a_custom_url(
     service = assembly.get_stack_by_name("ConsentmailService").template
     types = [r["Type"] for r in service["Resources"].values()]
     assert types.count("AWS::WAFv2::WebACL") == 1 and types.count("AWS::WAFv2::WebACLAssociation") == 1
+    [acl] = [r for r in service["Resources"].values() if r["Type"] == "AWS::WAFv2::WebACL"]
+    [rate_rule] = [rule for rule in acl["Properties"]["Rules"] if "RateBasedStatement" in rule["Statement"]]
+    assert rate_rule["Action"] == {"Block": {}}
+    assert rate_rule["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    excluded = rate_rule["Statement"]["RateBasedStatement"]["ScopeDownStatement"]["NotStatement"]
+    assert excluded["Statement"]["ByteMatchStatement"]["SearchString"] == "/t/"  # the pixel always answers
     emails = [
         r
         for r in service["Resources"].values()
