@@ -10,9 +10,10 @@ from consentmail.routes import Function
 from consentmail.tables import Table as T
 from infra.constructs.function import ServiceFunction
 from infra.constructs.shared import ServiceResources
+from infra.timeouts import API_SECONDS
 
 # API Gateway gives up after 29 s; the function stops first so the log says why.
-API_TIMEOUT = Duration.seconds(25)
+API_TIMEOUT = Duration.seconds(API_SECONDS)
 
 COGNITO_ACCOUNT_ACTIONS = (
     "cognito-idp:AdminCreateUser",

@@ -11,6 +11,7 @@ from consentmail.routes import Function
 from consentmail.tables import SCHEMAS
 from infra.constructs.function import METRICS_NAMESPACE, ServiceFunction
 from infra.constructs.shared import ServiceResources
+from infra.timeouts import timeout_seconds
 
 SCHEDULE = events.Schedule.rate(Duration.hours(1))
 
@@ -25,7 +26,7 @@ class Purge(Construct):
             description="Hourly retention purge, account closure, subject-request deadlines",
             layers=shared.layers,
             environment=shared.environment,
-            timeout=Duration.minutes(10),
+            timeout=Duration.seconds(timeout_seconds(Function.PURGE)),
             # One purge at a time: a late run never races the next hour's.
             reserved_concurrency=1,
         )

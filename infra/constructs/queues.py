@@ -8,9 +8,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-FANOUT_TIMEOUT = Duration.minutes(5)
-# Long enough for a batch at the SES sandbox's 1 email per second (see sending.sender_batch).
-SENDER_TIMEOUT = Duration.minutes(5)
+from consentmail.routes import Function
+from infra.timeouts import timeout_seconds
+
+FANOUT_TIMEOUT = Duration.seconds(timeout_seconds(Function.FANOUT))
+SENDER_TIMEOUT = Duration.seconds(timeout_seconds(Function.SENDER))
 MAX_RECEIVES = 5
 DLQ_RETENTION = Duration.days(6)  # under the 6-day promise on message content; messages hold ids only
 

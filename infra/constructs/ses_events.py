@@ -13,6 +13,7 @@ from infra.constructs.capabilities import API_TIMEOUT
 from infra.constructs.function import ServiceFunction
 from infra.constructs.queues import dead_letter_queue
 from infra.constructs.shared import ServiceResources
+from infra.timeouts import timeout_seconds
 
 EVENT_TABLES = (T.EVENTS, T.CONTACTS, T.CAMPAIGNS, T.SUPPRESSION, T.ACCOUNTS)
 # Identity notifications carry no tags: their source address is matched to the lists it sends for.
@@ -32,7 +33,7 @@ class SesEvents(Construct):
             description="SES sending events from the configuration set's topic",
             layers=shared.layers,
             environment=shared.environment,
-            timeout=Duration.seconds(30),
+            timeout=Duration.seconds(timeout_seconds(Function.SES_EVENTS)),
             dead_letter_queue=self.dead_letters,
         )
         shared.read_write(self.events, *EVENT_TABLES)

@@ -12,19 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from consentmail.routes import Function
+from infra.timeouts import API_SECONDS, timeout_seconds
 
 logger = logging.getLogger(__name__)
 
 ACCOUNT_ID = "123456789012"
-# Each function's timeout as deployed (infra/constructs): handlers that watch the time left
-# (fan-out, sender) stop before it, so a smaller one here would change their behaviour.
-API_TIMEOUT_SECONDS = 25
-TIMEOUT_SECONDS: dict[Function, int] = {
-    Function.FANOUT: 300,
-    Function.SENDER: 120,
-    Function.SES_EVENTS: 30,
-    Function.PURGE: 600,
-}
 
 
 class MissingFunction(RuntimeError):
@@ -42,7 +34,7 @@ class LambdaContext:
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     log_group_name: str = ""
     log_stream_name: str = "local"
-    timeout_seconds: int = API_TIMEOUT_SECONDS
+    timeout_seconds: int = API_SECONDS
     _deadline: float | None = None
 
     def __post_init__(self) -> None:
@@ -62,7 +54,7 @@ def lambda_context(function: Function, region: str) -> LambdaContext:
         function_name=name,
         invoked_function_arn=f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}",
         log_group_name=f"/aws/lambda/{name}",
-        timeout_seconds=TIMEOUT_SECONDS.get(function, API_TIMEOUT_SECONDS),
+        timeout_seconds=timeout_seconds(function),
     )
 
 
