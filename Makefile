@@ -56,7 +56,8 @@ deploy: $(STAMP) layer
 		$(if $(ALARM_EMAIL),-c alarm_email=$(ALARM_EMAIL)) \
 		$(if $(PUBLIC_URL),-c public_url=$(PUBLIC_URL)) \
 		$(if $(WAF),-c waf=$(WAF)) \
-		$(if $(MAX_SEND_RATE),-c max_send_rate=$(MAX_SEND_RATE))
+		$(if $(MAX_SEND_RATE),-c max_send_rate=$(MAX_SEND_RATE)) \
+		$(if $(WEBHOOK_TOPICS),-c webhook_topics=$(WEBHOOK_TOPICS))
 
 # Removes the service stack only: the data stack's tables, key, user pool and secret are retained
 # by design (README "Deploy" says how to remove them for good).

@@ -17,7 +17,15 @@ from infra.regions import RegionNotAllowed
 from infra.stacks.service import ServiceStack
 from infra.stacks.stateful import StatefulStack
 
-CONTEXT_KEYS = ("region", "sender_domain", "alarm_email", "public_url", "waf", "max_send_rate")
+CONTEXT_KEYS = (
+    "region",
+    "sender_domain",
+    "alarm_email",
+    "public_url",
+    "waf",
+    "max_send_rate",
+    "webhook_topics",
+)
 
 
 def read_config(app: cdk.App, environ: dict[str, str] | None = None) -> Config:

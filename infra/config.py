@@ -7,6 +7,8 @@
     public_url     optional custom domain the public routes are served at; default: the API's URL
     waf            optional flag: put an AWS WAF web ACL in front of the API
     max_send_rate  SES sends per second the account may make (its quota; 1 in the SES sandbox)
+    webhook_topics optional comma-separated SNS topic ARNs, beyond the stack's own SES events topic,
+                   whose messages POST /webhooks/ses accepts (SES events routed from elsewhere)
 """
 
 import json
@@ -21,6 +23,7 @@ from infra.regions import DEFAULT_REGION, check_region
 CDK_JSON = Path(__file__).resolve().parent.parent / "cdk.json"
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TOPIC_ARN = re.compile(r"^arn:aws:sns:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d):\d{12}:[A-Za-z0-9_-]{1,256}$")
 
 
 class ConfigError(ValueError):
@@ -35,6 +38,12 @@ class Config:
     public_url: str | None
     waf: bool
     max_send_rate: float
+    webhook_topics: tuple[str, ...] = ()
+
+    @property
+    def webhook_regions(self) -> tuple[str, ...]:
+        """The regions of the extra topics: their signing certificates come from these."""
+        return tuple(sorted({_TOPIC_ARN.match(arn)["region"] for arn in self.webhook_topics}))
 
     @property
     def system_from(self) -> str:
@@ -87,6 +96,13 @@ def config_from(context: dict[str, Any], environ: dict[str, str] | None = None) 
     if max_send_rate <= 0:
         raise ConfigError("max_send_rate must be a positive number of sends per second")
 
+    webhook_topics = tuple(
+        arn.strip() for arn in str(context.get("webhook_topics") or "").split(",") if arn.strip()
+    )
+    for arn in webhook_topics:
+        if not _TOPIC_ARN.match(arn):
+            raise ConfigError(f"webhook_topics must be SNS topic ARNs, not {arn!r}")
+
     return Config(
         region=region,
         sender_domain=sender_domain,
@@ -94,4 +110,5 @@ def config_from(context: dict[str, Any], environ: dict[str, str] | None = None) 
         public_url=public_url.rstrip("/") if public_url else None,
         waf=_flag(context.get("waf", False)),
         max_send_rate=max_send_rate,
+        webhook_topics=webhook_topics,
     )

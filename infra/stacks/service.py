@@ -169,8 +169,8 @@ class ServiceStack(Stack):
             PREFIX + "USER_POOL_ID": data.auth.user_pool.user_pool_id,
             PREFIX + "USER_POOL_CLIENT_ID": data.auth.client.user_pool_client_id,
             PREFIX + "MAX_SEND_RATE": f"{config.max_send_rate:g}",
-            PREFIX + "SNS_TOPIC_ARNS": mailing.events_topic.topic_arn,
-            PREFIX + "SNS_REGIONS": Aws.REGION,
+            PREFIX + "SNS_TOPIC_ARNS": ",".join((mailing.events_topic.topic_arn, *config.webhook_topics)),
+            PREFIX + "SNS_REGIONS": ",".join((Aws.REGION, *config.webhook_regions)),
             PREFIX + "OPERATOR_TOPIC_ARN": messaging.operator_topic.topic_arn,
         }
         for schema in SCHEMAS.values():

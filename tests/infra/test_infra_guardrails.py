@@ -131,3 +131,11 @@ def test_operator_options_add_a_firewall_an_alarm_subscription_and_a_custom_url(
                 r["Properties"]["Environment"]["Variables"]["CONSENTMAIL_PUBLIC_URL"]
                 == "https://mail.example.org"
             )
+
+
+def test_extra_webhook_topics_are_validated_and_their_regions_accepted():
+    topic = "arn:aws:sns:eu-central-1:210987654321:ses-events-elsewhere"
+    config = config_from({**CONTEXT, "webhook_topics": f" {topic} "}, {})
+    assert config.webhook_topics == (topic,) and config.webhook_regions == ("eu-central-1",)
+    with pytest.raises(ConfigError, match="webhook_topics"):
+        config_from({**CONTEXT, "webhook_topics": "https://sns.eu-west-3.amazonaws.com/"}, {})
