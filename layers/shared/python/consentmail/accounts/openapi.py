@@ -5,6 +5,7 @@ A route that lists responses must list its success too: Powertools then document
 from typing import Any
 
 from consentmail.web.documented import PROBLEM
+
 REFUSALS = {
     401: "Not signed in, wrong credentials, or a closed account (one answer for all)",
     404: "No such id for this account (another account's id answers the same)",

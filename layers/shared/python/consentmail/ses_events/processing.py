@@ -174,7 +174,9 @@ class SesEventProcessor:
         outcome.recorded += 1
 
     def _send(self, event: SesEvent, target: Target, at: datetime, outcome: Outcome) -> None:
-        self._record(target, "send", at, {"message_id": event.mail.message_id}, outcome)
+        """Nothing to write: the send marker, written before the SES call, already holds the send
+        (time, message id). Writing an item here would also be the one event write that no
+        marker guards, recreating an item for a contact erased since."""
 
     def _delivery(self, event: SesEvent, target: Target, at: datetime, outcome: Outcome) -> None:
         if not self._first(target, "delivered", at):
