@@ -19,7 +19,8 @@ SECURITY_HEADERS = {
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;"
     "color:#1d2433;line-height:1.5}button{font-size:1rem;padding:.5rem 1rem;cursor:pointer}"
-    "label{display:block;margin:.75rem 0}input[type=text]{width:100%;padding:.4rem}"
+    "label{display:block;margin:.75rem 0}pre{white-space:pre-wrap;overflow-wrap:anywhere}"
+    "input[type=text],input[type=email]{width:100%;padding:.4rem}"
 )
 
 
