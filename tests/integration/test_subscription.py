@@ -280,3 +280,30 @@ def test_no_route_sets_a_cookie(demo_list):
     for event in events:
         response = call(event)
         assert not any(name.lower() == "set-cookie" for name in headers_of(response)), event["path"]
+
+
+def test_an_address_suppressed_for_the_account_gets_the_same_answer_and_no_optin_email(demo_list):
+    from consentmail.store.suppression import Reason, SuppressionRepository
+
+    SuppressionRepository().suppress_for_account(
+        email_hash(ADDRESS), demo_list.account_id, Reason.BOUNCE, now()
+    )
+
+    response = subscribe()
+
+    assert response["statusCode"] == 202 and json.loads(response["body"]) == {"status": "pending"}
+    assert sent_messages() == []
+
+
+def test_an_erased_person_who_subscribes_and_confirms_again_is_no_longer_suppressed(demo_list):
+    from consentmail.store.suppression import SuppressionRepository
+
+    suppression = SuppressionRepository()
+    suppression.suppress_erased(email_hash(ADDRESS), now())
+
+    subscribe()
+    assert suppression.is_erased(email_hash(ADDRESS), now())  # a form post alone lifts nothing
+    call(api_event("GET", "/confirm", query={"token": link_in_last_email("/confirm")}))
+
+    assert contact().status == ContactStatus.CONFIRMED
+    assert not suppression.is_erased(email_hash(ADDRESS), now())

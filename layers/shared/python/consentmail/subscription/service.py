@@ -16,6 +16,7 @@ from consentmail.settings import get_settings
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.lists import ListRepository
+from consentmail.store.suppression import SuppressionRepository
 from consentmail.subscription.models import SubscribeRequest
 from consentmail.subscription.optin_email import optin_message
 from consentmail.tokens import Purpose
@@ -56,10 +57,11 @@ def preferences_url(contact: Contact, at: datetime) -> str:
 
 
 class SubscriptionService:
-    def __init__(self, lists=None, contacts=None, consent=None):
+    def __init__(self, lists=None, contacts=None, consent=None, suppression=None):
         self.lists = lists or ListRepository()
         self.contacts = contacts or ContactRepository()
         self.consent = consent or ConsentRepository()
+        self.suppression = suppression or SuppressionRepository()
 
     def subscribe(self, request: SubscribeRequest, visitor: Visitor, at: datetime) -> MailingList:
         """Record the subscription and send the opt-in email when due. The outcome the caller
@@ -81,6 +83,10 @@ class SubscriptionService:
             ContactStatus.BOUNCED,
             ContactStatus.COMPLAINED,
         ):
+            return mailing_list
+        suppressed = self.suppression.check(hashed, mailing_list.account_id, at)
+        if suppressed and not suppressed.erased:
+            # This account's mail to the address bounced or was marked as spam: no opt-in email.
             return mailing_list
         contact = Contact(
             contact_id=contact_id,
@@ -143,6 +149,9 @@ class SubscriptionService:
             contact.status = ContactStatus.CONFIRMED
             contact.confirmed_at = at
             self.contacts.save(contact)
+            # A person whose address was erased at their request came back and confirmed a new
+            # subscription themselves: the erasure's opt-out is spent.
+            self.suppression.lift_erased(contact.email_hash)
             self.consent.append(
                 email_hash=contact.email_hash,
                 account_id=contact.account_id,
