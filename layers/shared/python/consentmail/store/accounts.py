@@ -25,7 +25,7 @@ from consentmail.clock import epoch, iso
 from consentmail.models import ConsentRecord, Contact
 from consentmail.retention import EXPIRY_BUCKET_ATTRIBUTE, TTL_ATTRIBUTE, ttl_attributes
 from consentmail.store.contacts import _item as contact_item
-from consentmail.store.dynamo import from_dynamo, live, to_dynamo, translated_errors
+from consentmail.store.dynamo import from_dynamo, live, query_items, to_dynamo, translated_errors
 from consentmail.store.suppression import account_scope
 from consentmail.tables import SCHEMAS, Table
 
@@ -187,15 +187,6 @@ class AccountRepository:
         self._table.delete_item(Key={"pk": login_pk(email_hash), "sk": FAILURES_SK})
 
 
-def _query_keys(table, kwargs: dict) -> Iterator[dict]:
-    while True:
-        page = table.query(**kwargs)
-        yield from page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}
-
-
 def _key_names(table: Table) -> tuple[str, ...]:
     schema = SCHEMAS[table]
     return (schema.partition.name,) + ((schema.sort.name,) if schema.sort else ())
@@ -248,18 +239,16 @@ class AccountData:
             count += set_expiry(self._table(kind), kind, key, expiry)
 
         accounts = self._table(Table.ACCOUNTS)
-        for item in _query_keys(
+        for item in query_items(
             accounts,
-            {
-                "KeyConditionExpression": Key("pk").eq(account_pk(account_id)),
-                "ProjectionExpression": "pk, sk",
-            },
+            KeyConditionExpression=Key("pk").eq(account_pk(account_id)),
+            ProjectionExpression="pk, sk",
         ):
             expire(Table.ACCOUNTS, self._keys(Table.ACCOUNTS, item))
         expire(Table.ACCOUNTS, {"pk": email_pk(email_hash), "sk": EMAIL_SK})
 
         by_account = {"IndexName": "by_account", "KeyConditionExpression": Key("account_id").eq(account_id)}
-        for item in _query_keys(self._table(Table.LISTS), dict(by_account)):
+        for item in query_items(self._table(Table.LISTS), **by_account):
             list_id = item["list_id"]
             for contact in self.contact_keys(list_id):
                 for event in self.event_keys(contact["contact_id"]):
@@ -272,52 +261,44 @@ class AccountData:
                 expire(Table.CONTACTS, {"list_id": list_id, "contact_id": contact["contact_id"]})
             expire(Table.LISTS, {"list_id": list_id})
 
-        for item in _query_keys(self._table(Table.CONSENT), dict(by_account)):
+        for item in query_items(self._table(Table.CONSENT), **by_account):
             expire(Table.CONSENT, self._keys(Table.CONSENT, item))
 
         campaign_ids = {
-            item["campaign_id"] for item in _query_keys(self._table(Table.CAMPAIGNS), dict(by_account))
+            item["campaign_id"] for item in query_items(self._table(Table.CAMPAIGNS), **by_account)
         }
         for campaign_id in sorted(campaign_ids):
-            for item in _query_keys(
+            for item in query_items(
                 self._table(Table.CAMPAIGNS),
-                {
-                    "KeyConditionExpression": Key("campaign_id").eq(campaign_id),
-                    "ProjectionExpression": "campaign_id, sk",
-                },
+                KeyConditionExpression=Key("campaign_id").eq(campaign_id),
+                ProjectionExpression="campaign_id, sk",
             ):
                 expire(Table.CAMPAIGNS, self._keys(Table.CAMPAIGNS, item))
             expire(Table.CONTENT, {"campaign_id": campaign_id})
         return count
 
     def contact_keys(self, list_id: str) -> Iterator[dict]:
-        return _query_keys(
+        return query_items(
             self._table(Table.CONTACTS),
-            {
-                "KeyConditionExpression": Key("list_id").eq(list_id),
-                "ProjectionExpression": "list_id, contact_id, email_hash",
-            },
+            KeyConditionExpression=Key("list_id").eq(list_id),
+            ProjectionExpression="list_id, contact_id, email_hash",
         )
 
     def event_keys(self, contact_id: str) -> Iterator[dict]:
-        return _query_keys(
+        return query_items(
             self._table(Table.EVENTS),
-            {
-                "KeyConditionExpression": Key("contact_id").eq(contact_id),
-                "ProjectionExpression": "contact_id, sk",
-            },
+            KeyConditionExpression=Key("contact_id").eq(contact_id),
+            ProjectionExpression="contact_id, sk",
         )
 
     def delete_contact_traces(self, email_hash: str, contact_id: str) -> None:
         """A deleted contact's consent records and events go with it."""
         consent = self._table(Table.CONSENT)
-        records = _query_keys(
+        records = query_items(
             consent,
-            {
-                "KeyConditionExpression": Key("email_hash").eq(email_hash),
-                "FilterExpression": Attr("contact_id").eq(contact_id),
-                "ProjectionExpression": "email_hash, record_id",
-            },
+            KeyConditionExpression=Key("email_hash").eq(email_hash),
+            FilterExpression=Attr("contact_id").eq(contact_id),
+            ProjectionExpression="email_hash, record_id",
         )
         with consent.batch_writer() as batch:
             for record in list(records):

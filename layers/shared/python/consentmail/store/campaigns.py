@@ -14,8 +14,14 @@ from pydantic import BaseModel
 
 from consentmail import aws_clients
 from consentmail.clock import iso
-from consentmail.errors import Conflict
-from consentmail.store.dynamo import from_dynamo, live, to_dynamo, translated_errors
+from consentmail.store.dynamo import (
+    conditionally,
+    from_dynamo,
+    live,
+    query_items,
+    to_dynamo,
+    translated_errors,
+)
 from consentmail.tables import Table
 
 CAMPAIGN = "CAMPAIGN"
@@ -82,18 +88,13 @@ class CampaignRepository:
 
     def of_account(self, account_id: str, at: datetime) -> list[CampaignRecord]:
         """The account's campaigns, newest first (counter items carry no account_id: not indexed)."""
-        kwargs: dict = {
-            "IndexName": "by_account",
-            "KeyConditionExpression": Key("account_id").eq(account_id),
-            "ScanIndexForward": False,
-        }
-        found: list[CampaignRecord] = []
-        while True:
-            page = self._table.query(**kwargs)
-            found.extend(_record(i) for i in page.get("Items", []) if i.get("sk") == CAMPAIGN and live(i, at))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_items(
+            self._table,
+            IndexName="by_account",
+            KeyConditionExpression=Key("account_id").eq(account_id),
+            ScanIndexForward=False,
+        )
+        return [_record(i) for i in items if i.get("sk") == CAMPAIGN and live(i, at)]
 
     def save_draft(self, record: CampaignRecord) -> None:
         """Replace a draft; Conflict once its send has started (content is frozen from then on)."""
@@ -107,90 +108,72 @@ class CampaignRepository:
 
     def start_sending(self, campaign_id: str, at: datetime) -> bool:
         """draft -> sending, once: True for the one caller that moved it, False for every other."""
-        try:
-            with translated_errors():
-                self._table.update_item(
-                    Key=_key(campaign_id),
-                    UpdateExpression="SET #status = :sending, sent_at = :at, updated_at = :at",
-                    ConditionExpression="#status = :draft",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={
-                        ":sending": CampaignStatus.SENDING.value,
-                        ":draft": CampaignStatus.DRAFT.value,
-                        ":at": iso(at),
-                    },
-                )
-        except Conflict:
-            return False
-        return True
+        return self._update_if(
+            campaign_id,
+            update="SET #status = :sending, sent_at = :at, updated_at = :at",
+            condition="#status = :draft",
+            values={
+                ":sending": CampaignStatus.SENDING.value,
+                ":draft": CampaignStatus.DRAFT.value,
+                ":at": iso(at),
+            },
+        )
 
     def undo_start(self, campaign_id: str, at: datetime) -> None:
         """sending -> draft, when the send could not be handed to the fan-out queue at all."""
-        try:
-            with translated_errors():
-                self._table.update_item(
-                    Key=_key(campaign_id),
-                    UpdateExpression="SET #status = :draft, updated_at = :at REMOVE sent_at",
-                    ConditionExpression="#status = :sending AND attribute_not_exists(fanout_cursor)",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={
-                        ":sending": CampaignStatus.SENDING.value,
-                        ":draft": CampaignStatus.DRAFT.value,
-                        ":at": iso(at),
-                    },
-                )
-        except Conflict:
-            return
+        self._update_if(
+            campaign_id,
+            update="SET #status = :draft, updated_at = :at REMOVE sent_at",
+            condition="#status = :sending AND attribute_not_exists(fanout_cursor)",
+            values={
+                ":sending": CampaignStatus.SENDING.value,
+                ":draft": CampaignStatus.DRAFT.value,
+                ":at": iso(at),
+            },
+        )
 
     def save_cursor(self, campaign_id: str, cursor: dict) -> bool:
         """Record the fan-out's progress (the last list page it enqueued); False when the campaign
         is no longer sending (deleted meanwhile), which tells the fan-out to stop."""
-        try:
-            with translated_errors():
-                self._table.update_item(
-                    Key=_key(campaign_id),
-                    UpdateExpression="SET fanout_cursor = :cursor",
-                    ConditionExpression="#status = :sending",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={
-                        ":cursor": to_dynamo(cursor),
-                        ":sending": CampaignStatus.SENDING.value,
-                    },
-                )
-        except Conflict:
-            return False
-        return True
+        return self._update_if(
+            campaign_id,
+            update="SET fanout_cursor = :cursor",
+            condition="#status = :sending",
+            values={":cursor": to_dynamo(cursor), ":sending": CampaignStatus.SENDING.value},
+        )
 
     def finish_fanout(self, campaign_id: str, at: datetime) -> bool:
         """sending -> sent: every sendable contact of the list is in the send queue."""
-        try:
-            with translated_errors():
-                self._table.update_item(
-                    Key=_key(campaign_id),
-                    UpdateExpression="SET #status = :sent, updated_at = :at REMOVE fanout_cursor",
-                    ConditionExpression="#status = :sending",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={
-                        ":sending": CampaignStatus.SENDING.value,
-                        ":sent": CampaignStatus.SENT.value,
-                        ":at": iso(at),
-                    },
-                )
-        except Conflict:
-            return False
-        return True
+        return self._update_if(
+            campaign_id,
+            update="SET #status = :sent, updated_at = :at REMOVE fanout_cursor",
+            condition="#status = :sending",
+            values={
+                ":sending": CampaignStatus.SENDING.value,
+                ":sent": CampaignStatus.SENT.value,
+                ":at": iso(at),
+            },
+        )
+
+    def _update_if(self, campaign_id: str, *, update: str, condition: str, values: dict) -> bool:
+        """One step of the campaign item, guarded by `condition` on its status (`#status`);
+        False when the guard failed."""
+        return conditionally(
+            self._table.update_item,
+            Key=_key(campaign_id),
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=values,
+        )
 
     def delete(self, campaign_id: str) -> None:
         """The campaign item and its counters (the whole partition)."""
-        kwargs: dict = {
-            "KeyConditionExpression": Key("campaign_id").eq(campaign_id),
-            "ProjectionExpression": "campaign_id, sk",
-        }
+        items = query_items(
+            self._table,
+            KeyConditionExpression=Key("campaign_id").eq(campaign_id),
+            ProjectionExpression="campaign_id, sk",
+        )
         with self._table.batch_writer() as batch:
-            while True:
-                page = self._table.query(**kwargs)
-                for item in page.get("Items", []):
-                    batch.delete_item(Key={"campaign_id": item["campaign_id"], "sk": item["sk"]})
-                if "LastEvaluatedKey" not in page:
-                    return
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            for item in items:
+                batch.delete_item(Key={"campaign_id": item["campaign_id"], "sk": item["sk"]})

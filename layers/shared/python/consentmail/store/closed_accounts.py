@@ -8,8 +8,6 @@ by account; contacts and events by partition) and deletes the profile last: if a
 half-way, the profile is still there and the next run finishes the job.
 """
 
-from collections.abc import Iterator
-
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
@@ -17,19 +15,10 @@ from consentmail import aws_clients
 from consentmail.addresses import email_hash
 from consentmail.settings import get_settings
 from consentmail.store.accounts import EMAIL_SK, FAILURES_SK, PROFILE, account_pk, email_pk, login_pk
-from consentmail.store.dynamo import from_dynamo
+from consentmail.store.dynamo import from_dynamo, query_items
 from consentmail.store.expiry import key_names
 from consentmail.store.suppression import account_scope
 from consentmail.tables import Table
-
-
-def _query(table, **kwargs) -> Iterator[dict]:
-    while True:
-        page = table.query(**kwargs)
-        yield from page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 class ClosedAccounts:
@@ -61,14 +50,14 @@ class ClosedAccounts:
 
         by_account = {"IndexName": "by_account", "KeyConditionExpression": Key("account_id").eq(account_id)}
         hashes: set[str] = set()
-        for mailing_list in _query(self._table(Table.LISTS), **by_account):
+        for mailing_list in query_items(self._table(Table.LISTS), **by_account):
             list_id = mailing_list["list_id"]
-            for contact in _query(
+            for contact in query_items(
                 self._table(Table.CONTACTS),
                 KeyConditionExpression=Key("list_id").eq(list_id),
                 ProjectionExpression="list_id, contact_id, email_hash",
             ):
-                for event in _query(
+                for event in query_items(
                     self._table(Table.EVENTS),
                     KeyConditionExpression=Key("contact_id").eq(contact["contact_id"]),
                     ProjectionExpression="contact_id, sk",
@@ -78,7 +67,7 @@ class ClosedAccounts:
                     hashes.add(contact["email_hash"])
                 drop(Table.CONTACTS, contact)
             drop(Table.LISTS, mailing_list)
-        for record in _query(self._table(Table.CONSENT), **by_account):
+        for record in query_items(self._table(Table.CONSENT), **by_account):
             hashes.add(record["email_hash"])
             drop(Table.CONSENT, record)
         # Bounce and complaint suppressions of this account, for every address it ever held.
@@ -87,9 +76,9 @@ class ClosedAccounts:
         for hashed in sorted(hashes):
             if suppression.get_item(Key={"email_hash": hashed, "scope": scope}).get("Item"):
                 drop(Table.SUPPRESSION, {"email_hash": hashed, "scope": scope})
-        campaign_ids = {c["campaign_id"] for c in _query(self._table(Table.CAMPAIGNS), **by_account)}
+        campaign_ids = {c["campaign_id"] for c in query_items(self._table(Table.CAMPAIGNS), **by_account)}
         for campaign_id in sorted(campaign_ids):
-            for item in _query(
+            for item in query_items(
                 self._table(Table.CAMPAIGNS),
                 KeyConditionExpression=Key("campaign_id").eq(campaign_id),
                 ProjectionExpression="campaign_id, sk",
@@ -102,7 +91,7 @@ class ClosedAccounts:
             for pk, sk in ((email_pk(holder_hash), EMAIL_SK), (login_pk(holder_hash), FAILURES_SK)):
                 if self._table(Table.ACCOUNTS).get_item(Key={"pk": pk, "sk": sk}).get("Item"):
                     drop(Table.ACCOUNTS, {"pk": pk, "sk": sk})
-        for item in _query(
+        for item in query_items(
             self._table(Table.ACCOUNTS),
             KeyConditionExpression=Key("pk").eq(account_pk(account_id)),
             ProjectionExpression="pk, sk",

@@ -9,7 +9,7 @@ from boto3.dynamodb.conditions import Key
 from consentmail import aws_clients
 from consentmail.clock import iso
 from consentmail.models import ConsentAction, ConsentRecord
-from consentmail.store.dynamo import from_dynamo, live, to_dynamo
+from consentmail.store.dynamo import from_dynamo, live, query_items, to_dynamo
 from consentmail.tables import Table
 
 
@@ -55,14 +55,8 @@ class ConsentRepository:
         return record
 
     def of_email_hash(self, email_hash: str, at: datetime) -> list[ConsentRecord]:
-        kwargs: dict = {"KeyConditionExpression": Key("email_hash").eq(email_hash)}
-        found: list[ConsentRecord] = []
-        while True:
-            page = self._table.query(**kwargs)
-            found.extend(ConsentRecord.model_validate(from_dynamo(i)) for i in page["Items"] if live(i, at))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_items(self._table, KeyConditionExpression=Key("email_hash").eq(email_hash))
+        return [ConsentRecord.model_validate(from_dynamo(i)) for i in items if live(i, at)]
 
     def of_contact(self, email_hash: str, contact_id: str, at: datetime) -> list[ConsentRecord]:
         return [r for r in self.of_email_hash(email_hash, at) if r.contact_id == contact_id]

@@ -9,9 +9,15 @@ from boto3.dynamodb.conditions import Key
 
 from consentmail import aws_clients
 from consentmail.clock import iso
-from consentmail.errors import Conflict
 from consentmail.models import Contact
-from consentmail.store.dynamo import from_dynamo, live, to_dynamo, translated_errors
+from consentmail.store.dynamo import (
+    conditionally,
+    from_dynamo,
+    live,
+    query_items,
+    to_dynamo,
+    translated_errors,
+)
 from consentmail.tables import Table
 
 _TIMES = ("created_at", "confirmed_at", "optin_sent_at")
@@ -53,18 +59,14 @@ class ContactRepository:
     def claim_optin_slot(self, contact: Contact, at: datetime, not_before: datetime) -> bool:
         """Record that an opt-in email goes out now, unless one went out after `not_before`.
         Conditional, so two concurrent subscribes send one email."""
-        try:
-            with translated_errors():
-                self._table.update_item(
-                    Key={"list_id": contact.list_id, "contact_id": contact.contact_id},
-                    UpdateExpression="SET optin_sent_at = :now",
-                    ConditionExpression="attribute_exists(contact_id) AND "
-                    "(attribute_not_exists(optin_sent_at) OR optin_sent_at < :limit)",
-                    ExpressionAttributeValues={":now": iso(at), ":limit": iso(not_before)},
-                )
-        except Conflict:
-            return False
-        return True
+        return conditionally(
+            self._table.update_item,
+            Key={"list_id": contact.list_id, "contact_id": contact.contact_id},
+            UpdateExpression="SET optin_sent_at = :now",
+            ConditionExpression="attribute_exists(contact_id) AND "
+            "(attribute_not_exists(optin_sent_at) OR optin_sent_at < :limit)",
+            ExpressionAttributeValues={":now": iso(at), ":limit": iso(not_before)},
+        )
 
     def delete(self, list_id: str, contact_id: str) -> None:
         self._table.delete_item(Key={"list_id": list_id, "contact_id": contact_id})
@@ -88,11 +90,6 @@ class ContactRepository:
 
     def with_email_hash(self, email_hash: str, at: datetime) -> list[Contact]:
         """Every contact holding this address, in every list of every account."""
-        kwargs: dict = {"IndexName": "by_email", "KeyConditionExpression": Key("email_hash").eq(email_hash)}
-        found: list[Contact] = []
-        while True:
-            page = self._table.query(**kwargs)
-            found.extend(_contact(i) for i in page.get("Items", []) if live(i, at))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        by_email = Key("email_hash").eq(email_hash)
+        items = query_items(self._table, IndexName="by_email", KeyConditionExpression=by_email)
+        return [_contact(i) for i in items if live(i, at)]

@@ -1,7 +1,8 @@
-"""What every repository shares: AWS error codes turned into domain errors, expiry-aware reads,
-and the conversions DynamoDB needs (no floats, no empty strings in keys)."""
+"""What every repository shares: AWS error codes turned into domain errors, conditional writes
+that answer whether they happened, queries read to their last page, expiry-aware reads, and the
+conversions DynamoDB needs (no floats, no empty strings in keys)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -32,6 +33,29 @@ def translated_errors(conflict_detail: str = "The item changed or already exists
         if code in _RETRYABLE:
             raise Retryable(code) from error
         raise
+
+
+def conditionally(operation: Callable[..., object], **kwargs) -> bool:
+    """Run a conditional write (`table.put_item`, `update_item`, `delete_item` with its
+    ConditionExpression in `kwargs`): True when it happened, False when its condition failed.
+    Every other error is translated as `translated_errors` does."""
+    try:
+        with translated_errors():
+            operation(**kwargs)
+    except Conflict:
+        return False
+    return True
+
+
+def query_items(table, **kwargs) -> Iterator[dict]:
+    """Every item a query matches, page after page: `kwargs` are the query's own arguments.
+    Lazy, so the next page is read only once the caller has taken this page's items."""
+    while True:
+        page = table.query(**kwargs)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def live(item: dict | None, at: datetime) -> dict | None:

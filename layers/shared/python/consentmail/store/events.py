@@ -16,9 +16,8 @@ from boto3.dynamodb.conditions import Key
 
 from consentmail import aws_clients
 from consentmail.clock import iso
-from consentmail.errors import Conflict
 from consentmail.retention import RetentionClass, expires_at, ttl_attributes
-from consentmail.store.dynamo import from_dynamo, live, to_dynamo, translated_errors
+from consentmail.store.dynamo import conditionally, from_dynamo, live, query_items, to_dynamo
 from consentmail.tables import Table
 
 SEND = "SEND#"
@@ -64,12 +63,7 @@ class EventRepository:
             "at": iso(at),
             **ttl_attributes(expires_at(RetentionClass.EVENTS, at), contact_id),
         }
-        try:
-            with translated_errors():
-                self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(sk)")
-        except Conflict:
-            return False
-        return True
+        return conditionally(self._table.put_item, Item=item, ConditionExpression="attribute_not_exists(sk)")
 
     def finish_send(self, contact_id: str, campaign_id: str, status: str, message_id: str = "") -> None:
         """Mark the send `sent` (with SES's message id) or `failed`."""
@@ -84,38 +78,31 @@ class EventRepository:
     def release_send(self, contact_id: str, campaign_id: str) -> None:
         """Remove a marker still `sending` when SES did not take the message (throttled, an error
         answer), so a redelivery sends it; a finished marker is never removed."""
-        try:
-            with translated_errors():
-                self._table.delete_item(
-                    Key=send_key(contact_id, campaign_id),
-                    ConditionExpression="#status = :sending",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={":sending": "sending"},
-                )
-        except Conflict:
-            return
+        conditionally(
+            self._table.delete_item,
+            Key=send_key(contact_id, campaign_id),
+            ConditionExpression="#status = :sending",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":sending": "sending"},
+        )
 
     def settle_stale_send(self, contact_id: str, campaign_id: str, claimed_before: datetime) -> bool:
         """A marker still `sending` since before `claimed_before` belongs to a sender that died
         between claim and outcome (a timeout): mark it `failed` (outcome unknown) so it is counted,
         never re-sent. True only for the one caller that settles it."""
-        try:
-            with translated_errors():
-                self._table.update_item(
-                    Key=send_key(contact_id, campaign_id),
-                    UpdateExpression="SET #status = :failed, settled = :true",
-                    ConditionExpression="#status = :sending AND #at < :limit",
-                    ExpressionAttributeNames={"#status": "status", "#at": "at"},
-                    ExpressionAttributeValues={
-                        ":failed": "failed",
-                        ":sending": "sending",
-                        ":true": True,
-                        ":limit": iso(claimed_before),
-                    },
-                )
-        except Conflict:
-            return False
-        return True
+        return conditionally(
+            self._table.update_item,
+            Key=send_key(contact_id, campaign_id),
+            UpdateExpression="SET #status = :failed, settled = :true",
+            ConditionExpression="#status = :sending AND #at < :limit",
+            ExpressionAttributeNames={"#status": "status", "#at": "at"},
+            ExpressionAttributeValues={
+                ":failed": "failed",
+                ":sending": "sending",
+                ":true": True,
+                ":limit": iso(claimed_before),
+            },
+        )
 
     def get_send(self, contact_id: str, campaign_id: str, at: datetime) -> dict | None:
         item = self._table.get_item(Key=send_key(contact_id, campaign_id)).get("Item")
@@ -125,16 +112,11 @@ class EventRepository:
         """The contact's most recent send marker (one query on its partition), e.g. to credit an
         unsubscribe to the campaign that prompted it."""
         condition = Key("contact_id").eq(contact_id) & Key("sk").begins_with(SEND)
-        kwargs: dict = {"KeyConditionExpression": condition}
         latest: dict | None = None
-        while True:
-            page = self._table.query(**kwargs)
-            for item in page.get("Items", []):
-                if live(item, at) and (latest is None or str(item.get("at", "")) > str(latest.get("at", ""))):
-                    latest = item
-            if "LastEvaluatedKey" not in page:
-                return from_dynamo(latest) if latest else None
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in query_items(self._table, KeyConditionExpression=condition):
+            if live(item, at) and (latest is None or str(item.get("at", "")) > str(latest.get("at", ""))):
+                latest = item
+        return from_dynamo(latest) if latest else None
 
     def add_soft_bounce(self, contact_id: str, at: datetime) -> int:
         """Count one more transient or undetermined bounce for this contact; returns the tally.
@@ -159,17 +141,13 @@ class EventRepository:
         outcome counts once per contact whatever the redeliveries or the order of events."""
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome}")
-        try:
-            with translated_errors():
-                self._table.update_item(
-                    Key=send_key(contact_id, campaign_id),
-                    UpdateExpression=f"SET {outcome}_at = :at",
-                    ConditionExpression=f"attribute_exists(sk) AND attribute_not_exists({outcome}_at)",
-                    ExpressionAttributeValues={":at": iso(at)},
-                )
-        except Conflict:
-            return False
-        return True
+        return conditionally(
+            self._table.update_item,
+            Key=send_key(contact_id, campaign_id),
+            UpdateExpression=f"SET {outcome}_at = :at",
+            ConditionExpression=f"attribute_exists(sk) AND attribute_not_exists({outcome}_at)",
+            ExpressionAttributeValues={":at": iso(at)},
+        )
 
     def record(
         self, *, contact_id: str, campaign_id: str, account_id: str, kind: str, at: datetime, detail: dict
@@ -189,28 +167,19 @@ class EventRepository:
         self._table.put_item(Item=to_dynamo(item))
 
     def of_contact(self, contact_id: str, at: datetime) -> list[dict]:
-        kwargs: dict = {"KeyConditionExpression": Key("contact_id").eq(contact_id)}
-        found: list[dict] = []
-        while True:
-            page = self._table.query(**kwargs)
-            found.extend(from_dynamo(i) for i in page.get("Items", []) if live(i, at))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_items(self._table, KeyConditionExpression=Key("contact_id").eq(contact_id))
+        return [from_dynamo(i) for i in items if live(i, at)]
 
     def delete_contact(self, contact_id: str) -> int:
         """Delete every event item of a contact (erasure, contact deletion); returns the count."""
-        kwargs: dict = {
-            "KeyConditionExpression": Key("contact_id").eq(contact_id),
-            "ProjectionExpression": "contact_id, sk",
-        }
+        items = query_items(
+            self._table,
+            KeyConditionExpression=Key("contact_id").eq(contact_id),
+            ProjectionExpression="contact_id, sk",
+        )
         deleted = 0
         with self._table.batch_writer() as batch:
-            while True:
-                page = self._table.query(**kwargs)
-                for item in page.get("Items", []):
-                    batch.delete_item(Key={"contact_id": item["contact_id"], "sk": item["sk"]})
-                    deleted += 1
-                if "LastEvaluatedKey" not in page:
-                    return deleted
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            for item in items:
+                batch.delete_item(Key={"contact_id": item["contact_id"], "sk": item["sk"]})
+                deleted += 1
+        return deleted

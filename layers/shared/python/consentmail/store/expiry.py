@@ -12,9 +12,8 @@ from boto3.dynamodb.conditions import Key
 
 from consentmail import aws_clients
 from consentmail.clock import epoch
-from consentmail.errors import Conflict
 from consentmail.retention import EXPIRY_BUCKET_ATTRIBUTE, EXPIRY_INDEX, EXPIRY_SHARDS, TTL_ATTRIBUTE
-from consentmail.store.dynamo import translated_errors
+from consentmail.store.dynamo import conditionally, query_items
 from consentmail.tables import SCHEMAS, Table
 
 
@@ -32,33 +31,24 @@ class ExpiryIndex:
     def due_keys(self, month: str, until: datetime) -> Iterator[dict]:
         """The table keys of items in this expiry month (every shard) with expires_at <= until."""
         for shard in range(EXPIRY_SHARDS):
-            kwargs: dict = {
-                "IndexName": EXPIRY_INDEX,
-                "KeyConditionExpression": Key(EXPIRY_BUCKET_ATTRIBUTE).eq(f"{month}#{shard}")
+            for item in query_items(
+                self._table,
+                IndexName=EXPIRY_INDEX,
+                KeyConditionExpression=Key(EXPIRY_BUCKET_ATTRIBUTE).eq(f"{month}#{shard}")
                 & Key(TTL_ATTRIBUTE).lte(epoch(until)),
-            }
-            while True:
-                page = self._table.query(**kwargs)
-                for item in page.get("Items", []):
-                    yield {name: item[name] for name in self._keys}
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            ):
+                yield {name: item[name] for name in self._keys}
 
     def delete_if_due(self, key: dict, at: datetime) -> bool:
         """Delete the item only if it is still due: a writer may have moved its expiry since the
         index was read (content edited, a send started), and the index itself lags the table."""
-        try:
-            with translated_errors():
-                self._table.delete_item(
-                    Key=key,
-                    ConditionExpression="#ttl <= :now",
-                    ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
-                    ExpressionAttributeValues={":now": epoch(at)},
-                )
-        except Conflict:
-            return False
-        return True
+        return conditionally(
+            self._table.delete_item,
+            Key=key,
+            ConditionExpression="#ttl <= :now",
+            ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
+            ExpressionAttributeValues={":now": epoch(at)},
+        )
 
     def get(self, key: dict) -> dict | None:
         return self._table.get_item(Key=key, ConsistentRead=True).get("Item")

@@ -7,7 +7,7 @@ from boto3.dynamodb.conditions import Key
 from consentmail import aws_clients
 from consentmail.clock import iso
 from consentmail.models import MailingList
-from consentmail.store.dynamo import from_dynamo, live, to_dynamo, translated_errors
+from consentmail.store.dynamo import from_dynamo, live, query_items, to_dynamo, translated_errors
 from consentmail.tables import Table
 
 
@@ -44,12 +44,6 @@ class ListRepository:
         self._table.delete_item(Key={"list_id": list_id})
 
     def of_account(self, account_id: str, at: datetime) -> list[MailingList]:
-        items: list[dict] = []
-        kwargs = {"IndexName": "by_account", "KeyConditionExpression": Key("account_id").eq(account_id)}
-        while True:
-            page = self._table.query(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        by_account = Key("account_id").eq(account_id)
+        items = query_items(self._table, IndexName="by_account", KeyConditionExpression=by_account)
         return [MailingList.model_validate(from_dynamo(i)) for i in items if live(i, at)]

@@ -22,9 +22,15 @@ from pydantic import BaseModel, Field
 
 from consentmail import aws_clients
 from consentmail.clock import iso, parse_iso
-from consentmail.errors import Conflict
 from consentmail.retention import EMAILED_LINK, EVENT_DATA, SUBJECT_REQUEST_DUE, ttl_attributes
-from consentmail.store.dynamo import from_dynamo, live, to_dynamo, translated_errors
+from consentmail.store.dynamo import (
+    conditionally,
+    from_dynamo,
+    live,
+    query_items,
+    to_dynamo,
+    translated_errors,
+)
 from consentmail.tables import Table
 
 SUBJECT = "SUBJECT#"
@@ -105,22 +111,18 @@ class RequestRepository:
     def take_daily_slot(self, email_hash: str, at: datetime, limit: int = DAILY_LIMIT) -> bool:
         """Count one request of this address today; False once the day's limit is reached.
         Conditional, so concurrent requests cannot exceed it."""
-        try:
-            with translated_errors():
-                self._table.update_item(
-                    Key={"pk": f"{SUBJECT}{email_hash}", "sk": f"{RATE}{at:%Y-%m-%d}"},
-                    UpdateExpression="SET expires_at = :exp, expiry_bucket = :bucket ADD #count :one",
-                    ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
-                    ExpressionAttributeNames={"#count": "count"},
-                    ExpressionAttributeValues={
-                        ":one": 1,
-                        ":limit": limit,
-                        **_ttl_values(at + RATE_KEPT, email_hash),
-                    },
-                )
-        except Conflict:
-            return False
-        return True
+        return conditionally(
+            self._table.update_item,
+            Key={"pk": f"{SUBJECT}{email_hash}", "sk": f"{RATE}{at:%Y-%m-%d}"},
+            UpdateExpression="SET expires_at = :exp, expiry_bucket = :bucket ADD #count :one",
+            ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
+            ExpressionAttributeNames={"#count": "count"},
+            ExpressionAttributeValues={
+                ":one": 1,
+                ":limit": limit,
+                **_ttl_values(at + RATE_KEPT, email_hash),
+            },
+        )
 
     # --- requests --------------------------------------------------------------------------------
 
@@ -161,35 +163,25 @@ class RequestRepository:
 
     def of_subject(self, email_hash: str) -> list[SubjectRequest]:
         """Every request of this address, expired or not (an erasure clears them all)."""
-        kwargs: dict = {
-            "KeyConditionExpression": Key("pk").eq(f"{SUBJECT}{email_hash}") & Key("sk").begins_with(REQUEST)
-        }
-        found: list[SubjectRequest] = []
-        while True:
-            page = self._table.query(**kwargs)
-            found.extend(_request(i) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        condition = Key("pk").eq(f"{SUBJECT}{email_hash}") & Key("sk").begins_with(REQUEST)
+        return [_request(i) for i in query_items(self._table, KeyConditionExpression=condition)]
 
     def start(self, request: SubjectRequest, at: datetime) -> bool:
         """Move a verified request to in_progress (no longer lapsing); False if it was not
         awaiting verification any more (a second click, or already done)."""
-        try:
-            with translated_errors():
-                self._table.update_item(
-                    Key=_key(request.email_hash, request.request_id),
-                    UpdateExpression="SET #status = :progress, verified_at = :at "
-                    "REMOVE expires_at, expiry_bucket",
-                    ConditionExpression="#status = :awaiting",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={
-                        ":progress": RequestStatus.IN_PROGRESS.value,
-                        ":awaiting": RequestStatus.AWAITING_VERIFICATION.value,
-                        ":at": iso(at),
-                    },
-                )
-        except Conflict:
+        started = conditionally(
+            self._table.update_item,
+            Key=_key(request.email_hash, request.request_id),
+            UpdateExpression="SET #status = :progress, verified_at = :at REMOVE expires_at, expiry_bucket",
+            ConditionExpression="#status = :awaiting",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":progress": RequestStatus.IN_PROGRESS.value,
+                ":awaiting": RequestStatus.AWAITING_VERIFICATION.value,
+                ":at": iso(at),
+            },
+        )
+        if not started:
             return False
         request.status = RequestStatus.IN_PROGRESS
         return True
@@ -214,18 +206,13 @@ class RequestRepository:
 
     def near_due(self, at: datetime, within: timedelta) -> list[SubjectRequest]:
         """Open requests whose due date falls before `at + within` (overdue ones included)."""
-        kwargs: dict = {
-            "IndexName": "by_due",
-            "KeyConditionExpression": Key("open_bucket").eq(OPEN_BUCKET)
-            & Key("due_at").lte(iso(at + within)),
-        }
-        found: list[SubjectRequest] = []
-        while True:
-            page = self._table.query(**kwargs)
-            found.extend(_request(i) for i in page.get("Items", []) if live(i, at))
-            if "LastEvaluatedKey" not in page:
-                return [r for r in found if r.is_open]
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_items(
+            self._table,
+            IndexName="by_due",
+            KeyConditionExpression=Key("open_bucket").eq(OPEN_BUCKET) & Key("due_at").lte(iso(at + within)),
+        )
+        found = [_request(i) for i in items if live(i, at)]
+        return [r for r in found if r.is_open]
 
     # --- the purge's watermark -------------------------------------------------------------------
 

@@ -7,24 +7,13 @@ their partition (the hash). Erasure reads without the expiry filter: an expired 
 not removed yet still holds the address.
 """
 
-from collections.abc import Iterator
-
 from boto3.dynamodb.conditions import Key
 
 from consentmail import aws_clients
-from consentmail.store.dynamo import from_dynamo, to_dynamo
+from consentmail.store.dynamo import from_dynamo, query_items, to_dynamo
 from consentmail.store.events import EventRepository
 from consentmail.store.suppression import ERASED
 from consentmail.tables import Table
-
-
-def _query(table, **kwargs) -> Iterator[dict]:
-    while True:
-        page = table.query(**kwargs)
-        yield from page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 class SubjectDataRepository:
@@ -43,7 +32,7 @@ class SubjectDataRepository:
         The by_email index projects all attributes, so no second read is needed."""
         return [
             from_dynamo(i)
-            for i in _query(
+            for i in query_items(
                 self._contacts, IndexName="by_email", KeyConditionExpression=Key("email_hash").eq(email_hash)
             )
         ]
@@ -51,19 +40,19 @@ class SubjectDataRepository:
     def consent_items(self, email_hash: str) -> list[dict]:
         return [
             from_dynamo(i)
-            for i in _query(self._consent, KeyConditionExpression=Key("email_hash").eq(email_hash))
+            for i in query_items(self._consent, KeyConditionExpression=Key("email_hash").eq(email_hash))
         ]
 
     def event_items(self, contact_id: str) -> list[dict]:
         return [
             from_dynamo(i)
-            for i in _query(self._event_table, KeyConditionExpression=Key("contact_id").eq(contact_id))
+            for i in query_items(self._event_table, KeyConditionExpression=Key("contact_id").eq(contact_id))
         ]
 
     def suppression_items(self, email_hash: str) -> list[dict]:
         return [
             from_dynamo(i)
-            for i in _query(self._suppression, KeyConditionExpression=Key("email_hash").eq(email_hash))
+            for i in query_items(self._suppression, KeyConditionExpression=Key("email_hash").eq(email_hash))
         ]
 
     # --- changing ----------------------------------------------------------------------------
@@ -95,7 +84,7 @@ class SubjectDataRepository:
     def erase_consent(self, email_hash: str) -> int:
         keys = [
             {"email_hash": i["email_hash"], "record_id": i["record_id"]}
-            for i in _query(
+            for i in query_items(
                 self._consent,
                 KeyConditionExpression=Key("email_hash").eq(email_hash),
                 ProjectionExpression="email_hash, record_id",
