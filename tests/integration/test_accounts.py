@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import boto3
 import pytest
+import time_machine
 
 from consentmail import aws_clients
 from consentmail.accounts import service as account_service
@@ -293,14 +294,17 @@ def test_closing_the_account_refuses_login_and_sets_the_deadline_on_every_item(a
     aws_clients.table(Table.CONTENT).put_item(Item={"campaign_id": "c1", "expires_at": content_expiry})
     AccountRepository().add_notification(account_id, "erasure", {}, now())
 
-    # When the account holder closes the account
-    reply = invoke(sample("accounts_close", claims=claims))
+    # When the account holder closes the account (at a pinned instant, so the test's own
+    # reading of the clock cannot fall in the next second)
+    closed_at = now()
+    with time_machine.travel(closed_at, tick=False):
+        reply = invoke(sample("accounts_close", claims=claims))
 
     # Then the deletion is due 3 calendar months out
     assert reply.status == 202
-    due = ACCOUNT_AFTER_CLOSURE.after(now())
+    due = ACCOUNT_AFTER_CLOSURE.after(closed_at)
     assert reply.json() == {"deletion_due": due.date().isoformat()}
-    assert add_months(now(), 3).date() == due.date()
+    assert add_months(closed_at, 3).date() == due.date()
     # and login is refused with the usual answer, and the old token opens nothing
     assert login(OWNER).status == 401
     assert login(OWNER).text == login("nobody@example.com").text
