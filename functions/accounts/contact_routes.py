@@ -21,8 +21,8 @@ from consentmail.accounts.models import (
 from consentmail.accounts.openapi import documented
 from consentmail.clock import now
 from consentmail.errors import PayloadTooLarge
+from consentmail.models import Visitor
 from consentmail.routes import MAX_BODY_BYTES
-from consentmail.subscription.service import Visitor
 from consentmail.web.api import client_ip, user_agent
 
 router = APIGatewayRouter()

@@ -16,8 +16,9 @@ from pydantic import ValidationError
 from consentmail.clock import now
 from consentmail.errors import InvalidInput, InvalidToken
 from consentmail.logs import get_logger
+from consentmail.models import Visitor
 from consentmail.subscription.models import SubscribeRequest
-from consentmail.subscription.service import SubscriptionService, Visitor
+from consentmail.subscription.service import SubscriptionService
 from consentmail.tokens import Purpose
 from consentmail.tokens import verify as verify_token
 from consentmail.tracking.preferences import PreferenceChanges, PreferencesService

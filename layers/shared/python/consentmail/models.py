@@ -1,6 +1,7 @@
 """The domain records shared by several bounded contexts: lists, contacts, consent entries.
 Repositories turn items into these; API models (per context) are built from them."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -24,6 +25,14 @@ class ConsentAction(StrEnum):
     TRACKING_GRANTED = "tracking_granted"
     TRACKING_WITHDRAWN = "tracking_withdrawn"
     RECTIFIED = "rectified"
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who made the request, as the consent ledger records it."""
+
+    ip: str
+    user_agent: str
 
 
 class ConsentProof(BaseModel):

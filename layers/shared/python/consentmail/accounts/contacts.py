@@ -15,13 +15,21 @@ from consentmail.accounts.models import ContactIn, ContactPatch
 from consentmail.addresses import email_hash, normalize
 from consentmail.clock import iso
 from consentmail.errors import FieldError, InvalidInput, NotFound
-from consentmail.models import ConsentAction, ConsentProof, ConsentRecord, Contact, ContactStatus, MailingList
+from consentmail.models import (
+    ConsentAction,
+    ConsentProof,
+    ConsentRecord,
+    Contact,
+    ContactStatus,
+    MailingList,
+    Visitor,
+)
 from consentmail.sensitive_data import check_fields
 from consentmail.store.accounts import AccountData, BulkContacts
 from consentmail.store.consent import ConsentRepository, new_record_id
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.suppression import Reason, Suppression, SuppressionRepository
-from consentmail.subscription.service import SubscriptionService, Visitor
+from consentmail.subscription.service import SubscriptionService
 
 CONTACT_NOT_FOUND = "There is no contact with this id."
 ERASED_REFUSAL = "the address was erased at the subject's request and cannot be added again by an account"
@@ -203,15 +211,11 @@ class ContactService:
             entries.append(ConsentAction.UNSUBSCRIBED)
         self.contacts.save(updated)
         for action in entries:
-            self.consent.append(
-                email_hash=updated.email_hash,
-                account_id=account_id,
-                list_id=updated.list_id,
-                contact_id=updated.contact_id,
-                action=action,
-                at=at,
-                ip=visitor.ip,
-                user_agent=visitor.user_agent,
+            self.consent.append_for(
+                updated,
+                action,
+                at,
+                visitor=visitor,
                 source="account",
             )
         return updated

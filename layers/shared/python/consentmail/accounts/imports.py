@@ -21,9 +21,8 @@ from consentmail.accounts.models import ContactOut, RejectedRow
 from consentmail.addresses import email_hash, normalize
 from consentmail.clock import iso, parse_iso
 from consentmail.errors import FieldError, InvalidInput, PayloadTooLarge
-from consentmail.models import ConsentProof, Contact
+from consentmail.models import ConsentProof, Contact, Visitor
 from consentmail.sensitive_data import problems
-from consentmail.subscription.service import Visitor
 
 MAX_ROWS = 10_000
 KNOWN = ("email", "first_name", "last_name", "tracking_consent")

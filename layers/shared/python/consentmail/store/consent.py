@@ -8,7 +8,7 @@ from boto3.dynamodb.conditions import Key
 
 from consentmail import aws_clients
 from consentmail.clock import iso
-from consentmail.models import ConsentAction, ConsentRecord
+from consentmail.models import ConsentAction, ConsentRecord, Contact, Visitor
 from consentmail.store.dynamo import from_dynamo, live, query_items, to_dynamo
 from consentmail.tables import Table
 
@@ -53,6 +53,30 @@ class ConsentRepository:
         item["at"] = iso(at)
         self._table.put_item(Item=to_dynamo(item), ConditionExpression="attribute_not_exists(record_id)")
         return record
+
+    def append_for(
+        self,
+        contact: Contact,
+        action: ConsentAction,
+        at: datetime,
+        *,
+        visitor: Visitor | None = None,
+        text: str = "",
+        source: str = "",
+    ) -> ConsentRecord:
+        """An entry about one contact, made by `visitor` (none when the system acts)."""
+        return self.append(
+            email_hash=contact.email_hash,
+            account_id=contact.account_id,
+            list_id=contact.list_id,
+            contact_id=contact.contact_id,
+            action=action,
+            at=at,
+            ip=visitor.ip if visitor else "",
+            user_agent=visitor.user_agent if visitor else "",
+            text=text,
+            source=source,
+        )
 
     def of_email_hash(self, email_hash: str, at: datetime) -> list[ConsentRecord]:
         items = query_items(self._table, KeyConditionExpression=Key("email_hash").eq(email_hash))

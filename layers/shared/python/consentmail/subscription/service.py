@@ -1,7 +1,6 @@
 """Subscription rules: the same answer whatever state an address is in, at most one opt-in email
 per address and list per 10 minutes, and a consent-ledger entry for every change."""
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -9,7 +8,7 @@ from consentmail import tokens
 from consentmail.addresses import email_hash, normalize
 from consentmail.errors import FieldError, InvalidInput, NotFound
 from consentmail.mail.outbound import TAG_ACCOUNT, TAG_CONTACT, TAG_KIND, TAG_LIST, send_raw
-from consentmail.models import ConsentAction, Contact, ContactStatus, MailingList
+from consentmail.models import ConsentAction, Contact, ContactStatus, MailingList, Visitor
 from consentmail.retention import EMAILED_LINK, EVENT_DATA
 from consentmail.sensitive_data import check_fields
 from consentmail.settings import get_settings
@@ -24,14 +23,6 @@ from consentmail.tokens import Purpose
 OPTIN_INTERVAL = timedelta(minutes=10)
 # Unsubscribe and preference links live as long as the event data of the email that carries them.
 RECIPIENT_LINK = EVENT_DATA
-
-
-@dataclass(frozen=True)
-class Visitor:
-    """Who made the request, as the consent ledger records it."""
-
-    ip: str
-    user_agent: str
 
 
 def default_consent_text(mailing_list: MailingList) -> str:
@@ -103,15 +94,11 @@ class SubscriptionService:
             optin_sent_at=existing.optin_sent_at if existing else None,
         )
         self.contacts.save(contact)
-        self.consent.append(
-            email_hash=hashed,
-            account_id=mailing_list.account_id,
-            list_id=mailing_list.list_id,
-            contact_id=contact_id,
-            action=ConsentAction.SUBSCRIBED,
-            at=at,
-            ip=visitor.ip,
-            user_agent=visitor.user_agent,
+        self.consent.append_for(
+            contact,
+            ConsentAction.SUBSCRIBED,
+            at,
+            visitor=visitor,
             text=request.consent_text or default_consent_text(mailing_list),
             source="form",
         )
@@ -152,16 +139,8 @@ class SubscriptionService:
             # A person whose address was erased at their request came back and confirmed a new
             # subscription themselves: the erasure's opt-out is spent.
             self.suppression.lift_erased(contact.email_hash)
-            self.consent.append(
-                email_hash=contact.email_hash,
-                account_id=contact.account_id,
-                list_id=contact.list_id,
-                contact_id=contact.contact_id,
-                action=ConsentAction.CONFIRMED,
-                at=at,
-                ip=visitor.ip,
-                user_agent=visitor.user_agent,
-                source="double_opt_in",
+            self.consent.append_for(
+                contact, ConsentAction.CONFIRMED, at, visitor=visitor, source="double_opt_in"
             )
         return mailing_list
 
@@ -175,15 +154,5 @@ class SubscriptionService:
         if contact.status in (ContactStatus.PENDING, ContactStatus.CONFIRMED):
             contact.status = ContactStatus.UNSUBSCRIBED
             self.contacts.save(contact)
-            self.consent.append(
-                email_hash=contact.email_hash,
-                account_id=contact.account_id,
-                list_id=contact.list_id,
-                contact_id=contact.contact_id,
-                action=ConsentAction.UNSUBSCRIBED,
-                at=at,
-                ip=visitor.ip,
-                user_agent=visitor.user_agent,
-                source=source,
-            )
+            self.consent.append_for(contact, ConsentAction.UNSUBSCRIBED, at, visitor=visitor, source=source)
         return mailing_list

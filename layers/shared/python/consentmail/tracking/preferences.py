@@ -11,12 +11,11 @@ from datetime import datetime
 
 from consentmail import tokens
 from consentmail.errors import FieldError, InvalidInput
-from consentmail.models import ConsentAction, Contact, ContactStatus, MailingList
+from consentmail.models import ConsentAction, Contact, ContactStatus, MailingList, Visitor
 from consentmail.sensitive_data import check_fields
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.lists import ListRepository
-from consentmail.subscription.service import Visitor
 from consentmail.tokens import Purpose
 from consentmail.tracking.stats import UnsubscribeCounter
 
@@ -133,18 +132,7 @@ class PreferencesService:
             return mailing_list, contact
         self.contacts.save(contact)
         for action, text in entries:
-            self.consent.append(
-                email_hash=contact.email_hash,
-                account_id=contact.account_id,
-                list_id=contact.list_id,
-                contact_id=contact.contact_id,
-                action=action,
-                at=at,
-                ip=visitor.ip,
-                user_agent=visitor.user_agent,
-                text=text,
-                source="preferences",
-            )
+            self.consent.append_for(contact, action, at, visitor=visitor, text=text, source="preferences")
         if unsubscribed:
             self.unsubscribes.count(contact.contact_id, at)
         return mailing_list, contact
