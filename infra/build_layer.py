@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PLATFORM = "manylinux2014_aarch64"
 PYTHON_VERSION = "3.13"
 DONE_MARKER = ".built"
-# Pulled in transitively (aws-xray-sdk needs botocore) but provided by the Lambda runtime: a second,
+# Pulled in transitively (a dependency that needs botocore) but provided by the Lambda runtime: a second,
 # different botocore on /opt/python would shadow the runtime's and no longer match its boto3.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath")
 

@@ -8,7 +8,6 @@ and takes the account id from the verified claims only.
 
 import importlib
 
-from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -16,7 +15,6 @@ from consentmail.logs import get_logger
 from consentmail.web.api import make_resolver
 
 logger = get_logger()
-tracer = Tracer()
 app = make_resolver()
 
 # The routers are this module's siblings: `functions.accounts.*` in tests and local mode, top-level
@@ -30,6 +28,5 @@ for _name in ROUTER_MODULES:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
-@tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

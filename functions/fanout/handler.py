@@ -2,7 +2,6 @@
 the list's sendable contacts on the send queue in batches of 50. Partial batch failures: a message
 that fails is redelivered alone and resumes from the cursor saved on the campaign."""
 
-from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,7 +12,6 @@ from consentmail.sending.fanout import FanOut
 from consentmail.sending.models import FanOutMessage
 
 logger = get_logger()
-tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 _fanout: FanOut | None = None
@@ -36,7 +34,6 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context

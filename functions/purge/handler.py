@@ -3,7 +3,7 @@
 can be run "as" any date; the result is the purge's summary.
 """
 
-from aws_lambda_powertools import Metrics, Tracer
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,7 +13,6 @@ from consentmail.logs import get_logger
 from consentmail.purge.service import PurgeService
 
 logger = get_logger()
-tracer = Tracer()
 metrics = Metrics(namespace="consentmail")
 
 _service: PurgeService | None = None
@@ -28,7 +27,6 @@ def service() -> PurgeService:
 
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
     ran_as = parse_iso(event.time) if event.get("time") else now()

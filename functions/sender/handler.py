@@ -7,7 +7,6 @@ contacts already sent are skipped by their send markers.
 The rate limiter lives as long as the container, so consecutive batches and invocations share one
 pace; the function's reserved concurrency (CDK) bounds how many containers pace in parallel."""
 
-from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -19,7 +18,6 @@ from consentmail.sending.sender import Sender
 from consentmail.settings import get_settings
 
 logger = get_logger()
-tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 _sender: Sender | None = None
@@ -40,7 +38,6 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context

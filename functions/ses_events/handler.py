@@ -6,7 +6,6 @@ Lambda subscriptions are authorized by IAM, so the SNS signature is not checked 
 webhook checks it). A message that is not an SES event is logged and dropped; a transient AWS
 failure raises, so Lambda retries the invocation (processing is idempotent)."""
 
-from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from consentmail.clock import now
@@ -14,7 +13,6 @@ from consentmail.logs import get_logger
 from consentmail.ses_events.processing import SesEventProcessor, parse_message
 
 logger = get_logger()
-tracer = Tracer()
 
 _processor: SesEventProcessor | None = None
 
@@ -27,7 +25,6 @@ def processor() -> SesEventProcessor:
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
     processed = ignored = 0
     for record in event.get("Records") or []:
@@ -37,7 +34,8 @@ def handler(event: dict, context: LambdaContext) -> dict:
             ignored += 1
             continue
         outcome = processor().process(ses_event, now())
-        logger.info(
+        # One line per email at INFO would be the function's largest cost after its invocations.
+        logger.debug(
             "SES event processed",
             extra={
                 "event_kind": ses_event.kind,

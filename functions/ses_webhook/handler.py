@@ -6,7 +6,6 @@ ses_events function."""
 
 import json
 
-from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -21,7 +20,6 @@ from consentmail.web import documented
 from consentmail.web.api import make_resolver, problem_response
 
 logger = get_logger()
-tracer = Tracer()
 app = make_resolver()
 
 _webhook: SesWebhook | None = None
@@ -60,6 +58,5 @@ def receive():
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
-@tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

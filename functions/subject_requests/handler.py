@@ -7,7 +7,6 @@ Thin: parse the request, call the subject-request service, shape the response.
 import json
 from typing import Annotated, Literal
 
-from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -24,7 +23,6 @@ from consentmail.web import documented, pages
 from consentmail.web.api import make_resolver
 
 logger = get_logger()
-tracer = Tracer()
 app = make_resolver()
 
 _service: SubjectRequestService | None = None
@@ -127,6 +125,5 @@ def export(token: Token = ""):
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
-@tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

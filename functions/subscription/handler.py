@@ -7,7 +7,6 @@ Thin: parse the request, call the subscription service, shape the response.
 import json
 from urllib.parse import parse_qsl
 
-from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -28,7 +27,6 @@ from consentmail.web import documented, pages
 from consentmail.web.api import SUBSCRIBE_CORS, client_ip, make_resolver, user_agent, validation_problem
 
 logger = get_logger()
-tracer = Tracer()
 app = make_resolver(cors=SUBSCRIBE_CORS)
 
 _service: SubscriptionService | None = None
@@ -236,6 +234,5 @@ def _count_unsubscribe(token: str) -> None:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
-@tracer.capture_lambda_handler
 def handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

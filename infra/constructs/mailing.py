@@ -8,18 +8,20 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ses as ses
 from constructs import Construct
 
+from consentmail.ses_events.published import PUBLISHED_EVENT_TYPES
 from infra.constructs.messaging import encrypted_topic
 
 CONFIGURATION_SET = "consentmail-events"
-EVENTS = [
-    ses.EmailSendingEvent.SEND,
-    ses.EmailSendingEvent.DELIVERY,
-    ses.EmailSendingEvent.BOUNCE,
-    ses.EmailSendingEvent.COMPLAINT,
-    ses.EmailSendingEvent.REJECT,
-    ses.EmailSendingEvent.DELIVERY_DELAY,
-    ses.EmailSendingEvent.RENDERING_FAILURE,
-]
+_CDK_EVENT = {
+    "Send": ses.EmailSendingEvent.SEND,
+    "Delivery": ses.EmailSendingEvent.DELIVERY,
+    "Bounce": ses.EmailSendingEvent.BOUNCE,
+    "Complaint": ses.EmailSendingEvent.COMPLAINT,
+    "Reject": ses.EmailSendingEvent.REJECT,
+    "DeliveryDelay": ses.EmailSendingEvent.DELIVERY_DELAY,
+    "Rendering Failure": ses.EmailSendingEvent.RENDERING_FAILURE,
+}
+EVENTS = [_CDK_EVENT[name] for name in PUBLISHED_EVENT_TYPES]
 
 
 class Mailing(Construct):

@@ -5,8 +5,9 @@ that watches every SES v2 SendEmail of this process (a botocore event hook on th
 session) and delivers the events, in order, to the `ses_events` function.
 
 Recipients at the SES mailbox simulator behave as in SES:
-bounce@ → Send + permanent General Bounce; complaint@ → Send + Delivery + Complaint;
-suppressionlist@ → a permanent OnAccountSuppressionList Bounce; anyone else → Send + Delivery."""
+bounce@ → a permanent General Bounce; complaint@ → Delivery + Complaint;
+suppressionlist@ → a permanent OnAccountSuppressionList Bounce; anyone else → Delivery (Send events
+are built too but, as in our configuration set, not published)."""
 
 import json
 import logging
@@ -21,6 +22,7 @@ from email.policy import default as default_policy
 from email.utils import getaddresses
 from typing import Any
 
+from consentmail.ses_events.published import PUBLISHED_EVENT_TYPES
 from infra.local.invoke import ACCOUNT_ID
 from infra.local.provision import SIMULATOR_DOMAIN
 
@@ -177,7 +179,8 @@ def complaint_event(sent: SentEmail, region: str, recipient: str, at: datetime |
 
 
 def events_for(sent: SentEmail, region: str) -> list[dict]:
-    """The SES events, in publication order, that sending this email produces."""
+    """The SES events, in publication order, that sending this email produces and the
+    configuration set publishes."""
     events: list[dict] = []
     for destination in sent.destinations:
         recipient = address_of(destination)
@@ -194,7 +197,7 @@ def events_for(sent: SentEmail, region: str) -> list[dict]:
             ]
         else:
             events += [send_event(sent, region), delivery_event(sent, region, recipient)]
-    return events
+    return [event for event in events if event["eventType"] in PUBLISHED_EVENT_TYPES]
 
 
 def sns_record(message: dict | str, topic_arn: str, at: datetime | None = None) -> dict:

@@ -251,7 +251,7 @@ def test_outbox_page_shows_the_optin_email_with_its_confirm_link_clickable(local
     assert f'<a href="{html.escape(link)}">' in answer.text
 
 
-def test_the_ses_simulator_delivers_the_send_and_delivery_events_to_ses_events(local_mode, local_client):
+def test_the_ses_simulator_delivers_the_delivery_event_to_ses_events(local_mode, local_client):
     delivered: list[dict] = []
     simulator = local_mode.simulator
     original = simulator.deliver
@@ -266,8 +266,8 @@ def test_the_ses_simulator_delivers_the_send_and_delivery_events_to_ses_events(l
 
     messages = [json.loads(event["Records"][0]["Sns"]["Message"]) for event in delivered]
     mine = [m for m in messages if m["mail"]["messageId"] == message_id]
-    assert [m["eventType"] for m in mine] == ["Send", "Delivery"]
-    assert mine[1]["delivery"]["recipients"] == [address]
+    assert [m["eventType"] for m in mine] == ["Delivery"]
+    assert mine[0]["delivery"]["recipients"] == [address]
     assert mine[0]["mail"]["tags"]["ses:configuration-set"] == ["consentmail-events"]
     assert delivered[0]["Records"][0]["Sns"]["TopicArn"] == local_mode.provisioned.ses_topic_arn
     assert not [e for e in simulator.undelivered if e["mail"]["messageId"] == message_id]
@@ -447,9 +447,9 @@ def test_queue_worker_deletes_what_succeeded_and_leaves_reported_failures(local_
 @pytest.mark.parametrize(
     ("recipient", "expected"),
     [
-        ("ada@example.org", ["Send", "Delivery"]),
-        (ses_simulator.BOUNCE, ["Send", "Bounce"]),
-        (ses_simulator.COMPLAINT, ["Send", "Delivery", "Complaint"]),
+        ("ada@example.org", ["Delivery"]),
+        (ses_simulator.BOUNCE, ["Bounce"]),
+        (ses_simulator.COMPLAINT, ["Delivery", "Complaint"]),
         (ses_simulator.SUPPRESSION_LIST, ["Bounce"]),
     ],
 )
@@ -468,8 +468,8 @@ def test_simulator_turns_each_recipient_into_the_events_ses_publishes(recipient,
     if recipient == ses_simulator.SUPPRESSION_LIST:
         assert events[0]["bounce"]["bounceSubType"] == "OnAccountSuppressionList"
     if recipient == ses_simulator.BOUNCE:
-        assert events[1]["bounce"]["bounceType"] == "Permanent"
-        assert events[1]["bounce"]["bouncedRecipients"][0]["emailAddress"] == recipient
+        assert events[0]["bounce"]["bounceType"] == "Permanent"
+        assert events[0]["bounce"]["bouncedRecipients"][0]["emailAddress"] == recipient
 
 
 def test_simulator_events_are_wrapped_as_sns_notifications_lambda_receives():
@@ -477,7 +477,7 @@ def test_simulator_events_are_wrapped_as_sns_notifications_lambda_receives():
 
     topic = "arn:aws:sns:eu-west-3:123456789012:consentmail-ses-events"
     sent = ses_simulator.SentEmail("msg-2", "news@example.com", ["x@example.org"])
-    event = ses_simulator.sns_event(ses_simulator.events_for(sent, "eu-west-3")[1], topic)
+    event = ses_simulator.sns_event(ses_simulator.events_for(sent, "eu-west-3")[0], topic)
 
     parsed = SnsModel.model_validate(event)
 
