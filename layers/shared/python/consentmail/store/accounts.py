@@ -25,6 +25,7 @@ from consentmail.clock import epoch, iso
 from consentmail.models import ConsentRecord, Contact
 from consentmail.retention import EXPIRY_BUCKET_ATTRIBUTE, TTL_ATTRIBUTE, ttl_attributes
 from consentmail.store.contacts import _item as contact_item
+from consentmail.store.counters import counter_keys
 from consentmail.store.dynamo import from_dynamo, live, query_items, to_dynamo, translated_errors
 from consentmail.store.suppression import account_scope
 from consentmail.tables import SCHEMAS, Table
@@ -274,6 +275,8 @@ class AccountData:
                 ProjectionExpression="campaign_id, sk",
             ):
                 expire(Table.CAMPAIGNS, self._keys(Table.CAMPAIGNS, item))
+            for key in counter_keys(campaign_id):
+                expire(Table.CAMPAIGNS, key)
             expire(Table.CONTENT, {"campaign_id": campaign_id})
         return count
 

@@ -1,7 +1,7 @@
 """The campaigns table: one `CAMPAIGN` item per campaign (who owns it, which list, its status and
 times, the fan-out's progress), found by id or by account. The campaign's sharded counters live
-in the same partition under `COUNTER#nn` (see store/counters.py); this module never touches them
-except to delete them with the campaign.
+beside it, each shard under its own partition key (see store/counters.py); this module never
+touches them except to delete them with the campaign.
 
 The status moves draft -> sending -> sent, only forward, each step a conditional update, so a
 send starts exactly once however many times it is asked for."""
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from consentmail import aws_clients
 from consentmail.clock import iso
+from consentmail.store.counters import counter_keys
 from consentmail.store.dynamo import (
     conditionally,
     from_dynamo,
@@ -168,7 +169,7 @@ class CampaignRepository:
         )
 
     def delete(self, campaign_id: str) -> None:
-        """The campaign item and its counters (the whole partition)."""
+        """The campaign's partition and its counter shards."""
         items = query_items(
             self._table,
             KeyConditionExpression=Key("campaign_id").eq(campaign_id),
@@ -177,3 +178,5 @@ class CampaignRepository:
         with self._table.batch_writer() as batch:
             for item in items:
                 batch.delete_item(Key={"campaign_id": item["campaign_id"], "sk": item["sk"]})
+            for key in counter_keys(campaign_id):
+                batch.delete_item(Key=key)

@@ -15,6 +15,7 @@ from consentmail import aws_clients
 from consentmail.addresses import email_hash
 from consentmail.settings import get_settings
 from consentmail.store.accounts import EMAIL_SK, FAILURES_SK, PROFILE, account_pk, email_pk, login_pk
+from consentmail.store.counters import counter_keys
 from consentmail.store.dynamo import from_dynamo, query_items
 from consentmail.store.expiry import key_names
 from consentmail.store.suppression import account_scope
@@ -84,6 +85,9 @@ class ClosedAccounts:
                 ProjectionExpression="campaign_id, sk",
             ):
                 drop(Table.CAMPAIGNS, item)
+            for key in counter_keys(campaign_id):
+                if self._table(Table.CAMPAIGNS).get_item(Key=key).get("Item"):
+                    drop(Table.CAMPAIGNS, key)
             if self._table(Table.CONTENT).get_item(Key={"campaign_id": campaign_id}).get("Item"):
                 drop(Table.CONTENT, {"campaign_id": campaign_id})
         holder_hash = email_hash(profile["email"]) if profile.get("email") else None

@@ -1,16 +1,15 @@
-"""Campaign counters: sharded counter items in the campaigns table (sk `COUNTER#<shard>`), so a
-large campaign's sends, deliveries and opens spread over COUNTER_SHARDS items instead of one hot
-key; the totals are the sum of the shards (one query). See docs/statistics.md."""
+"""Campaign counters: sharded counter items in the campaigns table, each shard under a partition
+key of its own (`<campaign_id>#<shard>`, sk `COUNTER`), so a large campaign's sends, deliveries
+and opens spread over COUNTER_SHARDS partitions instead of one hot key; the totals are the sum of
+the shards (one BatchGetItem). See docs/statistics.md."""
 
 import random
-
-from boto3.dynamodb.conditions import Key
 
 from consentmail import aws_clients
 from consentmail.store.dynamo import from_dynamo
 from consentmail.tables import Table
 
-COUNTER = "COUNTER#"
+COUNTER_SK = "COUNTER"
 COUNTER_SHARDS = 16
 NAMES = (
     "recipients",
@@ -29,6 +28,13 @@ NAMES = (
 )
 
 
+def counter_keys(campaign_id: str) -> list[dict]:
+    """The keys of every counter shard of a campaign (deleted and expired with the campaign)."""
+    return [
+        {"campaign_id": f"{campaign_id}#{shard:02d}", "sk": COUNTER_SK} for shard in range(COUNTER_SHARDS)
+    ]
+
+
 class CounterRepository:
     def __init__(self, table=None):
         self._table = table or aws_clients.table(Table.CAMPAIGNS)
@@ -43,7 +49,7 @@ class CounterRepository:
             raise ValueError(f"unknown counters {sorted(unknown)}")
         chosen = random.randrange(COUNTER_SHARDS) if shard is None else shard % COUNTER_SHARDS
         self._table.update_item(
-            Key={"campaign_id": campaign_id, "sk": f"{COUNTER}{chosen:02d}"},
+            Key=counter_keys(campaign_id)[chosen],
             UpdateExpression="ADD " + ", ".join(f"#{n} :{n}" for n in counts),
             ExpressionAttributeNames={f"#{n}": n for n in counts},
             ExpressionAttributeValues={f":{n}": value for n, value in counts.items()},
@@ -51,10 +57,13 @@ class CounterRepository:
 
     def totals(self, campaign_id: str) -> dict[str, int]:
         totals = dict.fromkeys(NAMES, 0)
-        page = self._table.query(
-            KeyConditionExpression=Key("campaign_id").eq(campaign_id) & Key("sk").begins_with(COUNTER)
-        )
-        for item in page.get("Items", []):
-            for name in NAMES:
-                totals[name] += int(from_dynamo(item.get(name, 0)))
+        # The resource's own client takes and returns plain Python values, like the Table does.
+        client, name = self._table.meta.client, self._table.name
+        request: dict | None = {name: {"Keys": counter_keys(campaign_id)}}
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(name, []):
+                for counter in NAMES:
+                    totals[counter] += int(from_dynamo(item.get(counter, 0)))
+            request = response.get("UnprocessedKeys") or None
         return totals
