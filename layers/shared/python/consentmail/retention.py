@@ -17,7 +17,7 @@ EXPIRY_BUCKET_ATTRIBUTE = "expiry_bucket"
 EXPIRY_INDEX = "by_expiry"
 # The expiry index is partitioned by expiry month and a shard, so a month of writes spreads over
 # EXPIRY_SHARDS index partitions instead of one hot key.
-EXPIRY_SHARDS = 8
+EXPIRY_SHARDS = 16
 
 
 class RetentionClass(StrEnum):
