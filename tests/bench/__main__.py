@@ -1,0 +1,87 @@
+"""`python -m tests.bench [--recipients N] [--only cold_start,hot_path,campaign] [--out docs]`:
+runs the benchmarks, writes docs/benchmarks.json and docs/benchmarks.md, prints the table.
+
+The campaign (cost and throughput) runs last and longest: 10,000 recipients through local mode.
+A run with other --recipients or --only is for trying things out; its files say so."""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from tests.bench import cold_start, cost, hot_paths, report, throughput
+from tests.bench.campaign import progress, run_campaign, run_summary
+
+ROOT = Path(__file__).resolve().parents[2]
+PARTS = ("cold_start", "hot_path", "campaign")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--only", default=",".join(PARTS), help="comma-separated: " + ", ".join(PARTS))
+    parser.add_argument("--runs", type=int, default=cold_start.RUNS, help="fresh interpreters per function")
+    parser.add_argument("--calls", type=int, default=hot_paths.CALLS, help="calls per hot path")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument(
+        "--from-summary", type=Path, help="price a saved campaign summary instead of running one"
+    )
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="measure nothing: write the documents again from OUT/benchmarks.json (same figures)",
+    )
+    args = parser.parse_args(argv)
+    if args.render_only:
+        results = json.loads((args.out / "benchmarks.json").read_text())
+        if "campaign_run" in results:
+            results["cost"] = cost.price_campaign(results["campaign_run"])
+            results["throughput"] = throughput.measure(results["campaign_run"])
+        report.write(results, args.out)
+        print(report.table(results))
+        return 0
+    parts = [part.strip() for part in args.only.split(",") if part.strip()]
+    results: dict = {"machine": report.machine()}
+    started = time.perf_counter()
+
+    if "cold_start" in parts:
+        progress("cold starts")
+        results["cold_start"] = cold_start.measure(args.runs, progress)
+        results["cold_start_profile"] = cold_start.profile_slow(results["cold_start"], report.COLD_START_GOAL)
+        results["cold_start_components_ms"] = cold_start.components()
+    if "hot_path" in parts:
+        progress("hot paths")
+        results["hot_path"] = hot_paths.measure(args.calls, progress)
+    if "campaign" in parts:
+        if args.from_summary:
+            summary = json.loads(args.from_summary.read_text())
+        else:
+            progress(f"a {args.recipients:,}-recipient campaign in local mode")
+            campaign_started = time.perf_counter()
+            summary = run_summary(run_campaign(args.recipients))
+            summary["total_seconds"] = time.perf_counter() - campaign_started
+        results["campaign_run"] = summary
+        results["cost"] = cost.price_campaign(summary)
+        results["throughput"] = throughput.measure(summary)
+        if summary.get("errors"):
+            progress(f"campaign errors: {summary['errors']}")
+    results["prices"] = prices_rows()
+    results["bench_seconds"] = time.perf_counter() - started
+    json_path, md_path = report.write(results, args.out)
+    print(report.table(results))
+    print(
+        f"\nwritten: {json_path.relative_to(ROOT) if json_path.is_relative_to(ROOT) else json_path}, "
+        f"{md_path.relative_to(ROOT) if md_path.is_relative_to(ROOT) else md_path}"
+    )
+    return 0
+
+
+def prices_rows() -> list[dict]:
+    from tests.bench import prices
+
+    return prices.table()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
