@@ -5,6 +5,7 @@ Thin: parse the request, call the subscription service, shape the response.
 """
 
 import json
+from functools import cache
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import Response
@@ -29,41 +30,53 @@ from consentmail.web.api import SUBSCRIBE_CORS, client_ip, make_resolver, user_a
 logger = get_logger()
 app = make_resolver(cors=SUBSCRIBE_CORS)
 
-_service: SubscriptionService | None = None
 
-
+@cache
 def service() -> SubscriptionService:
-    global _service
-    if _service is None:
-        _service = SubscriptionService()
-    return _service
+    return SubscriptionService()
+
+
+@cache
+def preferences() -> PreferencesService:
+    return PreferencesService()
 
 
 def visitor() -> Visitor:
     return Visitor(ip=client_ip(app), user_agent=user_agent(app))
 
 
+def _content_type() -> str:
+    headers = app.current_event.headers
+    return headers.get("Content-Type") or headers.get("content-type") or ""
+
+
 def _is_form() -> bool:
-    content_type = app.current_event.headers.get("Content-Type") or app.current_event.headers.get(
-        "content-type"
-    )
-    return (content_type or "").startswith("application/x-www-form-urlencoded")
+    return _content_type().startswith("application/x-www-form-urlencoded")
+
+
+def _body_fields(is_form: bool) -> dict:
+    """A POST body as fields: urlencoded (a repeated field keeps its last value, which is how the
+    tracking checkbox after its hidden `false` works) or a JSON object."""
+    raw = app.current_event.decoded_body or ""
+    if is_form:
+        return dict(parse_qsl(raw, keep_blank_values=True))
+    try:
+        data = json.loads(raw or "{}")
+    except json.JSONDecodeError as error:
+        raise InvalidInput("The body is not valid JSON.") from error
+    if not isinstance(data, dict):
+        raise InvalidInput("The body must be a JSON object.")
+    return data
 
 
 def _subscribe_request(is_form: bool) -> SubscribeRequest:
-    raw = app.current_event.decoded_body or ""
+    data = _body_fields(is_form)
     try:
-        if is_form:
-            data: dict = dict(parse_qsl(raw, keep_blank_values=True))
-            if data.get("attributes"):
-                data["attributes"] = json.loads(data["attributes"])
-        else:
-            data = json.loads(raw or "{}")
-            if not isinstance(data, dict):
-                raise InvalidInput("The body must be a JSON object.")
+        if is_form and data.get("attributes"):
+            data["attributes"] = json.loads(data["attributes"])
         return SubscribeRequest.model_validate(data)
     except json.JSONDecodeError as error:
-        raise InvalidInput("The body is not valid JSON.") from error
+        raise InvalidInput("The attributes field is not valid JSON.") from error
     except ValidationError as error:
         problem = validation_problem(error.errors())
         raise InvalidInput(problem.detail, problem.errors) from error
@@ -159,34 +172,6 @@ def unsubscribe():
     return pages.message_page("Unsubscribed", f"You will receive no more emails from {mailing_list.name}.")
 
 
-_preferences: PreferencesService | None = None
-
-
-def preferences() -> PreferencesService:
-    global _preferences
-    if _preferences is None:
-        _preferences = PreferencesService()
-    return _preferences
-
-
-def _form_fields() -> dict:
-    """A POST body as fields: urlencoded (a repeated field keeps its last value, which is how the
-    tracking checkbox after its hidden `false` works) or a JSON object."""
-    raw = app.current_event.decoded_body or ""
-    content_type = (
-        app.current_event.headers.get("Content-Type") or app.current_event.headers.get("content-type")
-    ) or ""
-    if content_type.startswith("application/json"):
-        try:
-            data = json.loads(raw or "{}")
-        except json.JSONDecodeError as error:
-            raise InvalidInput("The body is not valid JSON.") from error
-        if not isinstance(data, dict):
-            raise InvalidInput("The body must be a JSON object.")
-        return data
-    return dict(parse_qsl(raw, keep_blank_values=True))
-
-
 @app.get(
     "/preferences",
     cors=False,
@@ -215,7 +200,9 @@ def preferences_get():
 def preferences_post():
     token = _token()
     try:
-        changes = PreferenceChanges.from_form(_form_fields())
+        changes = PreferenceChanges.from_form(
+            _body_fields(not _content_type().startswith("application/json"))
+        )
         mailing_list, contact = preferences().change(token, changes, visitor(), now())
     except InvalidToken as error:
         return _invalid_link(error)
