@@ -32,26 +32,25 @@ def dead_letter_queue(scope: Construct, construct_id: str, key: kms.IKey) -> sqs
     )
 
 
+def work_queue(
+    scope: Construct, construct_id: str, key: kms.IKey, consumer_timeout: Duration
+) -> tuple[sqs.Queue, sqs.Queue]:
+    """A queue for a Lambda consumer and its dead-letter queue."""
+    dead_letters = dead_letter_queue(scope, f"{construct_id}DeadLetters", key)
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.KMS,
+        encryption_master_key=key,
+        enforce_ssl=True,
+        visibility_timeout=visibility_for(consumer_timeout),
+        dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=MAX_RECEIVES),
+    )
+    return queue, dead_letters
+
+
 class SendingQueues(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
-        self.fanout_dlq = dead_letter_queue(self, "FanoutDeadLetters", key)
-        self.fanout = sqs.Queue(
-            self,
-            "Fanout",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            visibility_timeout=visibility_for(FANOUT_TIMEOUT),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.fanout_dlq, max_receive_count=MAX_RECEIVES),
-        )
-        self.send_dlq = dead_letter_queue(self, "SendDeadLetters", key)
-        self.send = sqs.Queue(
-            self,
-            "Send",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            visibility_timeout=visibility_for(SENDER_TIMEOUT),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.send_dlq, max_receive_count=MAX_RECEIVES),
-        )
+        self.fanout, self.fanout_dlq = work_queue(self, "Fanout", key, FANOUT_TIMEOUT)
+        self.send, self.send_dlq = work_queue(self, "Send", key, SENDER_TIMEOUT)
