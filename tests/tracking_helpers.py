@@ -108,13 +108,14 @@ def ses_event(
     return event
 
 
-def sns_lambda_event(*messages: dict) -> dict:
-    """What SNS invokes the ses_events function with: one record per message."""
-    template = load_event("ses_events_sns")["Records"][0]
+def sqs_lambda_event(*messages: dict) -> dict:
+    """What the SQS event source invokes the ses_events function with: one record per SES event,
+    its body the event itself (the topic's raw delivery)."""
+    template = load_event("ses_events_sqs")["Records"][0]
     records = []
     for index, message in enumerate(messages):
         record = copy.deepcopy(template)
-        record["Sns"]["Message"] = json.dumps(message)
-        record["Sns"]["MessageId"] = f"95df01b4-ee98-5cb9-9903-{index:012d}"
+        record["body"] = json.dumps(message)
+        record["messageId"] = f"059f36b4-87a3-44ab-83d2-{index:012d}"
         records.append(record)
     return {"Records": records}

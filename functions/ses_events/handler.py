@@ -1,47 +1,59 @@
-"""ses_events function: SES events published by the configuration set to SNS, which invokes this
-function (and the local SES simulator, with the same event shape). Each record's Sns.Message is
-one SES event: events, counters and suppression follow (consentmail.ses_events.processing).
+"""ses_events function: SES events published by the configuration set to SNS, delivered (raw)
+to a queue this function consumes in batches (the local SES simulator invokes it the same way).
+Each record's body is one SES event: events, counters and suppression follow
+(consentmail.ses_events.processing); the batch's counters are written once per campaign.
 
-Lambda subscriptions are authorized by IAM, so the SNS signature is not checked here (the HTTP
-webhook checks it). A message that is not an SES event is logged and dropped; a transient AWS
-failure raises, so Lambda retries the invocation (processing is idempotent)."""
+The queue and the topic are ours and IAM-authorized, so the SNS signature is not checked here
+(the HTTP webhook checks it). A message that is not an SES event is logged and dropped; a record
+whose processing fails is reported, alone, for redelivery (processing is idempotent)."""
 
+import json
+from functools import cache
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from consentmail.clock import now
 from consentmail.logs import get_logger
-from consentmail.ses_events.processing import SesEventProcessor, parse_message
+from consentmail.ses_events.processing import Outcome, SesEventProcessor, parse_message
 
 logger = get_logger()
+batch = BatchProcessor(event_type=EventType.SQS)
 
-_processor: SesEventProcessor | None = None
 
-
+@cache
 def processor() -> SesEventProcessor:
-    global _processor
-    if _processor is None:
-        _processor = SesEventProcessor()
-    return _processor
+    return SesEventProcessor()
+
+
+def ses_message(body: str) -> str | dict:
+    """The SES event of a queue message: the body itself (raw delivery), or the `Message` of an
+    SNS envelope when the subscription is not raw."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    if isinstance(data, dict) and data.get("Type") == "Notification" and "Message" in data:
+        return data["Message"]
+    return data
 
 
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict, context: LambdaContext) -> dict:
-    processed = ignored = 0
-    for record in event.get("Records") or []:
-        message = (record.get("Sns") or {}).get("Message")
-        ses_event = parse_message(message) if message is not None else None
-        if ses_event is None:
-            ignored += 1
-            continue
-        outcome = processor().process(ses_event, now())
-        # One line per email at INFO would be the function's largest cost after its invocations.
-        logger.debug(
-            "SES event processed",
-            extra={
-                "event_kind": ses_event.kind,
-                "counted": outcome.counted,
-                "suppressed": len(outcome.suppressed),
-            },
-        )
-        processed += 1
-    return {"processed": processed, "ignored": ignored}
+    at = now()
+    outcome = Outcome()
+
+    def record_handler(record: SQSRecord) -> None:
+        ses_event = parse_message(ses_message(record.body))
+        if ses_event is not None:
+            processor().apply(ses_event, at, outcome)
+
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=batch, context=context
+    )
+    processor().flush(outcome)
+    logger.debug(
+        "SES events processed", extra={"counted": outcome.counted, "suppressed": len(outcome.suppressed)}
+    )
+    return response

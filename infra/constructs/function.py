@@ -6,7 +6,6 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from consentmail.routes import Function
@@ -34,7 +33,6 @@ class ServiceFunction(Construct):
         timeout: Duration,
         memory_size: int = 512,
         reserved_concurrency: int | None = None,
-        dead_letter_queue: sqs.IQueue | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.name = function
@@ -70,7 +68,6 @@ class ServiceFunction(Construct):
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             log_group=self.log_group,
-            dead_letter_queue=dead_letter_queue,
             environment={
                 **environment,
                 "POWERTOOLS_SERVICE_NAME": POWERTOOLS_SERVICE,

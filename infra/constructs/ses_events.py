@@ -1,9 +1,13 @@
-"""SES sending events into consentmail: the configuration set's SNS topic invokes ses_events
-directly; ses_webhook is the same processing behind POST /webhooks/ses, for topics the operator
-subscribes over HTTPS (another region, identity notifications). Both write events, statistics,
-suppression, and notify account holders."""
+"""SES sending events into consentmail: the configuration set's SNS topic delivers each event
+(raw) to an encrypted queue, which the ses_events function consumes in batches, so a batch's
+counter updates are one write per campaign instead of one per email; ses_webhook is the same
+processing behind POST /webhooks/ses, for topics the operator subscribes over HTTPS (another
+region, identity notifications). Both write events, statistics, suppression, and notify account
+holders."""
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
@@ -11,21 +15,37 @@ from consentmail.routes import Function
 from consentmail.tables import Table as T
 from infra.constructs.capabilities import API_TIMEOUT
 from infra.constructs.function import ServiceFunction
-from infra.constructs.queues import dead_letter_queue
+from infra.constructs.queues import work_queue
 from infra.constructs.shared import ServiceResources
 from infra.timeouts import timeout_seconds
 
 EVENT_TABLES = (T.EVENTS, T.CONTACTS, T.CAMPAIGNS, T.SUPPRESSION, T.ACCOUNTS)
 # Identity notifications carry no tags: their source address is matched to the lists it sends for.
 LOOKUP_TABLES = (T.LISTS,)
+# SES events per invocation, and how long the event source waits to fill a batch.
+EVENTS_BATCH = 10
+EVENTS_BATCH_WINDOW = Duration.seconds(5)
 
 
 class SesEvents(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, shared: ServiceResources) -> None:
         super().__init__(scope, construct_id)
-        # SNS invokes the function asynchronously: what still fails after Lambda's retries is kept
-        # here (and alarmed on) instead of being dropped.
-        self.dead_letters = dead_letter_queue(self, "DeadLetters", shared.messaging_key)
+        timeout = Duration.seconds(timeout_seconds(Function.SES_EVENTS))
+        # The queue has a key of its own: SNS may use it only for this topic (a condition on the
+        # topic's ARN), which on the key that encrypts the topic itself would be a cycle.
+        queue_key = kms.Key(
+            self,
+            "QueueKey",
+            description="consentmail SES events queue",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        # What still fails after the queue's redeliveries is kept in the dead-letter queue (and
+        # alarmed on) instead of being dropped.
+        self.queue, self.dead_letters = work_queue(self, "Queue", queue_key, timeout)
+        shared.mailing.events_topic.add_subscription(
+            subscriptions.SqsSubscription(self.queue, raw_message_delivery=True)
+        )
         self.events = ServiceFunction(
             self,
             "Events",
@@ -33,14 +53,20 @@ class SesEvents(Construct):
             description="SES sending events from the configuration set's topic",
             layers=shared.layers,
             environment=shared.environment,
-            timeout=Duration.seconds(timeout_seconds(Function.SES_EVENTS)),
-            dead_letter_queue=self.dead_letters,
+            timeout=timeout,
         )
         shared.read_write(self.events, *EVENT_TABLES)
         shared.read(self.events, *LOOKUP_TABLES)
         # Addresses in SES events are matched to contacts by their keyed hash.
         shared.secret.grant_read(self.events.role)
-        shared.mailing.events_topic.add_subscription(subscriptions.LambdaSubscription(self.events.function))
+        self.events.function.add_event_source(
+            sources.SqsEventSource(
+                self.queue,
+                batch_size=EVENTS_BATCH,
+                max_batching_window=EVENTS_BATCH_WINDOW,
+                report_batch_item_failures=True,
+            )
+        )
         self.events.acknowledge_wildcards()
 
         self.webhook = ServiceFunction(

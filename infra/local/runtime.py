@@ -156,7 +156,6 @@ class LocalMode:
             os.environ.update(self.provisioned.environment)
             self._reset_caches()
             self.simulator = SesSimulator(
-                self.provisioned.ses_topic_arn,
                 self.region,
                 lambda event: self.invoker(Function.SES_EVENTS, event),
             )

@@ -1,14 +1,16 @@
 """The SES simulator: what Amazon SES publishes through a configuration set's SNS destination for
 each email sent, which moto never does. Builders for the events (the `eventType` shape AWS
-documents) and their SNS-to-Lambda wrapping, usable by tests and the benchmark, and a simulator
-that watches every SES v2 SendEmail of this process (a botocore event hook on the default boto3
-session) and delivers the events, in order, to the `ses_events` function.
+documents) and the SQS records they reach ses_events in (the topic delivers them raw to a queue),
+usable by tests and the benchmark, and a simulator that watches every SES v2 SendEmail of this
+process (a botocore event hook on the default boto3 session) and delivers the events, in order and
+in batches, to the `ses_events` function.
 
 Recipients at the SES mailbox simulator behave as in SES:
 bounce@ → a permanent General Bounce; complaint@ → Delivery + Complaint;
 suppressionlist@ → a permanent OnAccountSuppressionList Bounce; anyone else → Delivery (Send events
 are built too but, as in our configuration set, not published)."""
 
+import hashlib
 import json
 import logging
 import queue
@@ -200,37 +202,40 @@ def events_for(sent: SentEmail, region: str) -> list[dict]:
     return [event for event in events if event["eventType"] in PUBLISHED_EVENT_TYPES]
 
 
-def sns_record(message: dict | str, topic_arn: str, at: datetime | None = None) -> dict:
-    """One record of the event SNS invokes a subscribed Lambda function with."""
-    at = at or datetime.now(UTC)
-    region = topic_arn.split(":")[3]
-    subscription = f"{topic_arn}:{uuid.uuid4()}"
+# Events per invocation, as the ses_events event source mapping is configured.
+BATCH = 10
+
+
+def queue_arn(region: str) -> str:
+    """The queue the SES events topic delivers to (raw) and ses_events consumes."""
+    return f"arn:aws:sqs:{region}:{ACCOUNT_ID}:consentmail-ses-events"
+
+
+def sqs_record(message: dict | str, region: str) -> dict:
+    """One record of the event Lambda's SQS event source invokes ses_events with; the body is the
+    SES event itself, as SNS raw message delivery puts it in the queue."""
+    body = message if isinstance(message, str) else json.dumps(message)
+    now_ms = str(int(datetime.now(UTC).timestamp() * 1000))
     return {
-        "EventVersion": "1.0",
-        "EventSubscriptionArn": subscription,
-        "EventSource": "aws:sns",
-        "Sns": {
-            "SignatureVersion": "2",
-            "Timestamp": iso_ms(at),
-            # Lambda subscriptions are trusted by IAM, not by this signature; it is never checked.
-            "Signature": "bG9jYWwtbW9kZQ==",
-            "SigningCertUrl": f"https://sns.{region}.amazonaws.com/SimpleNotificationService-local.pem",
-            "MessageId": str(uuid.uuid4()),
-            "Message": message if isinstance(message, str) else json.dumps(message),
-            "MessageAttributes": {},
-            "Type": "Notification",
-            "UnsubscribeUrl": (
-                f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={subscription}"
-            ),
-            "TopicArn": topic_arn,
-            "Subject": None,
+        "messageId": str(uuid.uuid4()),
+        "receiptHandle": uuid.uuid4().hex,
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": now_ms,
+            "SenderId": "AIDAIT2UOQQY3AUEKVGXU",
+            "ApproximateFirstReceiveTimestamp": now_ms,
         },
+        "messageAttributes": {},
+        "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn(region),
+        "awsRegion": region,
     }
 
 
-def sns_event(message: dict | str, topic_arn: str, at: datetime | None = None) -> dict:
-    """SNS invokes Lambda with one record per notification."""
-    return {"Records": [sns_record(message, topic_arn, at)]}
+def sqs_event(messages: list[dict | str], region: str) -> dict:
+    return {"Records": [sqs_record(message, region) for message in messages]}
 
 
 _PARAMS_KEY = "consentmail_local_send_params"
@@ -238,10 +243,10 @@ _PARAMS_KEY = "consentmail_local_send_params"
 
 class SesSimulator:
     """Watches SES v2 SendEmail calls made through a boto3 session and delivers, on its own thread,
-    the SES events they produce to `deliver` (the ses_events function), wrapped as SNS does."""
+    the SES events they produce to `deliver` (the ses_events function), in batches of up to BATCH
+    records as its SQS event source does."""
 
-    def __init__(self, topic_arn: str, region: str, deliver: Callable[[dict], Any]):
-        self.topic_arn = topic_arn
+    def __init__(self, region: str, deliver: Callable[[dict], Any]):
         self.region = region
         self.deliver = deliver
         # Events not delivered (ses_events missing or failing), kept for inspection.
@@ -317,25 +322,40 @@ class SesSimulator:
         from infra.local.invoke import MissingFunction
 
         warned = False
-        while True:
-            event = self._queue.get()
-            if event is None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
                 return
+            events = [first]
+            while len(events) < BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                events.append(more)
             try:
-                self.deliver(sns_event(event, self.topic_arn))
+                batch = sqs_event(events, self.region)
+                result = self.deliver(batch)
+                failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+                records = zip(events, batch["Records"], strict=True)
+                self.undelivered.extend(event for event, record in records if record["messageId"] in failed)
+                if failed:
+                    logger.error("SES simulator: ses_events reported %d failed events", len(failed))
             except MissingFunction as error:
-                self.undelivered.append(event)
+                self.undelivered.extend(events)
                 if not warned:
                     logger.error("SES simulator: %s; SES events are kept, not delivered", error)
                     warned = True
             except Exception:
-                self.undelivered.append(event)
-                logger.exception(
-                    "SES simulator: the ses_events function failed on a %s event", event["eventType"]
-                )
+                self.undelivered.extend(events)
+                logger.exception("SES simulator: the ses_events function failed on a batch")
             finally:
                 with self._idle:
-                    self._pending -= 1
+                    self._pending -= len(events)
                     self._idle.notify_all()
 
 

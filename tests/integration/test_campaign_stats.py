@@ -18,7 +18,7 @@ from tests.tracking_helpers import (
     open_token,
     sent_to,
     ses_event,
-    sns_lambda_event,
+    sqs_lambda_event,
 )
 
 LINK = "https://shop.example.com/autumn"
@@ -72,8 +72,8 @@ def test_stats_follow_deliveries_bounces_complaints_opens_clicks_and_unsubscribe
     bouncer = sent_to(demo_list, "bounce@simulator.amazonses.com")
     messages = [ses_event("ses_delivery", reader) for reader in readers]
     messages += [ses_event("ses_bounce_permanent", bouncer), ses_event("ses_complaint", readers[3])]
-    ses_events(sns_lambda_event(*messages), FakeContext())
-    ses_events(sns_lambda_event(*messages), FakeContext())  # redelivered: nothing moves twice
+    ses_events(sqs_lambda_event(*messages), FakeContext())
+    ses_events(sqs_lambda_event(*messages), FakeContext())  # redelivered: nothing moves twice
     track("o", open_token(readers[0]))
     track("o", open_token(readers[0]))
     track("c", click_token(readers[1], LINK))

@@ -264,12 +264,13 @@ def test_the_ses_simulator_delivers_the_delivery_event_to_ses_events(local_mode,
     finally:
         simulator.deliver = original
 
-    messages = [json.loads(event["Records"][0]["Sns"]["Message"]) for event in delivered]
+    records = [record for event in delivered for record in event["Records"]]
+    messages = [json.loads(record["body"]) for record in records]
     mine = [m for m in messages if m["mail"]["messageId"] == message_id]
     assert [m["eventType"] for m in mine] == ["Delivery"]
     assert mine[0]["delivery"]["recipients"] == [address]
     assert mine[0]["mail"]["tags"]["ses:configuration-set"] == ["consentmail-events"]
-    assert delivered[0]["Records"][0]["Sns"]["TopicArn"] == local_mode.provisioned.ses_topic_arn
+    assert records[0]["eventSourceARN"] == ses_simulator.queue_arn(local_mode.region)
     assert not [e for e in simulator.undelivered if e["mail"]["messageId"] == message_id]
 
 
@@ -472,19 +473,18 @@ def test_simulator_turns_each_recipient_into_the_events_ses_publishes(recipient,
         assert events[0]["bounce"]["bouncedRecipients"][0]["emailAddress"] == recipient
 
 
-def test_simulator_events_are_wrapped_as_sns_notifications_lambda_receives():
-    from aws_lambda_powertools.utilities.parser.models import SnsModel
+def test_simulator_events_reach_ses_events_as_the_sqs_records_lambda_receives():
+    from aws_lambda_powertools.utilities.parser.models import SqsModel
 
-    topic = "arn:aws:sns:eu-west-3:123456789012:consentmail-ses-events"
     sent = ses_simulator.SentEmail("msg-2", "news@example.com", ["x@example.org"])
-    event = ses_simulator.sns_event(ses_simulator.events_for(sent, "eu-west-3")[0], topic)
+    event = ses_simulator.sqs_event(ses_simulator.events_for(sent, "eu-west-3"), "eu-west-3")
 
-    parsed = SnsModel.model_validate(event)
+    parsed = SqsModel.model_validate(event)
 
-    notification = parsed.Records[0].Sns
-    assert notification.Type == "Notification"
-    assert notification.TopicArn == topic
-    assert json.loads(notification.Message)["eventType"] == "Delivery"
+    record = parsed.Records[0]
+    assert record.eventSource == "aws:sqs"
+    assert record.eventSourceARN.endswith(":consentmail-ses-events")
+    assert json.loads(record.body)["eventType"] == "Delivery"
 
 
 # -- the queues: a campaign goes out through the workers and comes back through the simulator ---

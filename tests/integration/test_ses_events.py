@@ -11,19 +11,20 @@ from consentmail.addresses import email_hash
 from consentmail.clock import now
 from consentmail.models import ContactStatus, MailingList
 from consentmail.store.contacts import ContactRepository
+from consentmail.store.counters import CounterRepository
 from consentmail.store.events import EventRepository
 from consentmail.store.lists import ListRepository
 from consentmail.store.suppression import Reason, SuppressionRepository, account_scope
 from functions.ses_events.handler import handler
 from tests.http_events import FakeContext, load_event
 from tests.sending_helpers import add_contact
-from tests.tracking_helpers import CAMPAIGN, sent_to, ses_event, sns_lambda_event, totals
+from tests.tracking_helpers import CAMPAIGN, sent_to, ses_event, sqs_lambda_event, totals
 
 ADDRESS = "reader@example.org"
 
 
 def deliver(*messages: dict) -> dict:
-    return handler(sns_lambda_event(*messages), FakeContext())
+    return handler(sqs_lambda_event(*messages), FakeContext())
 
 
 def status(contact) -> ContactStatus:
@@ -51,10 +52,34 @@ def reader(demo_list):
     return sent_to(demo_list, ADDRESS, tracking=True)
 
 
-def test_the_sample_lambda_event_is_what_sns_sends(aws):
-    event = load_event("ses_events_sns")
-    assert json.loads(event["Records"][0]["Sns"]["Message"])["eventType"] == "Delivery"
-    assert handler(event, FakeContext()) == {"processed": 1, "ignored": 0}
+def test_the_sample_lambda_event_is_what_the_queue_delivers(aws):
+    event = load_event("ses_events_sqs")
+    assert json.loads(event["Records"][0]["body"])["eventType"] == "Delivery"
+    assert handler(event, FakeContext()) == {"batchItemFailures": []}
+
+
+def test_an_sns_envelope_is_read_too_when_the_subscription_is_not_raw(reader):
+    envelope = {"Type": "Notification", "Message": json.dumps(ses_event("ses_delivery", reader))}
+    event = sqs_lambda_event({})
+    event["Records"][0]["body"] = json.dumps(envelope)
+
+    handler(event, FakeContext())
+
+    assert totals()["delivered"] == 1
+
+
+def test_a_batch_writes_its_counters_once_per_campaign(demo_list, monkeypatch):
+    readers = [sent_to(demo_list, f"reader{n}@example.org", tracking=True) for n in range(5)]
+    counter_writes = []
+    original = CounterRepository.add
+    monkeypatch.setattr(
+        CounterRepository, "add", lambda self, *a, **k: (counter_writes.append(a), original(self, *a, **k))[1]
+    )
+
+    deliver(*[ses_event("ses_delivery", r) for r in readers])
+
+    assert len(counter_writes) == 1
+    assert totals()["delivered"] == 5 and totals()["tracked"] == 5
 
 
 def test_a_delivery_counts_delivered_and_tracked_once_per_contact(reader):
@@ -198,7 +223,7 @@ def test_identity_notifications_without_tags_suppress_by_the_lists_sender(demo_l
     contact = add_contact(demo_list, "recipient@example.org")  # the samples' recipient
     elsewhere = add_contact(other_list("account-other", "list-other"), "recipient@example.org")
 
-    assert handler(sns_lambda_event(load_event(name)), FakeContext())["processed"] == 1
+    assert handler(sqs_lambda_event(load_event(name)), FakeContext()) == {"batchItemFailures": []}
 
     assert status(contact) == expected
     assert status(elsewhere) == ContactStatus.CONFIRMED  # that list sends from another address
@@ -225,10 +250,10 @@ def test_unknown_fields_are_tolerated(reader):
 
 @pytest.mark.parametrize("message", ["not json", json.dumps({"hello": "world"}), json.dumps([1])])
 def test_a_message_that_is_not_an_ses_event_is_dropped_not_retried(aws, message):
-    event = sns_lambda_event({})
-    event["Records"][0]["Sns"]["Message"] = message
+    event = sqs_lambda_event({})
+    event["Records"][0]["body"] = message
 
-    assert handler(event, FakeContext()) == {"processed": 0, "ignored": 1}
+    assert handler(event, FakeContext()) == {"batchItemFailures": []}
 
 
 def test_events_of_ses_own_tracking_are_ignored(reader):

@@ -124,7 +124,14 @@ class SesEventProcessor:
 
     # -- processing ------------------------------------------------------------------------
     def process(self, event: SesEvent, at: datetime) -> Outcome:
-        outcome = Outcome()
+        """One event, its counters written at once (the webhook: one SNS message a request)."""
+        outcome = self.apply(event, at, Outcome())
+        self.flush(outcome)
+        return outcome
+
+    def apply(self, event: SesEvent, at: datetime, outcome: Outcome) -> Outcome:
+        """Everything an event does except the counter writes, which it adds to `outcome`: a
+        batch of events shares one outcome and writes its counters once per campaign (`flush`)."""
         try:
             happened = parse_iso(event.occurred_at()) if event.occurred_at() else at
         except ValueError:
@@ -144,9 +151,11 @@ class SesEventProcessor:
             return outcome
         for target in self._targets(event, at):
             handle(event, target, happened, outcome)
+        return outcome
+
+    def flush(self, outcome: Outcome) -> None:
         for campaign_id, counts in self._counts_by_campaign(outcome).items():
             self.counters.add(campaign_id, counts)
-        return outcome
 
     def _counts_by_campaign(self, outcome: Outcome) -> dict[str, dict[str, int]]:
         grouped: dict[str, dict[str, int]] = {}
