@@ -344,6 +344,7 @@ def phase_summary(phase: Phase) -> dict:
         durations = sorted(r.seconds for r in records)
         functions[name] = {
             "invocations": len(records),
+            "records": sum(r.records for r in records),
             "seconds": sum(durations),
             "aws_seconds": sum(r.aws_seconds for r in records),
             "aws_calls": sum(r.aws_calls for r in records),
@@ -355,6 +356,7 @@ def phase_summary(phase: Phase) -> dict:
             functions[name]["by_kind"] = {
                 kind: {
                     "invocations": sum(1 for r in records if r.kind == kind),
+                    "records": sum(r.records for r in records if r.kind == kind),
                     "billed_ms": sum(_billed_ms(r.seconds) for r in records if r.kind == kind),
                 }
                 for kind in kinds

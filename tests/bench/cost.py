@@ -10,8 +10,10 @@ What is counted and how:
 - SQS: billed requests (64 KB chunks); the pollers' empty receives are left out, since Lambda's
   event source mapping polls whatever is sent (a fixed monthly cost, not a per-email one), and
   its receives and deletes of real messages are counted.
-- SNS: one publish per SES event the configuration set publishes (each one invokes ses_events);
-  delivery to Lambda is free.
+- SNS: one publish per SES event the configuration set publishes, delivered raw to the SES events
+  queue: one SQS request per event (SNS's send), plus a receive and a delete per batch that
+  ses_events consumes (the local simulator hands the batches to the function directly, so these
+  are counted from its invocations, not from emulator requests).
 - API Gateway: each request, by front door (REST as deployed; what an HTTP API or a Lambda
   function URL in front of the tracking routes would cost is shown beside it).
 - Secrets Manager: the calls counted. KMS: the emulator makes no KMS calls; DynamoDB, SQS and SNS
@@ -52,10 +54,11 @@ def price_campaign(summary: dict) -> dict:
     lines["dynamodb_reads"] = rru * prices.DYNAMODB_RRU.usd
     lines["dynamodb_writes"] = wru * prices.DYNAMODB_WRU.usd
 
-    sqs_requests = sum(phase["sqs_billed_requests"].values())
+    ses_events = functions.get("ses_events", {})
+    sns_publishes = ses_events.get("records", 0)
+    event_queue_requests = sns_publishes + 2 * ses_events.get("invocations", 0)
+    sqs_requests = sum(phase["sqs_billed_requests"].values()) + event_queue_requests
     lines["sqs"] = sqs_requests * prices.SQS_REQUEST.usd
-
-    sns_publishes = functions.get("ses_events", {}).get("invocations", 0)
     lines["sns"] = sns_publishes * prices.SNS_PUBLISH.usd
 
     api = phase["api_requests"]
@@ -152,6 +155,7 @@ def proposals(summary: dict, priced: dict) -> list[dict]:
         """(Lambda, logs, X-Ray, SNS) of the ses_events invocations for one SES event type."""
         figures = by_kind.get(kind, {})
         invocations = figures.get("invocations", 0)
+        events = figures.get("records", invocations)
         lambda_usd = (
             invocations * prices.LAMBDA_REQUEST.usd
             + figures.get("billed_ms", 0) / 1000 * memory_gb * prices.LAMBDA_ARM_GB_SECOND.usd
@@ -161,7 +165,7 @@ def proposals(summary: dict, priced: dict) -> list[dict]:
             lambda_usd,
             logs,
             XRAY_SAMPLED * invocations * prices.XRAY_TRACE.usd,
-            invocations * prices.SNS_PUBLISH.usd,
+            events * prices.SNS_PUBLISH.usd,
         )
 
     wru, rru = prices.DYNAMODB_WRU.usd, prices.DYNAMODB_RRU.usd
@@ -184,6 +188,7 @@ def proposals(summary: dict, priced: dict) -> list[dict]:
     tracking_requests = phase["api_requests"].get("tracking", 0)
     counter_updates = _wru(phase, "ses_events (Delivery)", "UpdateItem", "consentmail-campaigns")
     delivery_invocations = by_kind.get("Delivery", {}).get("invocations", 0)
+    delivery_events = by_kind.get("Delivery", {}).get("records", delivery_invocations)
     sender_batches = max(1, emails // 50)
     rows = [
         {
@@ -201,8 +206,9 @@ def proposals(summary: dict, priced: dict) -> list[dict]:
             "change": "SES events through SQS in batches of 10 (topic -> queue -> ses_events with "
             "BatchProcessor), one counter update per batch: infra/constructs/ses_events.py and "
             "functions/ses_events/handler.py",
-            "saves": 0.9 * (delivery_lambda + delivery_xray + counter_updates * wru)
-            - delivery_invocations * 0.2 * prices.SQS_REQUEST.usd,
+            # What is left to save is the share of single-event invocations still made.
+            "saves": max(0.0, 1 - delivery_events / max(1, 10 * delivery_invocations))
+            * (delivery_lambda + delivery_xray + counter_updates * wru),
         },
         {
             "change": "ses_events logs one line per batch, not per event (`SES event processed` at DEBUG "

@@ -23,7 +23,8 @@ CONSTRUCTS = Path(__file__).resolve().parents[2] / "infra" / "constructs"
 @dataclass
 class Invocation:
     function: str
-    kind: str = ""  # for ses_events: the SES event type it was invoked with
+    kind: str = ""  # for ses_events: the SES event type of its batch ("mixed" when several)
+    records: int = 1  # for ses_events: the SES events in its batch
     seconds: float = 0.0
     aws_seconds: float = 0.0
     aws_calls: int = 0
@@ -58,7 +59,7 @@ class MeteredInvoker(Invoker):
         handler = load_handler(function)
         kind = event_kind(event) if function is Function.SES_EVENTS else ""
         with self._locks[function]:
-            record = Invocation(function.value, kind)
+            record = Invocation(function.value, kind, records=len(event.get("Records") or []) or 1)
             # Requests are attributed to "ses_events (Delivery)" etc., so each SES event type's
             # cost can be told apart.
             meter.set_current_function(f"{function.value} ({kind})" if kind else function.value)
@@ -75,12 +76,16 @@ class MeteredInvoker(Invoker):
 
 
 def event_kind(event: dict) -> str:
-    """The SES event type of an SNS-to-Lambda event (`eventType` or `notificationType`)."""
-    try:
-        message = json.loads(event["Records"][0]["Sns"]["Message"])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return ""
-    return str(message.get("eventType") or message.get("notificationType") or "")
+    """The SES event type of a batch of SQS records (`eventType` or `notificationType`), or
+    "mixed" when the batch holds several types."""
+    kinds = set()
+    for record in event.get("Records") or []:
+        try:
+            message = json.loads(record["body"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        kinds.add(str(message.get("eventType") or message.get("notificationType") or ""))
+    return kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "")
 
 
 def base_function(label: str) -> str:
