@@ -6,6 +6,7 @@ the campaign service does the rest. Another account's campaign answers 404 like 
 repeated send answers 202 with the campaign's current status (`sending` or `sent`) and sends
 nothing again; a send of expired content or of a campaign whose list is gone answers 409."""
 
+from functools import cache
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -23,14 +24,10 @@ from consentmail.store.campaigns import CampaignStatus
 router = APIGatewayRouter()
 TAGS = ["campaigns"]
 
-_service: CampaignService | None = None
 
-
+@cache
 def service() -> CampaignService:
-    global _service
-    if _service is None:
-        _service = CampaignService()
-    return _service
+    return CampaignService()
 
 
 class CampaignList(BaseModel):

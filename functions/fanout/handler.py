@@ -2,6 +2,8 @@
 the list's sendable contacts on the send queue in batches of 50. Partial batch failures: a message
 that fails is redelivered alone and resumes from the cursor saved on the campaign."""
 
+from functools import cache
+
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,14 +16,10 @@ from consentmail.sending.models import FanOutMessage
 logger = get_logger()
 processor = BatchProcessor(event_type=EventType.SQS)
 
-_fanout: FanOut | None = None
 
-
+@cache
 def fanout() -> FanOut:
-    global _fanout
-    if _fanout is None:
-        _fanout = FanOut()
-    return _fanout
+    return FanOut()
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:

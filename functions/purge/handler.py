@@ -3,6 +3,8 @@
 can be run "as" any date; the result is the purge's summary.
 """
 
+from functools import cache
+
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
@@ -15,14 +17,10 @@ from consentmail.purge.service import PurgeService
 logger = get_logger()
 metrics = Metrics(namespace="consentmail")
 
-_service: PurgeService | None = None
 
-
+@cache
 def service() -> PurgeService:
-    global _service
-    if _service is None:
-        _service = PurgeService()
-    return _service
+    return PurgeService()
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -7,6 +7,8 @@ contacts already sent are skipped by their send markers.
 The rate limiter lives as long as the container, so consecutive batches and invocations share one
 pace; the function's reserved concurrency (CDK) bounds how many containers pace in parallel."""
 
+from functools import cache
+
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,14 +22,10 @@ from consentmail.settings import get_settings
 logger = get_logger()
 processor = BatchProcessor(event_type=EventType.SQS)
 
-_sender: Sender | None = None
 
-
+@cache
 def sender() -> Sender:
-    global _sender
-    if _sender is None:
-        _sender = Sender(limiter=RateLimiter(get_settings().max_send_rate))
-    return _sender
+    return Sender(limiter=RateLimiter(get_settings().max_send_rate))
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:

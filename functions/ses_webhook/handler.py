@@ -5,6 +5,7 @@ that fails → 503 so SNS retries; verified notifications go through the same pr
 ses_events function."""
 
 import json
+from functools import cache
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
@@ -22,15 +23,11 @@ from consentmail.web.api import make_resolver, problem_response
 logger = get_logger()
 app = make_resolver()
 
-_webhook: SesWebhook | None = None
 
-
+@cache
 def webhook() -> SesWebhook:
-    global _webhook
-    if _webhook is None:
-        settings = get_settings()
-        _webhook = SesWebhook(SnsVerifier(settings.sns_topic_arns, settings.sns_regions))
-    return _webhook
+    settings = get_settings()
+    return SesWebhook(SnsVerifier(settings.sns_topic_arns, settings.sns_regions))
 
 
 @app.post(

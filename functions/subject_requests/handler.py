@@ -5,6 +5,7 @@ Thin: parse the request, call the subject-request service, shape the response.
 """
 
 import json
+from functools import cache
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -24,8 +25,6 @@ from consentmail.web.api import make_resolver
 
 logger = get_logger()
 app = make_resolver()
-
-_service: SubjectRequestService | None = None
 
 
 class Pending(BaseModel):
@@ -49,11 +48,9 @@ _DONE_TEXT = {
 }
 
 
+@cache
 def service() -> SubjectRequestService:
-    global _service
-    if _service is None:
-        _service = SubjectRequestService()
-    return _service
+    return SubjectRequestService()
 
 
 def _invalid_link(error: InvalidToken) -> Response:

@@ -7,6 +7,7 @@ here sets a cookie, and nothing of the request but the verdict on it is stored.
 
 import base64
 import json
+from functools import cache
 
 from consentmail.clock import now
 from consentmail.errors import InvalidToken
@@ -21,14 +22,10 @@ PIXEL = base64.b64encode(
 ).decode()
 NO_STORE = "no-store, no-cache, must-revalidate, max-age=0"
 
-_service: TrackingService | None = None
 
-
+@cache
 def service() -> TrackingService:
-    global _service
-    if _service is None:
-        _service = TrackingService()
-    return _service
+    return TrackingService()
 
 
 def _hit(event: dict) -> Hit:

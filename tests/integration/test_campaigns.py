@@ -42,7 +42,7 @@ def open_account(account_id: str) -> None:
 
 @pytest.fixture
 def app(aws, demo_list, monkeypatch):
-    monkeypatch.setattr(campaign_routes, "_service", None)
+    campaign_routes.service.cache_clear()  # a service bound to this test's moto
     wiring.reset()
     open_account(OWNER["sub"])
     open_account(STRANGER["sub"])

@@ -65,9 +65,10 @@ def make_sender(fake_time: FakeTime, send=send_raw, rate: float = 14.0) -> Sende
 @pytest.fixture
 def functions_wired(aws, fake_time, monkeypatch):
     """Both functions with fresh services bound to this test's moto; the sender on a fake clock."""
-    monkeypatch.setattr(fanout_function, "_fanout", None)
+    fanout = FanOut()
+    monkeypatch.setattr(fanout_function, "fanout", lambda: fanout)
     sender = make_sender(fake_time)
-    monkeypatch.setattr(sender_function, "_sender", sender)
+    monkeypatch.setattr(sender_function, "sender", lambda: sender)
     return sender
 
 
@@ -331,7 +332,8 @@ def test_a_batch_failing_half_way_and_redelivered_sends_each_contact_exactly_onc
             raise ses_error("InternalFailure")
         return send_raw(raw, **kwargs)
 
-    monkeypatch.setattr(sender_function, "_sender", make_sender(fake_time, send=flaky_send))
+    flaky = make_sender(fake_time, send=flaky_send)
+    monkeypatch.setattr(sender_function, "sender", lambda: flaky)
     sqs().send_message(
         QueueUrl=queue_url(aws, "send"),
         MessageBody=batch_of(demo_list, campaign_id, contacts).model_dump_json(),
@@ -472,7 +474,7 @@ def test_a_repeated_send_call_sends_each_email_once(aws, demo_list, functions_wi
 
 
 def test_a_fanout_short_of_time_continues_in_a_new_message_without_duplicates(
-    aws, demo_list, functions_wired
+    aws, demo_list, functions_wired, monkeypatch
 ):
     for n in range(25):
         add_contact(demo_list, f"r{n:02d}@example.org")
@@ -487,7 +489,7 @@ def test_a_fanout_short_of_time_continues_in_a_new_message_without_duplicates(
     assert CampaignRepository().get(campaign_id, AT).fanout_cursor
     # The continuation message, then a redelivered copy of the original: both resume from the cursor.
     monkey_fanout = FanOut(page_size=10)
-    fanout_function._fanout = monkey_fanout
+    monkeypatch.setattr(fanout_function, "fanout", lambda: monkey_fanout)
     drain(queue_url(aws, "fanout"), fanout_function.handler)
     fanout.run(message, AT)
     drain(queue_url(aws, "send"), sender_function.handler)

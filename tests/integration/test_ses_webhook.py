@@ -22,7 +22,8 @@ from tests.tracking_helpers import sent_to, ses_event, totals
 def sns(aws, monkeypatch) -> FakeSns:
     fake = FakeSns()
     verifier = SnsVerifier([aws.ses_topic_arn], ["eu-west-3"], fetch=fake.fetch)
-    monkeypatch.setattr(webhook_function, "_webhook", SesWebhook(verifier))
+    webhook = SesWebhook(verifier)
+    monkeypatch.setattr(webhook_function, "webhook", lambda: webhook)
     return fake
 
 
