@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from consentmail.routes import MAX_BODY_BYTES, ROUTES, Function, http_functions
+from consentmail.core.routes import MAX_BODY_BYTES, ROUTES, Function, http_functions
 from consentmail.subscription.models import SubscribeRequest
 
 TITLE = "consentmail"

@@ -1,7 +1,7 @@
 """Each function's timeout, in seconds: the one source the CDK constructs and local mode read
 (handlers that watch the time left — fan-out, sender, purge — behave the same in both)."""
 
-from consentmail.routes import Function
+from consentmail.core.routes import Function
 
 # API Gateway's REST integration timeout is 29 s; leave it room to answer.
 API_SECONDS = 25

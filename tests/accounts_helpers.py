@@ -9,7 +9,7 @@ from typing import Any
 
 import jwt
 
-from consentmail.routes import ROUTES, Function
+from consentmail.core.routes import ROUTES, Function
 from tests.http_events import FakeContext, api_event, headers_of, load_event
 
 PASSWORD = "Correct-horse-9"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from moto import mock_aws
 
-from consentmail import aws_clients
-from consentmail.models import MailingList
+from consentmail.adapters import aws_clients
+from consentmail.core.records import MailingList
 from consentmail.store.lists import ListRepository
 from infra.local.provision import Provisioned, provision
 
@@ -40,7 +40,7 @@ def _clear_parameter_cache() -> None:
     from aws_lambda_powertools.utilities import parameters
 
     parameters.clear_caches()
-    from consentmail import signing_keys
+    from consentmail.core import signing_keys
 
     signing_keys._cached = None
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import default
 
-from consentmail.addresses import email_hash, normalize
-from consentmail.models import Contact, ContactStatus, MailingList
+from consentmail.core.addresses import email_hash, normalize
+from consentmail.core.records import Contact, ContactStatus, MailingList
 from consentmail.store.contacts import ContactRepository, contact_id_for
 
 CREATED = datetime(2026, 11, 2, tzinfo=UTC)

@@ -6,12 +6,12 @@ import copy
 import json
 from datetime import UTC, datetime, timedelta
 
-from consentmail.clock import iso, now
-from consentmail.models import Contact, ContactStatus, MailingList
-from consentmail.store.campaigns import CampaignRecord, CampaignRepository, CampaignStatus
+from consentmail.core.clock import iso, now
+from consentmail.core.links import Recipient, click_url, open_url
+from consentmail.core.records import CampaignRecord, CampaignStatus, Contact, ContactStatus, MailingList
+from consentmail.store.campaigns import CampaignRepository
 from consentmail.store.counters import CounterRepository
 from consentmail.store.events import EventRepository
-from consentmail.tracking.links import Recipient, click_url, open_url
 from tests.http_events import load_event
 from tests.sending_helpers import add_contact
 

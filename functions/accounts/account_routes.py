@@ -16,8 +16,8 @@ from consentmail.accounts.models import (
     ProfilePatch,
     Tokens,
 )
-from consentmail.accounts.openapi import documented
-from consentmail.clock import now
+from consentmail.core.clock import now
+from consentmail.web.account_responses import documented
 from consentmail.web.api import client_ip
 
 router = APIGatewayRouter()

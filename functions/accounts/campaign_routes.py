@@ -15,11 +15,11 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel
 
 from consentmail.accounts import wiring
-from consentmail.accounts.openapi import PROBLEM, documented
-from consentmail.clock import now
-from consentmail.sending.models import CampaignCreate, CampaignPatch, CampaignView
-from consentmail.sending.service import CampaignService
-from consentmail.store.campaigns import CampaignStatus
+from consentmail.campaigns.models import CampaignCreate, CampaignPatch, CampaignView
+from consentmail.campaigns.service import CampaignService
+from consentmail.core.clock import now
+from consentmail.core.records import CampaignStatus
+from consentmail.web.account_responses import PROBLEM, documented
 
 router = APIGatewayRouter()
 TAGS = ["campaigns"]

@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from consentmail.accounts import wiring
-from consentmail.accounts.imports import contacts_csv, default_proof, import_csv
-from consentmail.accounts.models import (
+from consentmail.audience.imports import contacts_csv, default_proof, import_csv
+from consentmail.audience.models import (
     ContactExport,
     ContactIn,
     ContactOut,
@@ -18,11 +18,11 @@ from consentmail.accounts.models import (
     ContactPatch,
     ImportResult,
 )
-from consentmail.accounts.openapi import documented
-from consentmail.clock import now
-from consentmail.errors import PayloadTooLarge
-from consentmail.models import Visitor
-from consentmail.routes import MAX_BODY_BYTES
+from consentmail.core.clock import now
+from consentmail.core.errors import PayloadTooLarge
+from consentmail.core.records import Visitor
+from consentmail.core.routes import MAX_BODY_BYTES
+from consentmail.web.account_responses import documented
 from consentmail.web.api import client_ip, user_agent
 
 router = APIGatewayRouter()

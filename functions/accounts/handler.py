@@ -11,7 +11,7 @@ import importlib
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from consentmail.logs import get_logger
+from consentmail.core.logs import get_logger
 from consentmail.web.api import make_resolver
 
 logger = get_logger()

@@ -7,9 +7,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from consentmail.accounts import wiring
-from consentmail.accounts.models import ListIn, ListOut, ListPage, ListPatch
-from consentmail.accounts.openapi import documented
-from consentmail.clock import now
+from consentmail.audience.models import ListIn, ListOut, ListPage, ListPatch
+from consentmail.core.clock import now
+from consentmail.web.account_responses import documented
 
 router = APIGatewayRouter()
 TAGS = ["lists"]

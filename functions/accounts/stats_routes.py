@@ -1,16 +1,16 @@
 """The statistics route of the accounts function, as a Powertools Router the accounts handler
 includes: `GET /campaigns/{campaign_id}/stats`, exactly the contract's fields and rates
-(consentmail.tracking.stats). Another account's campaign answers 404 like an unknown one."""
+(consentmail.campaigns.stats). Another account's campaign answers 404 like an unknown one."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from consentmail.clock import now
-from consentmail.errors import NotFound
+from consentmail.campaigns.stats import CampaignStats, campaign_stats
+from consentmail.core.clock import now
+from consentmail.core.errors import NotFound
 from consentmail.store.campaigns import CampaignRepository
-from consentmail.tracking.stats import CampaignStats, campaign_stats
 from consentmail.web.auth import account_id
 
 router = APIGatewayRouter()

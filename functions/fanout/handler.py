@@ -8,8 +8,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from consentmail.clock import now
-from consentmail.logs import get_logger
+from consentmail.core.clock import now
+from consentmail.core.logs import get_logger
 from consentmail.sending.fanout import FanOut
 from consentmail.sending.models import FanOutMessage
 

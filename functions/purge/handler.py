@@ -10,8 +10,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from consentmail.clock import now, parse_iso
-from consentmail.logs import get_logger
+from consentmail.core.clock import now, parse_iso
+from consentmail.core.logs import get_logger
 from consentmail.purge.service import PurgeService
 
 logger = get_logger()

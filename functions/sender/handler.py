@@ -13,11 +13,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from consentmail.logs import get_logger
+from consentmail.core.logs import get_logger
+from consentmail.core.settings import get_settings
 from consentmail.sending.models import SendBatch
 from consentmail.sending.pacing import RateLimiter
 from consentmail.sending.sender import Sender
-from consentmail.settings import get_settings
 
 logger = get_logger()
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -11,12 +11,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from consentmail.clock import now
-from consentmail.errors import Problem
-from consentmail.logs import get_logger
+from consentmail.core.clock import now
+from consentmail.core.errors import Problem
+from consentmail.core.logs import get_logger
+from consentmail.core.settings import get_settings
 from consentmail.ses_events.sns_verify import SnsRejected, SnsUnavailable, SnsVerifier
 from consentmail.ses_events.webhook import SesWebhook
-from consentmail.settings import get_settings
 from consentmail.web import documented
 from consentmail.web.api import make_resolver, problem_response
 

@@ -14,10 +14,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from consentmail.clock import now
-from consentmail.errors import InvalidToken
-from consentmail.logs import get_logger
-from consentmail.store.requests import RequestType
+from consentmail.core.clock import now
+from consentmail.core.errors import InvalidToken
+from consentmail.core.logs import get_logger
+from consentmail.core.records import RequestType
 from consentmail.subject_requests.models import SubjectRequestInput
 from consentmail.subject_requests.service import SubjectRequestService
 from consentmail.web import documented, pages

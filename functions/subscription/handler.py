@@ -13,17 +13,17 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from consentmail.clock import now
-from consentmail.errors import InvalidInput, InvalidToken
-from consentmail.logs import get_logger
-from consentmail.models import Visitor
+from consentmail.campaigns.stats import UnsubscribeCounter
+from consentmail.core.clock import now
+from consentmail.core.errors import InvalidInput, InvalidToken
+from consentmail.core.logs import get_logger
+from consentmail.core.records import Visitor
+from consentmail.core.tokens import Purpose
+from consentmail.core.tokens import verify as verify_token
 from consentmail.subscription.models import SubscribeRequest
+from consentmail.subscription.preferences import PreferenceChanges, PreferencesService
+from consentmail.subscription.preferences_page import preferences_page
 from consentmail.subscription.service import SubscriptionService
-from consentmail.tokens import Purpose
-from consentmail.tokens import verify as verify_token
-from consentmail.tracking.preferences import PreferenceChanges, PreferencesService
-from consentmail.tracking.preferences_page import preferences_page
-from consentmail.tracking.stats import UnsubscribeCounter
 from consentmail.web import documented, pages
 from consentmail.web.api import SUBSCRIBE_CORS, client_ip, make_resolver, user_agent, validation_problem
 

@@ -9,9 +9,9 @@ import base64
 import json
 from functools import cache
 
-from consentmail.clock import now
-from consentmail.errors import InvalidToken
-from consentmail.logs import get_logger
+from consentmail.core.clock import now
+from consentmail.core.errors import InvalidToken
+from consentmail.core.logs import get_logger
 from consentmail.tracking.service import Hit, TrackingService
 
 logger = get_logger()

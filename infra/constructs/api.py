@@ -1,4 +1,4 @@
-"""The REST API, built from `consentmail.routes.ROUTES` (the one route table local mode serves
+"""The REST API, built from `consentmail.core.routes.ROUTES` (the one route table local mode serves
 too): a resource per path, a method per route with a Lambda proxy integration to its function,
 account routes behind the Cognito authorizer, per-route throttling, CORS preflight only where a
 route asks for it. Local-only routes are not in ROUTES, so they can never reach this API."""
@@ -13,7 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from consentmail.routes import BINARY_MEDIA_TYPES, ROUTES, STAGE, STANDARD, Function, Route
+from consentmail.core.routes import BINARY_MEDIA_TYPES, ROUTES, STAGE, STANDARD, Function, Route
 from infra.constructs.nag import acknowledge
 
 # Errors only, and never request/response bodies: they hold addresses and tokens.

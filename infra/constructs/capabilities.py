@@ -6,8 +6,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from consentmail.routes import Function
-from consentmail.tables import Table as T
+from consentmail.core.routes import Function
+from consentmail.core.tables import Table as T
 from infra.constructs.function import ServiceFunction
 from infra.constructs.shared import ServiceResources
 from infra.timeouts import API_SECONDS

@@ -8,7 +8,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from consentmail.routes import Function
+from consentmail.core.routes import Function
 from infra.constructs.layers import ARCHITECTURE, RUNTIME, Layers
 from infra.constructs.nag import acknowledge
 from infra.constructs.paths import ASSET_EXCLUDES, function_folder

@@ -23,7 +23,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from consentmail.routes import Function
+from consentmail.core.routes import Function
 from infra.constructs.api import STAGE, PublicApi
 from infra.constructs.function import LOG_RETENTION, ServiceFunction
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from consentmail.routes import Function
+from consentmail.core.routes import Function
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEPS_LAYER = ROOT / "build" / "layers" / "deps"

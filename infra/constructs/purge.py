@@ -7,8 +7,8 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from consentmail.routes import Function
-from consentmail.tables import SCHEMAS
+from consentmail.core.routes import Function
+from consentmail.core.tables import SCHEMAS
 from infra.constructs.function import METRICS_NAMESPACE, ServiceFunction
 from infra.constructs.shared import ServiceResources
 from infra.timeouts import timeout_seconds

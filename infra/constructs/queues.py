@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from consentmail.routes import Function
+from consentmail.core.routes import Function
 from infra.timeouts import timeout_seconds
 
 FANOUT_TIMEOUT = Duration.seconds(timeout_seconds(Function.FANOUT))

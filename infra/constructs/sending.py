@@ -7,11 +7,11 @@ stays within the SES send rate."""
 from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 
-from consentmail.routes import Function
+from consentmail.core.routes import Function
+from consentmail.core.settings import PREFIX
+from consentmail.core.tables import Table as T
 from consentmail.sending.models import BATCH_SIZE
 from consentmail.sending.sender import TIME_RESERVE
-from consentmail.settings import PREFIX
-from consentmail.tables import Table as T
 from infra.constructs.function import ServiceFunction
 from infra.constructs.queues import FANOUT_TIMEOUT, SENDER_TIMEOUT
 from infra.constructs.shared import ServiceResources

@@ -11,8 +11,8 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from consentmail.routes import Function
-from consentmail.tables import Table as T
+from consentmail.core.routes import Function
+from consentmail.core.tables import Table as T
 from infra.constructs.capabilities import API_TIMEOUT
 from infra.constructs.function import ServiceFunction
 from infra.constructs.queues import work_queue

@@ -9,7 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 
-from consentmail.tables import SCHEMAS, Table
+from consentmail.core.tables import SCHEMAS, Table
 from infra.constructs.function import ServiceFunction
 from infra.constructs.layers import Layers
 from infra.constructs.mailing import Mailing

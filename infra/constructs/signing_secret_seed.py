@@ -1,5 +1,5 @@
 """Custom-resource handler that gives the signing secret its first value, in the keyring format of
-`consentmail.signing_keys` ({"current", "keys", "hash_key"}, base64 keys of 32 random bytes).
+`consentmail.core.signing_keys` ({"current", "keys", "hash_key"}, base64 keys of 32 random bytes).
 
 Secrets Manager can only generate one flat random string, not this nested JSON, and a value
 written into the template would be readable by anyone who can read the template. So the secret is

@@ -1,4 +1,4 @@
-"""Every DynamoDB table of consentmail, built from `consentmail.tables.SCHEMAS` (the schema local
+"""Every DynamoDB table of consentmail, built from `consentmail.core.tables.SCHEMAS` (the schema local
 mode and the tests use too): on-demand, encrypted with the customer-managed key, TTL on
 `expires_at`, the schema's indexes, and point-in-time recovery for exactly the schema's period."""
 
@@ -7,8 +7,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from consentmail.retention import TTL_ATTRIBUTE
-from consentmail.tables import SCHEMAS, Key, Table, TableSchema
+from consentmail.core.retention import TTL_ATTRIBUTE
+from consentmail.core.tables import SCHEMAS, Key, Table, TableSchema
 from infra.constructs.nag import acknowledge
 
 _TYPES = {

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from consentmail.routes import BINARY_MEDIA_TYPES, STAGE, Route
+from consentmail.core.routes import BINARY_MEDIA_TYPES, STAGE, Route
 from infra.local.invoke import ACCOUNT_ID
 
 # The deployed API's stage and binary media types come from the route module: with "*/*", API

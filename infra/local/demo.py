@@ -10,7 +10,7 @@ from html import escape
 
 from consentmail.accounts.models import NewAccount
 from consentmail.accounts.service import create_account
-from consentmail.models import MailingList
+from consentmail.core.records import MailingList
 from consentmail.store.lists import ListRepository
 from consentmail.web.pages import SECURITY_HEADERS, render
 from infra.local.provision import SENDER_DOMAIN

@@ -10,8 +10,8 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from consentmail.errors import PROBLEM_JSON, Problem
-from consentmail.routes import MAX_BODY_BYTES, ROUTES, Function, Route
+from consentmail.core.errors import PROBLEM_JSON, Problem
+from consentmail.core.routes import MAX_BODY_BYTES, ROUTES, Function, Route
 from infra.local.apigateway import (
     CompiledRoute,
     HttpRequest,

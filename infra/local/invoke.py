@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from consentmail.routes import Function
+from consentmail.core.routes import Function
 from infra.timeouts import API_SECONDS, timeout_seconds
 
 logger = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import boto3
 
-from consentmail.retention import TTL_ATTRIBUTE
-from consentmail.signing_keys import new_secret_value
-from consentmail.tables import SCHEMAS, TableSchema, attribute_definitions
+from consentmail.core.retention import TTL_ATTRIBUTE
+from consentmail.core.signing_keys import new_secret_value
+from consentmail.core.tables import SCHEMAS, TableSchema, attribute_definitions
 
 PREFIX = "consentmail"
 SENDER_DOMAIN = "example.com"

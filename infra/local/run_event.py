@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from consentmail.routes import Function
+from consentmail.core.routes import Function
 
 REGION = "eu-west-3"
 SAMPLE_LIST = "list-demo"
@@ -24,8 +24,8 @@ def run(function: Function, event: dict) -> dict:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    from consentmail import aws_clients
-    from consentmail.models import MailingList
+    from consentmail.adapters import aws_clients
+    from consentmail.core.records import MailingList
     from consentmail.store.lists import ListRepository
     from infra.local.invoke import Invoker
     from infra.local.provision import SENDER_DOMAIN, provision

@@ -14,9 +14,9 @@ import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from consentmail import aws_clients
-from consentmail.clock import parse_iso
-from consentmail.routes import Function
+from consentmail.adapters import aws_clients
+from consentmail.core.clock import parse_iso
+from consentmail.core.routes import Function
 from infra.local.authorizer import CognitoAuthorizer
 from infra.local.demo import Demo, demo_page, seed_demo
 from infra.local.gateway import Gateway, json_response, problem
@@ -78,7 +78,7 @@ def clear_layer_caches() -> None:
     again from the current environment (the emulator's endpoint and resources)."""
     from aws_lambda_powertools.utilities import parameters
 
-    from consentmail import signing_keys
+    from consentmail.core import signing_keys
 
     aws_clients.reset()
     for name, module in list(sys.modules.items()):

@@ -4,7 +4,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from consentmail.routes import Throttle
+from consentmail.core.routes import Throttle
 
 
 class TokenBucket:

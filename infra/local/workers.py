@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from consentmail.routes import Function
+from consentmail.core.routes import Function
 from infra.local.invoke import ACCOUNT_ID, MissingFunction
 
 logger = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from consentmail.routes import Function, http_functions
-from consentmail.settings import PREFIX
-from consentmail.tables import SCHEMAS, Table
+from consentmail.core.routes import Function, http_functions
+from consentmail.core.settings import PREFIX
+from consentmail.core.tables import SCHEMAS, Table
 from infra.config import Config
 from infra.constructs.api import PublicApi
 from infra.constructs.capabilities import Accounts, SubjectRequests, Subscription, Tracking
@@ -158,7 +158,7 @@ class ServiceStack(Stack):
         queues: SendingQueues,
         messaging: Messaging,
     ) -> dict[str, str]:
-        """The environment `consentmail.settings` reads (AWS_REGION is set by Lambda itself)."""
+        """The environment `consentmail.core.settings` reads (AWS_REGION is set by Lambda itself)."""
         environment = {
             PREFIX + "PUBLIC_URL": config.public_url or api.default_url,
             PREFIX + "SIGNING_SECRET": SECRET_NAME,

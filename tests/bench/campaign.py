@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from email.policy import default as default_policy
 
-from consentmail import aws_clients
+from consentmail.adapters import aws_clients
 from infra.local.runtime import LocalMode, clear_layer_caches, free_port
 from tests.bench.lambdas import Invocations, MeteredInvoker, base_function
 from tests.bench.meter import AwsMeter, Usage, current_function

@@ -15,8 +15,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from consentmail.routes import Function
-from consentmail.tables import SCHEMAS
+from consentmail.core.routes import Function
+from consentmail.core.tables import SCHEMAS
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = 10
@@ -143,7 +143,7 @@ COMPONENTS = {
     "boto3 alone": "import boto3",
     "Powertools Logger()": "from aws_lambda_powertools import Logger\nLogger()",
     "Powertools Tracer() (X-Ray SDK, patching)": "from aws_lambda_powertools import Tracer\nTracer()",
-    "pydantic + consentmail.settings": "from consentmail.settings import get_settings",
+    "pydantic + consentmail.core.settings": "from consentmail.core.settings import get_settings",
     "Powertools BatchProcessor": "from aws_lambda_powertools.utilities.batch import BatchProcessor",
     "REST resolver with validation": (
         "from aws_lambda_powertools.event_handler import APIGatewayRestResolver\n"

@@ -90,7 +90,7 @@ def percentile(samples: list[float], share: float) -> float:
 
 def _clients() -> dict[str, object]:
     """The clients our code calls AWS through: DynamoDB via the tables' resource, others by name."""
-    from consentmail import aws_clients
+    from consentmail.adapters import aws_clients
 
     return {
         "dynamodb": aws_clients._resource().meta.client,
@@ -197,7 +197,7 @@ def _measure(calls: int, progress) -> dict:
     recorder = Recorder()
     recorder.install(boto3.DEFAULT_SESSION)
 
-    from consentmail.models import MailingList
+    from consentmail.core.records import MailingList
     from consentmail.store.lists import ListRepository
     from functions.subscription import handler as subscription
     from functions.tracking import handler as tracking

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consentmail.routes import Function
+from consentmail.core.routes import Function
 from infra.local.invoke import Invoker, lambda_context, load_handler
 from tests.bench import meter
 

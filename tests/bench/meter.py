@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import boto3
 import boto3.session
 
-from consentmail.tables import SCHEMAS, TableSchema
+from consentmail.core.tables import SCHEMAS, TableSchema
 from infra.local.provision import table_name
 
 KB = 1024

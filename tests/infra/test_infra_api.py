@@ -2,7 +2,7 @@
 
 import pytest
 
-from consentmail.routes import ROUTES
+from consentmail.core.routes import ROUTES
 
 pytestmark = pytest.mark.infra
 LOCAL_ONLY_PREFIXES = ("/_local", "/openapi.json")

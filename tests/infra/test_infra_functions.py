@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from consentmail.routes import Function
-from consentmail.settings import PREFIX
-from consentmail.tables import SCHEMAS
+from consentmail.core.routes import Function
+from consentmail.core.settings import PREFIX
+from consentmail.core.tables import SCHEMAS
 from infra.constructs.mailing import CONFIGURATION_SET
 
 pytestmark = pytest.mark.infra

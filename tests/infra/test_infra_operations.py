@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from consentmail.routes import Function
+from consentmail.core.routes import Function
 
 pytestmark = pytest.mark.infra
 

@@ -5,7 +5,7 @@ import json
 import boto3
 from moto import mock_aws
 
-from consentmail.signing_keys import parse_keyring
+from consentmail.core.signing_keys import parse_keyring
 from infra.constructs.signing_secret_seed import is_keyring, seed
 
 REGION = "eu-west-3"

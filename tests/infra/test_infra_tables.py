@@ -2,8 +2,8 @@
 
 import pytest
 
-from consentmail.retention import TTL_ATTRIBUTE
-from consentmail.tables import SCHEMAS
+from consentmail.core.retention import TTL_ATTRIBUTE
+from consentmail.core.tables import SCHEMAS
 from infra.constructs.tables import table_name
 
 pytestmark = pytest.mark.infra

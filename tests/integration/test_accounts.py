@@ -7,18 +7,18 @@ import boto3
 import pytest
 import time_machine
 
-from consentmail import aws_clients
 from consentmail.accounts import service as account_service
 from consentmail.accounts import wiring
 from consentmail.accounts.passwords import RULE_DIGIT, RULE_LENGTH, RULE_LETTER, RULE_SPECIAL
 from consentmail.accounts.service import LOCKOUT_THRESHOLD, AccountService
-from consentmail.addresses import email_hash
-from consentmail.clock import epoch, now
-from consentmail.errors import Unauthorized
-from consentmail.retention import ACCOUNT_AFTER_CLOSURE, add_months
+from consentmail.adapters import aws_clients
+from consentmail.core.addresses import email_hash
+from consentmail.core.clock import epoch, now
+from consentmail.core.errors import Unauthorized
+from consentmail.core.retention import ACCOUNT_AFTER_CLOSURE, add_months
+from consentmail.core.tables import Table
 from consentmail.store.accounts import AccountRepository, account_pk, email_pk
 from consentmail.store.suppression import Reason, SuppressionRepository
-from consentmail.tables import Table
 from tests.accounts_helpers import (
     PASSWORD,
     POLICY_VERSION,

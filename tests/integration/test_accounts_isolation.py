@@ -4,7 +4,7 @@ id that does not exist, and changes nothing."""
 import pytest
 
 from consentmail.accounts import wiring
-from consentmail.clock import now
+from consentmail.core.clock import now
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.lists import ListRepository
 from tests.accounts_helpers import CONSENT, add_contact, call, create_list, signed_in
@@ -137,8 +137,8 @@ def test_closing_one_account_leaves_the_other_untouched(tenants):
 
     assert call("GET", "/account", claims=tenants["owner"]).status == 200
     assert ListRepository().get(tenants["owner_list"], now()) is not None
-    from consentmail import aws_clients
-    from consentmail.tables import Table
+    from consentmail.adapters import aws_clients
+    from consentmail.core.tables import Table
 
     item = aws_clients.table(Table.LISTS).get_item(Key={"list_id": tenants["owner_list"]})["Item"]
     assert "expires_at" not in item

@@ -9,16 +9,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from consentmail import aws_clients
 from consentmail.accounts import wiring
-from consentmail.accounts.imports import MAX_ROWS
-from consentmail.addresses import email_hash
-from consentmail.clock import now
-from consentmail.models import ConsentAction, Contact, ContactStatus
+from consentmail.adapters import aws_clients
+from consentmail.audience.imports import MAX_ROWS
+from consentmail.core.addresses import email_hash
+from consentmail.core.clock import now
+from consentmail.core.records import ConsentAction, Contact, ContactStatus
+from consentmail.core.tables import Table
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.suppression import Reason, SuppressionRepository
-from consentmail.tables import Table
 from tests.accounts_helpers import CONSENT, add_contact, call, create_list, invoke, sample, signed_in
 from tests.conftest import sent_messages
 
@@ -474,7 +474,7 @@ def test_an_unknown_export_format_answers_422(owner, list_id):
 
 
 def test_an_import_of_exactly_the_row_limit_is_accepted(owner, list_id, monkeypatch):
-    from consentmail.accounts import imports
+    from consentmail.audience import imports
 
     monkeypatch.setattr(imports, "MAX_ROWS", 3)
     rows = "".join(f"p{i}@example.org\r\n" for i in range(3))

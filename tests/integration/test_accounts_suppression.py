@@ -3,10 +3,10 @@ account's bounces and complaints, looked up one by one or many at once."""
 
 from datetime import timedelta
 
-from consentmail import aws_clients
-from consentmail.clock import epoch, now
+from consentmail.adapters import aws_clients
+from consentmail.core.clock import epoch, now
+from consentmail.core.tables import Table
 from consentmail.store.suppression import ERASED, Reason, SuppressionRepository, account_scope
-from consentmail.tables import Table
 
 
 def test_an_erasure_suppresses_the_address_for_every_account(aws):

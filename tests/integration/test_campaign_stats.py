@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from consentmail.clock import now
+from consentmail.core.clock import now
 from consentmail.subscription.service import unsubscribe_url
 from functions.accounts.handler import handler
 from functions.ses_events.handler import handler as ses_events

@@ -11,8 +11,7 @@ import time_machine
 
 import functions.accounts.campaign_routes as campaign_routes
 from consentmail.accounts import wiring
-from consentmail.accounts.models import AccountProfile, PolicyAcceptance
-from consentmail.models import MailingList
+from consentmail.core.records import AccountProfile, MailingList, PolicyAcceptance
 from consentmail.store.accounts import AccountRepository
 from consentmail.store.lists import ListRepository
 from consentmail.web.api import make_resolver

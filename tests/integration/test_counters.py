@@ -1,9 +1,9 @@
 """Campaign counters: no hot key, exact totals, gone with their campaign."""
 
-from consentmail import aws_clients
+from consentmail.adapters import aws_clients
+from consentmail.core.tables import Table
 from consentmail.store.campaigns import CampaignRepository
 from consentmail.store.counters import COUNTER_SHARDS, CounterRepository
-from consentmail.tables import Table
 
 
 def _counter_items() -> list[dict]:

@@ -13,8 +13,8 @@ from email.policy import default as default_policy
 import boto3
 import pytest
 
-from consentmail.clock import iso, now, parse_iso
-from consentmail.retention import add_months
+from consentmail.core.clock import iso, now, parse_iso
+from consentmail.core.retention import add_months
 from tests.integration.local_client import LocalClient
 
 SUBJECT = "Katherine.Johnson@example.org"

@@ -21,10 +21,10 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from consentmail.addresses import email_hash
-from consentmail.clock import now
-from consentmail.models import ContactStatus
-from consentmail.routes import MAX_BODY_BYTES, STRICT, Function
+from consentmail.core.addresses import email_hash
+from consentmail.core.clock import now
+from consentmail.core.records import ContactStatus
+from consentmail.core.routes import MAX_BODY_BYTES, STRICT, Function
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.subscription.service import unsubscribe_url
 from infra.local import ses_simulator
@@ -587,7 +587,7 @@ def _wait_for_config(url: str, process: subprocess.Popen, timeout: float = 60) -
 
 
 def test_a_route_throttle_allows_its_burst_then_its_rate():
-    from consentmail.routes import Throttle
+    from consentmail.core.routes import Throttle
     from infra.local.throttling import TokenBucket
 
     clock = [0.0]
@@ -621,7 +621,7 @@ def test_a_known_path_with_another_method_answers_405_problem_json(local_client)
 
 
 def test_request_bodies_reach_the_function_as_the_deployed_api_passes_them():
-    from consentmail.routes import ROUTES
+    from consentmail.core.routes import ROUTES
     from infra.local.apigateway import HttpRequest, proxy_event
 
     route = next(r for r in ROUTES if r.method == "POST" and r.path == "/unsubscribe")

@@ -5,12 +5,11 @@ import re
 
 import pytest
 
-from consentmail.clock import now
+from consentmail.core.clock import now
+from consentmail.core.records import ConsentAction, ContactStatus, Content
 from consentmail.mail.campaign_email import build_campaign_email
-from consentmail.models import ConsentAction, ContactStatus
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository
-from consentmail.store.content import Content
 from consentmail.subscription.service import preferences_url, unsubscribe_url
 from functions.subscription.handler import handler
 from functions.tracking.handler import handler as tracking_handler

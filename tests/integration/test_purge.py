@@ -11,23 +11,33 @@ from botocore.exceptions import ClientError
 
 from consentmail.accounts.models import NewAccount
 from consentmail.accounts.service import AccountService
-from consentmail.addresses import email_hash
-from consentmail.clock import epoch, iso, parse_iso
-from consentmail.models import ConsentAction, ConsentProof, Contact, ContactStatus, MailingList
+from consentmail.core.addresses import email_hash
+from consentmail.core.clock import epoch, iso, parse_iso
+from consentmail.core.records import (
+    CampaignRecord,
+    CampaignStatus,
+    ConsentAction,
+    ConsentProof,
+    Contact,
+    ContactStatus,
+    Content,
+    MailingList,
+    RequestType,
+)
+from consentmail.core.retention import add_months, ttl_attributes
+from consentmail.core.settings import get_settings
+from consentmail.core.tables import SCHEMAS, Table
 from consentmail.purge.service import CLOSURE_LEAD
-from consentmail.retention import add_months, ttl_attributes
-from consentmail.settings import get_settings
-from consentmail.store.campaigns import CampaignRecord, CampaignRepository, CampaignStatus
+from consentmail.store.campaigns import CampaignRepository
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository, contact_id_for
-from consentmail.store.content import Content, ContentRepository
+from consentmail.store.content import ContentRepository
 from consentmail.store.counters import CounterRepository
 from consentmail.store.events import EventRepository
 from consentmail.store.expiry import ExpiryIndex
 from consentmail.store.lists import ListRepository
-from consentmail.store.requests import RequestRepository, RequestType
+from consentmail.store.requests import RequestRepository
 from consentmail.store.suppression import Reason, SuppressionRepository
-from consentmail.tables import SCHEMAS, Table
 from functions.purge.handler import handler
 from tests.http_events import FakeContext, load_event
 

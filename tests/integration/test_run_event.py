@@ -2,8 +2,8 @@
 
 import os
 
-from consentmail import aws_clients
-from consentmail.routes import Function
+from consentmail.adapters import aws_clients
+from consentmail.core.routes import Function
 from infra.local.run_event import run
 from tests.http_events import load_event
 

@@ -13,14 +13,15 @@ from botocore.exceptions import ClientError
 
 import functions.fanout.handler as fanout_function
 import functions.sender.handler as sender_function
-from consentmail.mail.outbound import send_raw
-from consentmail.models import ContactStatus
+from consentmail.adapters.ses import send_raw
+from consentmail.campaigns.models import CampaignCreate
+from consentmail.campaigns.service import CampaignService
+from consentmail.core.records import CampaignStatus, ContactStatus
 from consentmail.sending.fanout import FanOut
-from consentmail.sending.models import CampaignCreate, FanOutMessage, SendBatch
+from consentmail.sending.models import FanOutMessage, SendBatch
 from consentmail.sending.pacing import RateLimiter
 from consentmail.sending.sender import OutOfTime, Sender
-from consentmail.sending.service import CampaignService
-from consentmail.store.campaigns import CampaignRepository, CampaignStatus
+from consentmail.store.campaigns import CampaignRepository
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.counters import CounterRepository
 from consentmail.store.events import EventRepository

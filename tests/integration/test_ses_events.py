@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from consentmail.addresses import email_hash
-from consentmail.clock import now
-from consentmail.models import ContactStatus, MailingList
+from consentmail.core.addresses import email_hash
+from consentmail.core.clock import now
+from consentmail.core.records import ContactStatus, MailingList
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.counters import CounterRepository
 from consentmail.store.events import EventRepository

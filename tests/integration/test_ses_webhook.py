@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 import functions.ses_webhook.handler as webhook_function
-from consentmail.clock import now
-from consentmail.models import ContactStatus
+from consentmail.core.clock import now
+from consentmail.core.records import ContactStatus
 from consentmail.ses_events.sns_verify import SnsVerifier
 from consentmail.ses_events.webhook import SesWebhook
 from consentmail.store.contacts import ContactRepository

@@ -10,16 +10,23 @@ import boto3
 import pytest
 import time_machine
 
-from consentmail.addresses import email_hash
-from consentmail.clock import now
-from consentmail.models import ConsentAction, ConsentProof, Contact, ContactStatus, MailingList
+from consentmail.core.addresses import email_hash
+from consentmail.core.clock import now
+from consentmail.core.records import (
+    ConsentAction,
+    ConsentProof,
+    Contact,
+    ContactStatus,
+    MailingList,
+    RequestStatus,
+)
 from consentmail.store.accounts import AccountRepository
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.counters import CounterRepository
 from consentmail.store.events import EventRepository
 from consentmail.store.lists import ListRepository
-from consentmail.store.requests import DAILY_LIMIT, RequestRepository, RequestStatus
+from consentmail.store.requests import DAILY_LIMIT, RequestRepository
 from consentmail.store.suppression import ERASED, Reason, SuppressionRepository
 from functions.subject_requests.handler import handler
 from tests.conftest import sent_messages

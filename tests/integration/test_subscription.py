@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from consentmail.addresses import email_hash
-from consentmail.clock import now
-from consentmail.models import ContactStatus
+from consentmail.core.addresses import email_hash
+from consentmail.core.clock import now
+from consentmail.core.records import ContactStatus
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from functions.subscription.handler import handler

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from consentmail.clock import now
+from consentmail.core.clock import now
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.events import EventRepository
 from functions.tracking.handler import handler

@@ -6,12 +6,11 @@ from html.parser import HTMLParser
 
 import pytest
 
-from consentmail import tokens
+from consentmail.core import tokens
+from consentmail.core.links import read_click, read_open
+from consentmail.core.records import ContactStatus, Content
+from consentmail.core.tokens import Purpose
 from consentmail.mail.campaign_email import build_campaign_email
-from consentmail.models import ContactStatus
-from consentmail.store.content import Content
-from consentmail.tokens import Purpose
-from consentmail.tracking.links import read_click, read_open
 from tests.conftest import PUBLIC_URL
 from tests.sending_helpers import add_contact, parts
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from aws_lambda_powertools import Logger
 
-from consentmail.log_masking import AddressMaskingFilter, mask_text, masked
-from consentmail.logs import get_logger
+from consentmail.core.log_masking import AddressMaskingFilter, mask_text, masked
+from consentmail.core.logs import get_logger
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ADDRESS = "jane.doe+news@example.org"

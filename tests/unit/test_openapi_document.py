@@ -4,7 +4,7 @@ an error shape that is not followed by `make openapi` fails here."""
 import json
 from pathlib import Path
 
-from consentmail.routes import ROUTES
+from consentmail.core.routes import ROUTES
 from infra.openapi import build_document
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"

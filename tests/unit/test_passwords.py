@@ -11,7 +11,7 @@ from consentmail.accounts.passwords import (
     broken_rules,
     check_password,
 )
-from consentmail.errors import InvalidInput
+from consentmail.core.errors import InvalidInput
 
 
 @pytest.mark.parametrize(

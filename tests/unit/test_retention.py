@@ -11,9 +11,9 @@ import time_machine
 
 from consentmail.accounts.models import NewAccount
 from consentmail.accounts.service import AccountService
-from consentmail.clock import now
-from consentmail.purge.service import CLOSURE_LEAD, PurgeService, months_between
-from consentmail.retention import (
+from consentmail.core.clock import now
+from consentmail.core.records import Content
+from consentmail.core.retention import (
     ACCOUNT_AFTER_CLOSURE,
     EVENT_DATA,
     EXPIRY_SHARDS,
@@ -25,10 +25,11 @@ from consentmail.retention import (
     is_expired,
     ttl_attributes,
 )
-from consentmail.settings import get_settings
-from consentmail.store.content import Content, ContentRepository
+from consentmail.core.settings import get_settings
+from consentmail.core.tables import ACCOUNT_DATA_RECOVERY_DAYS, SCHEMAS, Table
+from consentmail.purge.service import CLOSURE_LEAD, PurgeService, months_between
+from consentmail.store.content import ContentRepository
 from consentmail.store.events import EventRepository
-from consentmail.tables import ACCOUNT_DATA_RECOVERY_DAYS, SCHEMAS, Table
 
 SECOND = timedelta(seconds=1)
 

@@ -3,8 +3,8 @@ value, and ordinary values (phone numbers, dates, order numbers) pass."""
 
 import pytest
 
-from consentmail.errors import InvalidInput
-from consentmail.sensitive_data import (
+from consentmail.core.errors import InvalidInput
+from consentmail.core.sensitive_data import (
     Category,
     categories_in,
     check_content,

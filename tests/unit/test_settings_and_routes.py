@@ -2,8 +2,8 @@
 
 import pytest
 
-from consentmail.routes import ROUTES, Function
-from consentmail.settings import SettingsError, settings_from_env
+from consentmail.core.routes import ROUTES, Function
+from consentmail.core.settings import SettingsError, settings_from_env
 
 
 def test_missing_settings_are_named_at_start():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from consentmail.clock import parse_iso
+from consentmail.core.clock import parse_iso
 from consentmail.ses_events.sns_verify import SnsRejected, SnsVerifier
 
 FIXTURE = json.loads((Path(__file__).parent.parent / "fixtures" / "sns_signed_by_aws.json").read_text())

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consentmail.tracking.stats import CampaignStats, stats_from
+from consentmail.campaigns.stats import CampaignStats, stats_from
 
 CONTRACT_FIELDS = {
     "recipients",

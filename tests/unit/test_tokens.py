@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from consentmail.errors import InvalidToken
-from consentmail.signing_keys import parse_keyring
-from consentmail.tokens import Purpose, issue, verify
+from consentmail.core.errors import InvalidToken
+from consentmail.core.signing_keys import parse_keyring
+from consentmail.core.tokens import Purpose, issue, verify
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ an error, a log line or a repr.
 
 import unicodedata
 
-from consentmail.errors import FieldError, InvalidInput
+from consentmail.core.errors import FieldError, InvalidInput
 
 MIN_LENGTH = 8
 # Cognito refuses passwords longer than 256 characters.

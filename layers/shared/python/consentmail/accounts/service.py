@@ -7,21 +7,14 @@ and then locked after repeated failures, the profile, its export, closure, notif
 import time
 from datetime import datetime, timedelta
 
-from consentmail.accounts.identity import CognitoIdentity, login_refused
-from consentmail.accounts.models import (
-    AccountProfile,
-    AccountStatus,
-    NewAccount,
-    Notification,
-    PolicyAcceptance,
-    ProfilePatch,
-    Tokens,
-)
+from consentmail.accounts.models import NewAccount, ProfilePatch, Tokens
 from consentmail.accounts.passwords import check_password
-from consentmail.addresses import email_hash, normalize
-from consentmail.clock import iso, now
-from consentmail.errors import InvalidInput, Unauthorized
-from consentmail.retention import ACCOUNT_AFTER_CLOSURE
+from consentmail.adapters.cognito import CognitoIdentity, login_refused
+from consentmail.core.addresses import email_hash, normalize
+from consentmail.core.clock import iso, now
+from consentmail.core.errors import InvalidInput, Unauthorized
+from consentmail.core.records import AccountProfile, AccountStatus, Notification, PolicyAcceptance
+from consentmail.core.retention import ACCOUNT_AFTER_CLOSURE
 from consentmail.store.accounts import AccountData, AccountRepository
 from consentmail.store.lists import ListRepository
 

@@ -3,10 +3,10 @@ of an account route: the verified `sub` of an active account."""
 
 from functools import cache
 
-from consentmail.accounts.contacts import ContactService
-from consentmail.accounts.lists import ListService
 from consentmail.accounts.service import AccountService
-from consentmail.clock import now
+from consentmail.audience.contacts import ContactService
+from consentmail.audience.lists import ListService
+from consentmail.core.clock import now
 from consentmail.web import auth
 
 

@@ -18,15 +18,16 @@ from datetime import UTC, datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from consentmail import aws_clients
-from consentmail.clock import iso, parse_iso
-from consentmail.retention import add_months
-from consentmail.settings import get_settings
+from consentmail.adapters import aws_clients
+from consentmail.core.clock import iso, parse_iso
+from consentmail.core.records import SubjectRequest
+from consentmail.core.retention import add_months
+from consentmail.core.settings import get_settings
+from consentmail.core.tables import ACCOUNT_DATA_RECOVERY_DAYS, SCHEMAS, Table
 from consentmail.store.accounts import PROFILE
 from consentmail.store.closed_accounts import ClosedAccounts
 from consentmail.store.expiry import ExpiryIndex
-from consentmail.store.requests import RequestRepository, SubjectRequest
-from consentmail.tables import ACCOUNT_DATA_RECOVERY_DAYS, SCHEMAS, Table
+from consentmail.store.requests import RequestRepository
 
 logger = Logger()
 

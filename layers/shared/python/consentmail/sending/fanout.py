@@ -13,9 +13,10 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
+from consentmail.adapters.sqs import SendQueues
+from consentmail.core.records import CampaignStatus
 from consentmail.sending.models import BATCH_SIZE, FanOutMessage, SendBatch
-from consentmail.sending.queues import SendQueues
-from consentmail.store.campaigns import CampaignRepository, CampaignStatus
+from consentmail.store.campaigns import CampaignRepository
 from consentmail.store.contacts import ContactRepository
 
 logger = Logger(child=True)

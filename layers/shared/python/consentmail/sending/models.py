@@ -1,74 +1,8 @@
-"""What the campaign routes take and return, and the SQS messages of the send pipeline."""
+"""The SQS messages of the send pipeline: a fan-out request and a batch of contacts to send to."""
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field
 
-from consentmail.clock import iso
-from consentmail.store.campaigns import CampaignRecord, CampaignStatus
-from consentmail.store.content import Content
-
-# Content lives in one DynamoDB item (at most 400 KB), so HTML and text are bounded well below it.
-MAX_HTML = 300_000
-MAX_TEXT = 80_000
-MAX_SUBJECT = 500
 BATCH_SIZE = 50
-
-
-def _one_line(value: str | None) -> str | None:
-    if value is not None and ("\n" in value or "\r" in value):
-        raise ValueError("must be a single line")
-    return value
-
-
-class CampaignCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    list_id: str = Field(min_length=1, max_length=100)
-    subject: str = Field(min_length=1, max_length=MAX_SUBJECT)
-    html: str = Field(min_length=1, max_length=MAX_HTML)
-    text: str | None = Field(default=None, max_length=MAX_TEXT)
-
-    _subject_line = field_validator("subject")(_one_line)
-
-
-class CampaignPatch(BaseModel):
-    """Any subset of the fields; content fields replace the stored ones."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    list_id: str | None = Field(default=None, min_length=1, max_length=100)
-    subject: str | None = Field(default=None, min_length=1, max_length=MAX_SUBJECT)
-    html: str | None = Field(default=None, min_length=1, max_length=MAX_HTML)
-    text: str | None = Field(default=None, max_length=MAX_TEXT)
-
-    _subject_line = field_validator("subject")(_one_line)
-
-
-class CampaignView(BaseModel):
-    """The contract's campaign representation."""
-
-    campaign_id: str
-    list_id: str
-    subject: str | None
-    html: str | None
-    text: str | None
-    status: CampaignStatus
-    content_expired: bool
-    created_at: str
-    sent_at: str | None
-
-    @classmethod
-    def of(cls, record: CampaignRecord, content: Content | None) -> "CampaignView":
-        return cls(
-            campaign_id=record.campaign_id,
-            list_id=record.list_id,
-            subject=content.subject if content else None,
-            html=content.html if content else None,
-            text=content.text if content else None,
-            status=record.status,
-            content_expired=content is None,
-            created_at=iso(record.created_at),
-            sent_at=iso(record.sent_at) if record.sent_at else None,
-        )
 
 
 class FanOutMessage(BaseModel):

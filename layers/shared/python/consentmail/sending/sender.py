@@ -31,16 +31,16 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from consentmail.clock import now
-from consentmail.errors import Retryable
+from consentmail.adapters.ses import TAG_ACCOUNT, TAG_CAMPAIGN, TAG_CONTACT, TAG_KIND, TAG_LIST, send_raw
+from consentmail.core.clock import now
+from consentmail.core.errors import Retryable
+from consentmail.core.records import Contact, Content, MailingList
 from consentmail.mail.campaign_email import build_campaign_email
-from consentmail.mail.outbound import TAG_ACCOUNT, TAG_CAMPAIGN, TAG_CONTACT, TAG_KIND, TAG_LIST, send_raw
-from consentmail.models import Contact, MailingList
 from consentmail.sending.models import SendBatch
 from consentmail.sending.pacing import RateLimiter, backoff_delays
 from consentmail.store.campaigns import CampaignRepository
 from consentmail.store.contacts import ContactRepository
-from consentmail.store.content import Content, ContentRepository
+from consentmail.store.content import ContentRepository
 from consentmail.store.counters import CounterRepository
 from consentmail.store.events import EventRepository
 from consentmail.store.lists import ListRepository

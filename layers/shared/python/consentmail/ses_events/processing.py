@@ -24,11 +24,11 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
-from consentmail.addresses import email_hash, normalize
-from consentmail.clock import parse_iso
-from consentmail.errors import InvalidInput
-from consentmail.mail.outbound import TAG_ACCOUNT, TAG_CAMPAIGN, TAG_CONTACT, TAG_KIND, TAG_LIST
-from consentmail.models import Contact, ContactStatus
+from consentmail.adapters.ses import TAG_ACCOUNT, TAG_CAMPAIGN, TAG_CONTACT, TAG_KIND, TAG_LIST
+from consentmail.core.addresses import email_hash, normalize
+from consentmail.core.clock import parse_iso
+from consentmail.core.errors import InvalidInput
+from consentmail.core.records import Contact, ContactStatus
 from consentmail.ses_events.models import EventKind, SesEvent
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.counters import CounterRepository

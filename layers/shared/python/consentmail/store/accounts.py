@@ -19,16 +19,15 @@ from datetime import datetime, timedelta
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from consentmail import aws_clients
-from consentmail.accounts.models import AccountProfile, Notification
-from consentmail.clock import epoch, iso
-from consentmail.models import ConsentRecord, Contact
-from consentmail.retention import EXPIRY_BUCKET_ATTRIBUTE, TTL_ATTRIBUTE, ttl_attributes
+from consentmail.adapters import aws_clients
+from consentmail.core.clock import epoch, iso
+from consentmail.core.records import AccountProfile, ConsentRecord, Contact, Notification
+from consentmail.core.retention import EXPIRY_BUCKET_ATTRIBUTE, TTL_ATTRIBUTE, ttl_attributes
+from consentmail.core.tables import SCHEMAS, Table
 from consentmail.store.contacts import _item as contact_item
 from consentmail.store.counters import counter_keys
 from consentmail.store.dynamo import from_dynamo, live, query_items, to_dynamo, translated_errors
 from consentmail.store.suppression import account_scope
-from consentmail.tables import SCHEMAS, Table
 
 PROFILE = "PROFILE"
 EMAIL_SK = "ACCOUNT"

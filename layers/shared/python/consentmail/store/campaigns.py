@@ -7,13 +7,13 @@ The status moves draft -> sending -> sent, only forward, each step a conditional
 send starts exactly once however many times it is asked for."""
 
 from datetime import datetime
-from enum import StrEnum
 
 from boto3.dynamodb.conditions import Key
-from pydantic import BaseModel
 
-from consentmail import aws_clients
-from consentmail.clock import iso
+from consentmail.adapters import aws_clients
+from consentmail.core.clock import iso
+from consentmail.core.records import CampaignRecord, CampaignStatus
+from consentmail.core.tables import Table
 from consentmail.store.counters import counter_keys
 from consentmail.store.dynamo import (
     conditionally,
@@ -23,29 +23,8 @@ from consentmail.store.dynamo import (
     to_dynamo,
     translated_errors,
 )
-from consentmail.tables import Table
 
 CAMPAIGN = "CAMPAIGN"
-
-
-class CampaignStatus(StrEnum):
-    DRAFT = "draft"
-    SENDING = "sending"
-    SENT = "sent"
-
-
-class CampaignRecord(BaseModel):
-    """The stored campaign (content lives in the content table, which expires)."""
-
-    campaign_id: str
-    account_id: str
-    list_id: str
-    status: CampaignStatus = CampaignStatus.DRAFT
-    created_at: datetime
-    updated_at: datetime
-    sent_at: datetime | None = None
-    # Where the fan-out resumes after a redelivery or a continuation: the list's last page key.
-    fanout_cursor: dict | None = None
 
 
 _TIMES = ("created_at", "updated_at", "sent_at")

@@ -11,15 +11,15 @@ half-way, the profile is still there and the next run finishes the job.
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from consentmail import aws_clients
-from consentmail.addresses import email_hash
-from consentmail.settings import get_settings
+from consentmail.adapters import aws_clients
+from consentmail.core.addresses import email_hash
+from consentmail.core.settings import get_settings
+from consentmail.core.tables import Table
 from consentmail.store.accounts import EMAIL_SK, FAILURES_SK, PROFILE, account_pk, email_pk, login_pk
 from consentmail.store.counters import counter_keys
 from consentmail.store.dynamo import from_dynamo, query_items
 from consentmail.store.expiry import key_names
 from consentmail.store.suppression import account_scope
-from consentmail.tables import Table
 
 
 class ClosedAccounts:

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from boto3.dynamodb.conditions import Key
 
-from consentmail import aws_clients
-from consentmail.clock import iso
-from consentmail.models import ConsentAction, ConsentRecord, Contact, Visitor
+from consentmail.adapters import aws_clients
+from consentmail.core.clock import iso
+from consentmail.core.records import ConsentAction, ConsentRecord, Contact, Visitor
+from consentmail.core.tables import Table
 from consentmail.store.dynamo import from_dynamo, live, query_items, to_dynamo
-from consentmail.tables import Table
 
 
 def new_record_id(at: datetime) -> str:

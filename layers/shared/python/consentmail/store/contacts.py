@@ -7,9 +7,10 @@ from datetime import datetime
 
 from boto3.dynamodb.conditions import Key
 
-from consentmail import aws_clients
-from consentmail.clock import iso
-from consentmail.models import Contact
+from consentmail.adapters import aws_clients
+from consentmail.core.clock import iso
+from consentmail.core.records import Contact
+from consentmail.core.tables import Table
 from consentmail.store.dynamo import (
     conditionally,
     from_dynamo,
@@ -18,7 +19,6 @@ from consentmail.store.dynamo import (
     to_dynamo,
     translated_errors,
 )
-from consentmail.tables import Table
 
 _TIMES = ("created_at", "confirmed_at", "optin_sent_at")
 

@@ -2,21 +2,14 @@
 last of creation, edit and send start (retention.MESSAGE_CONTENT), then absent to every reader
 whether or not DynamoDB's TTL or the purge has removed it yet."""
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from consentmail import aws_clients
-from consentmail.clock import iso
-from consentmail.retention import RetentionClass, expires_at, ttl_attributes
+from consentmail.adapters import aws_clients
+from consentmail.core.clock import iso
+from consentmail.core.records import Content
+from consentmail.core.retention import RetentionClass, expires_at, ttl_attributes
+from consentmail.core.tables import Table
 from consentmail.store.dynamo import from_dynamo, live
-from consentmail.tables import Table
-
-
-@dataclass(frozen=True)
-class Content:
-    subject: str
-    html: str
-    text: str | None = None
 
 
 class ContentRepository:

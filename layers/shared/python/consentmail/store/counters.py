@@ -5,9 +5,9 @@ the shards (one BatchGetItem). See docs/statistics.md."""
 
 import random
 
-from consentmail import aws_clients
+from consentmail.adapters import aws_clients
+from consentmail.core.tables import Table
 from consentmail.store.dynamo import from_dynamo
-from consentmail.tables import Table
 
 COUNTER_SK = "COUNTER"
 COUNTER_SHARDS = 16

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from botocore.exceptions import ClientError
 
-from consentmail.errors import Conflict, Retryable
-from consentmail.retention import is_expired
+from consentmail.core.errors import Conflict, Retryable
+from consentmail.core.retention import is_expired
 
 _RETRYABLE = {
     "ProvisionedThroughputExceededException",

@@ -14,11 +14,11 @@ from datetime import datetime
 
 from boto3.dynamodb.conditions import Key
 
-from consentmail import aws_clients
-from consentmail.clock import iso
-from consentmail.retention import RetentionClass, expires_at, ttl_attributes
+from consentmail.adapters import aws_clients
+from consentmail.core.clock import iso
+from consentmail.core.retention import RetentionClass, expires_at, ttl_attributes
+from consentmail.core.tables import Table
 from consentmail.store.dynamo import conditionally, from_dynamo, live, query_items, to_dynamo
-from consentmail.tables import Table
 
 SEND = "SEND#"
 EVENT = "EVENT#"

@@ -10,11 +10,11 @@ from datetime import datetime
 
 from boto3.dynamodb.conditions import Key
 
-from consentmail import aws_clients
-from consentmail.clock import epoch
-from consentmail.retention import EXPIRY_BUCKET_ATTRIBUTE, EXPIRY_INDEX, EXPIRY_SHARDS, TTL_ATTRIBUTE
+from consentmail.adapters import aws_clients
+from consentmail.core.clock import epoch
+from consentmail.core.retention import EXPIRY_BUCKET_ATTRIBUTE, EXPIRY_INDEX, EXPIRY_SHARDS, TTL_ATTRIBUTE
+from consentmail.core.tables import SCHEMAS, Table
 from consentmail.store.dynamo import conditionally, query_items
-from consentmail.tables import SCHEMAS, Table
 
 
 def key_names(table: Table) -> tuple[str, ...]:

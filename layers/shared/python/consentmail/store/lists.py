@@ -4,11 +4,11 @@ from datetime import datetime
 
 from boto3.dynamodb.conditions import Key
 
-from consentmail import aws_clients
-from consentmail.clock import iso
-from consentmail.models import MailingList
+from consentmail.adapters import aws_clients
+from consentmail.core.clock import iso
+from consentmail.core.records import MailingList
+from consentmail.core.tables import Table
 from consentmail.store.dynamo import from_dynamo, live, query_items, to_dynamo, translated_errors
-from consentmail.tables import Table
 
 
 def _item(mailing_list: MailingList) -> dict:

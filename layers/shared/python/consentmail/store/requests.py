@@ -15,14 +15,14 @@ All of one address's requests share a partition, so an erasure finds the others 
 
 import uuid
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from boto3.dynamodb.conditions import Key
-from pydantic import BaseModel, Field
 
-from consentmail import aws_clients
-from consentmail.clock import iso, parse_iso
-from consentmail.retention import EMAILED_LINK, EVENT_DATA, SUBJECT_REQUEST_DUE, ttl_attributes
+from consentmail.adapters import aws_clients
+from consentmail.core.clock import iso, parse_iso
+from consentmail.core.records import RequestStatus, RequestType, SubjectRequest
+from consentmail.core.retention import EMAILED_LINK, EVENT_DATA, SUBJECT_REQUEST_DUE, ttl_attributes
+from consentmail.core.tables import Table
 from consentmail.store.dynamo import (
     conditionally,
     from_dynamo,
@@ -31,7 +31,6 @@ from consentmail.store.dynamo import (
     to_dynamo,
     translated_errors,
 )
-from consentmail.tables import Table
 
 SUBJECT = "SUBJECT#"
 REQUEST = "REQUEST#"
@@ -48,42 +47,6 @@ RATE_KEPT = timedelta(days=2)
 DONE_KEPT = EVENT_DATA
 
 WATERMARK_KEY = {"pk": "PURGE", "sk": "WATERMARK"}
-
-
-class RequestType(StrEnum):
-    ACCESS = "access"
-    RECTIFICATION = "rectification"
-    ERASURE = "erasure"
-
-
-class RequestStatus(StrEnum):
-    # Received; the verification email went out; the request lapses with its link after 7 days.
-    AWAITING_VERIFICATION = "awaiting_verification"
-    # Verified and being carried out; stays open (and reported when near due) until done.
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    # An erasure of the same address came first: nothing is left to act on.
-    CANCELLED = "cancelled"
-
-
-OPEN_STATUSES = (RequestStatus.AWAITING_VERIFICATION, RequestStatus.IN_PROGRESS)
-
-
-class SubjectRequest(BaseModel):
-    request_id: str
-    email_hash: str
-    type: RequestType
-    status: RequestStatus
-    received_at: datetime
-    due_at: datetime
-    completed_at: datetime | None = None
-    # Only while open: the raw address and the requested changes.
-    email: str | None = None
-    changes: dict = Field(default_factory=dict)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
 
 
 def _key(email_hash: str, request_id: str) -> dict:

@@ -9,11 +9,11 @@ not removed yet still holds the address.
 
 from boto3.dynamodb.conditions import Key
 
-from consentmail import aws_clients
+from consentmail.adapters import aws_clients
+from consentmail.core.tables import Table
 from consentmail.store.dynamo import from_dynamo, query_items, to_dynamo
 from consentmail.store.events import EventRepository
 from consentmail.store.suppression import ERASED
-from consentmail.tables import Table
 
 
 class SubjectDataRepository:

@@ -13,10 +13,10 @@ from enum import StrEnum
 
 from boto3.dynamodb.conditions import Key
 
-from consentmail import aws_clients
-from consentmail.clock import iso, parse_iso
+from consentmail.adapters import aws_clients
+from consentmail.core.clock import iso, parse_iso
+from consentmail.core.tables import Table
 from consentmail.store.dynamo import live
-from consentmail.tables import Table
 
 ERASED = "ERASED"
 _BATCH = 100  # BatchGetItem's limit

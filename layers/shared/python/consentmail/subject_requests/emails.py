@@ -3,8 +3,8 @@ come from the operator's system address; neither says whether the address is kno
 
 from html import escape
 
+from consentmail.core.records import RequestType
 from consentmail.mail.mime import build_message
-from consentmail.store.requests import RequestType
 
 SENDER_NAME = "Privacy requests"
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from consentmail.store.requests import RequestType
+from consentmail.core.records import RequestType
 
 
 class Changes(BaseModel):

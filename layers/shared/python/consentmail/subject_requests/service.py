@@ -18,25 +18,26 @@ from urllib.parse import urlencode
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from consentmail import aws_clients, tokens
-from consentmail.addresses import email_hash, mask, normalize
-from consentmail.clock import iso
-from consentmail.errors import InvalidToken
-from consentmail.mail.outbound import TAG_KIND, send_raw
-from consentmail.models import ConsentAction
-from consentmail.retention import EMAILED_LINK, TTL_ATTRIBUTE, is_expired
-from consentmail.sensitive_data import check_fields
-from consentmail.settings import get_settings
+from consentmail.adapters import aws_clients
+from consentmail.adapters.ses import TAG_KIND, send_raw
+from consentmail.core import tokens
+from consentmail.core.addresses import email_hash, mask, normalize
+from consentmail.core.clock import iso
+from consentmail.core.errors import InvalidToken
+from consentmail.core.records import ConsentAction, RequestStatus, RequestType, SubjectRequest
+from consentmail.core.retention import EMAILED_LINK, TTL_ATTRIBUTE, is_expired
+from consentmail.core.sensitive_data import check_fields
+from consentmail.core.settings import get_settings
+from consentmail.core.tokens import Purpose
 from consentmail.store.accounts import AccountRepository
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.events import SEND
 from consentmail.store.lists import ListRepository
-from consentmail.store.requests import RequestRepository, RequestStatus, RequestType, SubjectRequest
+from consentmail.store.requests import RequestRepository
 from consentmail.store.subject_data import SubjectDataRepository
 from consentmail.store.suppression import ERASED, SuppressionRepository
 from consentmail.subject_requests.emails import export_message, verification_message
 from consentmail.subject_requests.models import SubjectRequestInput
-from consentmail.tokens import Purpose
 
 logger = Logger()
 

@@ -2,8 +2,8 @@
 
 from html import escape
 
+from consentmail.core.records import MailingList
 from consentmail.mail.mime import build_message
-from consentmail.models import MailingList
 
 
 def optin_message(mailing_list: MailingList, to: str, confirm_url: str) -> bytes:

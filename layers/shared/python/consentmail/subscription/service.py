@@ -4,21 +4,21 @@ per address and list per 10 minutes, and a consent-ledger entry for every change
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from consentmail import tokens
-from consentmail.addresses import email_hash, normalize
-from consentmail.errors import FieldError, InvalidInput, NotFound
-from consentmail.mail.outbound import TAG_ACCOUNT, TAG_CONTACT, TAG_KIND, TAG_LIST, send_raw
-from consentmail.models import ConsentAction, Contact, ContactStatus, MailingList, Visitor
-from consentmail.retention import EMAILED_LINK, EVENT_DATA
-from consentmail.sensitive_data import check_fields
-from consentmail.settings import get_settings
+from consentmail.adapters.ses import TAG_ACCOUNT, TAG_CONTACT, TAG_KIND, TAG_LIST, send_raw
+from consentmail.core import tokens
+from consentmail.core.addresses import email_hash, normalize
+from consentmail.core.errors import FieldError, InvalidInput, NotFound
+from consentmail.core.records import ConsentAction, Contact, ContactStatus, MailingList, Visitor
+from consentmail.core.retention import EMAILED_LINK, EVENT_DATA
+from consentmail.core.sensitive_data import check_fields
+from consentmail.core.settings import get_settings
+from consentmail.core.tokens import Purpose
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.lists import ListRepository
 from consentmail.store.suppression import SuppressionRepository
 from consentmail.subscription.models import SubscribeRequest
 from consentmail.subscription.optin_email import optin_message
-from consentmail.tokens import Purpose
 
 OPTIN_INTERVAL = timedelta(minutes=10)
 # Unsubscribe and preference links live as long as the event data of the email that carries them.

@@ -8,13 +8,14 @@ recipient who withdrew tracking can still follow the links of earlier emails."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from consentmail.clock import parse_iso
-from consentmail.errors import InvalidToken
+from consentmail.core import links
+from consentmail.core.clock import parse_iso
+from consentmail.core.errors import InvalidToken
+from consentmail.core.links import Recipient
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.counters import CounterRepository
 from consentmail.store.events import EventRepository
-from consentmail.tracking import links, machine
-from consentmail.tracking.links import Recipient
+from consentmail.tracking import machine
 
 
 @dataclass(frozen=True)

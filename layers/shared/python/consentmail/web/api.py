@@ -7,7 +7,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from consentmail.errors import PROBLEM_JSON, DomainError, FieldError, Problem, problem_for
+from consentmail.core.errors import PROBLEM_JSON, DomainError, FieldError, Problem, problem_for
 
 logger = Logger()
 

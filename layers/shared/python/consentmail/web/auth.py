@@ -4,7 +4,7 @@ claims at requestContext.authorizer.claims; the account id is the Cognito `sub`.
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from consentmail.errors import Unauthorized
+from consentmail.core.errors import Unauthorized
 
 
 def account_id(app: APIGatewayRestResolver) -> str:

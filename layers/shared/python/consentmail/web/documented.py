@@ -3,7 +3,7 @@ redirects and problem+json refusals (the `Problem` schema is added when the func
 are merged). A route that lists responses must list its success too: Powertools then documents
 only these, which is what keeps the published document true to what we return."""
 
-from consentmail.errors import PROBLEM_JSON
+from consentmail.core.errors import PROBLEM_JSON
 
 PROBLEM = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 HTML = {"text/html": {"schema": {"type": "string"}}}

@@ -6,10 +6,10 @@ as long as the event data they produce."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from consentmail import tokens
-from consentmail.retention import EVENT_DATA
-from consentmail.settings import get_settings
-from consentmail.tokens import Purpose
+from consentmail.core import tokens
+from consentmail.core.retention import EVENT_DATA
+from consentmail.core.settings import get_settings
+from consentmail.core.tokens import Purpose
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from consentmail.accounts.contacts import ERASED_REFUSAL, ContactService
-from consentmail.accounts.models import ContactOut, RejectedRow
-from consentmail.addresses import email_hash, normalize
-from consentmail.clock import iso, parse_iso
-from consentmail.errors import FieldError, InvalidInput, PayloadTooLarge
-from consentmail.models import ConsentProof, Contact, Visitor
-from consentmail.sensitive_data import problems
+from consentmail.audience.contacts import ERASED_REFUSAL, ContactService
+from consentmail.audience.models import ContactOut, RejectedRow
+from consentmail.core.addresses import email_hash, normalize
+from consentmail.core.clock import iso, parse_iso
+from consentmail.core.errors import FieldError, InvalidInput, PayloadTooLarge
+from consentmail.core.records import ConsentProof, Contact, Visitor
+from consentmail.core.sensitive_data import problems
 
 MAX_ROWS = 10_000
 KNOWN = ("email", "first_name", "last_name", "tracking_consent")

@@ -8,7 +8,7 @@ Each table holding expiring items has TTL on `expires_at` and the sparse `by_exp
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from consentmail.retention import EXPIRY_BUCKET_ATTRIBUTE, EXPIRY_INDEX, TTL_ATTRIBUTE
+from consentmail.core.retention import EXPIRY_BUCKET_ATTRIBUTE, EXPIRY_INDEX, TTL_ATTRIBUTE
 
 
 class Table(StrEnum):

@@ -11,12 +11,14 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from consentmail.errors import Conflict, FieldError, InvalidInput, NotFound
-from consentmail.sending.models import CampaignCreate, CampaignPatch, CampaignView, FanOutMessage
-from consentmail.sending.queues import SendQueues
-from consentmail.sensitive_data import check_content
-from consentmail.store.campaigns import CampaignRecord, CampaignRepository, CampaignStatus
-from consentmail.store.content import Content, ContentRepository
+from consentmail.adapters.sqs import SendQueues
+from consentmail.campaigns.models import CampaignCreate, CampaignPatch, CampaignView
+from consentmail.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from consentmail.core.records import CampaignRecord, CampaignStatus, Content
+from consentmail.core.sensitive_data import check_content
+from consentmail.sending.models import FanOutMessage
+from consentmail.store.campaigns import CampaignRepository
+from consentmail.store.content import ContentRepository
 from consentmail.store.lists import ListRepository
 
 logger = Logger(child=True)

@@ -9,13 +9,13 @@ the opt-in email, exactly as a website subscription does.
 from collections.abc import Iterator
 from datetime import datetime
 
-from consentmail.accounts import cursors
-from consentmail.accounts.lists import ListService
-from consentmail.accounts.models import ContactIn, ContactPatch
-from consentmail.addresses import email_hash, normalize
-from consentmail.clock import iso
-from consentmail.errors import FieldError, InvalidInput, NotFound
-from consentmail.models import (
+from consentmail.audience import cursors
+from consentmail.audience.lists import ListService
+from consentmail.audience.models import ContactIn, ContactPatch
+from consentmail.core.addresses import email_hash, normalize
+from consentmail.core.clock import iso
+from consentmail.core.errors import FieldError, InvalidInput, NotFound
+from consentmail.core.records import (
     ConsentAction,
     ConsentProof,
     ConsentRecord,
@@ -24,7 +24,7 @@ from consentmail.models import (
     MailingList,
     Visitor,
 )
-from consentmail.sensitive_data import check_fields
+from consentmail.core.sensitive_data import check_fields
 from consentmail.store.accounts import AccountData, BulkContacts
 from consentmail.store.consent import ConsentRepository, new_record_id
 from consentmail.store.contacts import ContactRepository, contact_id_for

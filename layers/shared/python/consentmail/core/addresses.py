@@ -6,8 +6,8 @@ import hmac
 
 from email_validator import EmailNotValidError, validate_email
 
-from consentmail.errors import FieldError, InvalidInput
-from consentmail.signing_keys import get_keyring
+from consentmail.core.errors import FieldError, InvalidInput
+from consentmail.core.signing_keys import get_keyring
 
 
 def normalize(address: str, field: str = "email") -> str:

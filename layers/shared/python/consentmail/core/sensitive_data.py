@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterator
 from enum import StrEnum
 
-from consentmail.errors import FieldError, InvalidInput
+from consentmail.core.errors import FieldError, InvalidInput
 
 
 class Category(StrEnum):

@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 
-from consentmail.errors import FieldError, InvalidInput
+from consentmail.core.errors import FieldError, InvalidInput
 
 
 def encode(last_key: dict | None) -> str | None:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from consentmail import aws_clients
 from consentmail.accounts.models import Tokens
-from consentmail.errors import Conflict, FieldError, InvalidInput, Retryable, Unauthorized
-from consentmail.settings import get_settings
+from consentmail.adapters import aws_clients
+from consentmail.core.errors import Conflict, FieldError, InvalidInput, Retryable, Unauthorized
+from consentmail.core.settings import get_settings
 
 LOGIN_REFUSED = "The email address or the password is not correct."
 

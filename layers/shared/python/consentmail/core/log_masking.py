@@ -25,7 +25,7 @@ _NATIVE = (bool, int, float, type(None))
 def _mask(match: re.Match) -> str:
     # Imported on first use: `addresses` brings email-validator (~17 ms), which the tracking
     # function's cold start does without as long as no line ever holds an address.
-    from consentmail.addresses import mask
+    from consentmail.core.addresses import mask
 
     return mask(match.group(0))
 

@@ -10,7 +10,7 @@ use masks, whoever configured it."""
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
-from consentmail.log_masking import AddressMaskingFilter, MaskingFormatter
+from consentmail.core.log_masking import AddressMaskingFilter, MaskingFormatter
 
 # Logger options that belong to its formatter: they go to ours.
 FORMATTER_OPTIONS = (

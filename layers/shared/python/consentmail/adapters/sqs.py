@@ -5,10 +5,10 @@ contacts."""
 import json
 import uuid
 
-from consentmail import aws_clients
-from consentmail.errors import Retryable
+from consentmail.adapters import aws_clients
+from consentmail.core.errors import Retryable
+from consentmail.core.settings import get_settings
 from consentmail.sending.models import FanOutMessage, SendBatch
-from consentmail.settings import get_settings
 
 _SQS_BATCH = 10  # SendMessageBatch's limit
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from consentmail.clock import epoch
+from consentmail.core.clock import epoch
 
 TTL_ATTRIBUTE = "expires_at"
 EXPIRY_BUCKET_ATTRIBUTE = "expiry_bucket"

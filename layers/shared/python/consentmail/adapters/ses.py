@@ -2,8 +2,8 @@
 configuration set, tagged so SES events map back to account, campaign and contact without a
 lookup."""
 
-from consentmail import aws_clients
-from consentmail.settings import get_settings
+from consentmail.adapters import aws_clients
+from consentmail.core.settings import get_settings
 
 # Tag names SES events carry back to us (mail.tags).
 TAG_KIND = "cm_kind"

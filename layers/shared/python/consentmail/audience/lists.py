@@ -4,10 +4,10 @@ account's list is as absent as a list that does not exist."""
 import uuid
 from datetime import datetime
 
-from consentmail.accounts.models import ListIn, ListPatch
-from consentmail.addresses import normalize
-from consentmail.errors import NotFound
-from consentmail.models import MailingList
+from consentmail.audience.models import ListIn, ListPatch
+from consentmail.core.addresses import normalize
+from consentmail.core.errors import NotFound
+from consentmail.core.records import MailingList
 from consentmail.store.accounts import AccountData
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.lists import ListRepository

@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import Response
 
-from consentmail.models import Contact, ContactStatus, MailingList
-from consentmail.tracking.preferences import tracking_text
+from consentmail.core.records import Contact, ContactStatus, MailingList
+from consentmail.subscription.preferences import tracking_text
 from consentmail.web import pages
 
 

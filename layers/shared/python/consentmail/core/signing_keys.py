@@ -9,7 +9,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from consentmail.settings import get_settings
+from consentmail.core.settings import get_settings
 
 CACHE_SECONDS = 300
 

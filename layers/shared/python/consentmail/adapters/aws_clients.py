@@ -7,8 +7,8 @@ from functools import cache
 import boto3
 from botocore.config import Config
 
-from consentmail.settings import get_settings
-from consentmail.tables import Table
+from consentmail.core.settings import get_settings
+from consentmail.core.tables import Table
 
 # Retries with backoff for throttling; adaptive mode also paces the client under sustained throttles.
 _CONFIG = Config(retries={"max_attempts": 5, "mode": "adaptive"}, connect_timeout=3, read_timeout=10)

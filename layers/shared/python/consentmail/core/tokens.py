@@ -12,11 +12,11 @@ import json
 from datetime import datetime
 from enum import StrEnum
 
-from consentmail.clock import epoch, now
-from consentmail.errors import InvalidToken
+from consentmail.core.clock import epoch, now
+from consentmail.core.errors import InvalidToken
 
 __all__ = ["InvalidToken", "Purpose", "issue", "verify"]
-from consentmail.signing_keys import KeyRing, get_keyring
+from consentmail.core.signing_keys import KeyRing, get_keyring
 
 
 class Purpose(StrEnum):

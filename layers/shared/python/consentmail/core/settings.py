@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, Field, HttpUrl, ValidationError
 
-from consentmail.tables import SCHEMAS, Table
+from consentmail.core.tables import SCHEMAS, Table
 
 PREFIX = "CONSENTMAIL_"
 

@@ -9,15 +9,15 @@ a POST that changes nothing adds nothing."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from consentmail import tokens
-from consentmail.errors import FieldError, InvalidInput
-from consentmail.models import ConsentAction, Contact, ContactStatus, MailingList, Visitor
-from consentmail.sensitive_data import check_fields
+from consentmail.campaigns.stats import UnsubscribeCounter
+from consentmail.core import tokens
+from consentmail.core.errors import FieldError, InvalidInput
+from consentmail.core.records import ConsentAction, Contact, ContactStatus, MailingList, Visitor
+from consentmail.core.sensitive_data import check_fields
+from consentmail.core.tokens import Purpose
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.lists import ListRepository
-from consentmail.tokens import Purpose
-from consentmail.tracking.stats import UnsubscribeCounter
 
 NAME_MAX = 100
 TRUE_VALUES = ("true", "on", "yes", "1")

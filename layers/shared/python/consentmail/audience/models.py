@@ -1,0 +1,144 @@
+"""What the list and contact routes take and return: the contract's representations of lists and
+contacts, built from domain records, and the CSV import's report."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from consentmail.core.records import ConsentProof, Contact, ContactStatus, MailingList, Time
+
+Url = Annotated[str | None, Field(default=None, max_length=2000, pattern=r"^https?://")]
+
+
+class ListIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    from_email: str = Field(min_length=3, max_length=254)
+    from_name: str = Field(default="", max_length=200)
+    confirm_redirect_url: Url = None
+    thank_you_url: Url = None
+
+
+class ListPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    from_email: str | None = Field(default=None, min_length=3, max_length=254)
+    from_name: str | None = Field(default=None, max_length=200)
+    confirm_redirect_url: Url = None
+    thank_you_url: Url = None
+
+
+class ListOut(BaseModel):
+    list_id: str
+    name: str
+    from_email: str
+    from_name: str
+    confirm_redirect_url: str | None
+    thank_you_url: str | None
+    created_at: Time
+
+    @classmethod
+    def of(cls, mailing_list: MailingList) -> "ListOut":
+        return cls.model_validate(mailing_list.model_dump())
+
+
+class ListPage(BaseModel):
+    items: list[ListOut]
+
+
+class ConsentProofIn(BaseModel):
+    """How the account holder obtained the contact's consent: kept as the ledger's proof."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(
+        min_length=1, max_length=200, description="Where consent was given, e.g. a form or event"
+    )
+    obtained_at: datetime
+    text: str = Field(min_length=1, max_length=2000, description="The consent statement the person agreed to")
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=254)
+    first_name: str = Field(default="", max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    tracking_consent: bool = False
+    consent: ConsentProofIn
+    double_opt_in: bool = False
+
+
+class ContactPatch(BaseModel):
+    """What the account holder may change. The address is the contact's identity (add a new
+    contact instead); the status may only go to `unsubscribed` (consent is never invented)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    attributes: dict[str, Any] | None = None
+    tracking_consent: bool | None = None
+    status: ContactStatus | None = None
+
+
+class ConsentOut(BaseModel):
+    source: str
+    obtained_at: Time
+    text: str
+
+
+class ContactOut(BaseModel):
+    contact_id: str
+    list_id: str
+    email: str
+    first_name: str
+    last_name: str
+    status: ContactStatus
+    tracking_consent: bool
+    attributes: dict[str, Any]
+    consent: ConsentOut | None
+    created_at: Time
+
+    @classmethod
+    def of(cls, contact: Contact) -> "ContactOut":
+        consent = contact.consent
+        return cls(
+            contact_id=contact.contact_id,
+            list_id=contact.list_id,
+            email=contact.email,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            status=contact.status,
+            tracking_consent=contact.tracking_consent,
+            attributes=contact.attributes,
+            consent=ConsentOut.model_validate(consent.model_dump())
+            if isinstance(consent, ConsentProof)
+            else None,
+            created_at=contact.created_at,
+        )
+
+
+class ContactPage(BaseModel):
+    items: list[ContactOut]
+    next_cursor: str | None
+
+
+class RejectedRow(BaseModel):
+    line: int
+    reason: str
+
+
+class ImportResult(BaseModel):
+    imported: int
+    rejected: list[RejectedRow]
+
+
+class ContactExport(BaseModel):
+    list_id: str
+    exported_at: Time
+    items: list[ContactOut]

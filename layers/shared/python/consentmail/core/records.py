@@ -1,0 +1,205 @@
+"""Every domain record in one place: lists, contacts, consent entries, account profiles and
+notifications, campaigns and their content, subject requests. Repositories (store/) turn items
+into these and back; API models (each context's `models.py`) are built from them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, PlainSerializer
+
+from consentmail.core.clock import iso
+
+# Every time we return is ISO 8601 UTC with a Z, second precision.
+Time = Annotated[datetime, PlainSerializer(iso, return_type=str)]
+
+
+class ContactStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+class ConsentAction(StrEnum):
+    SUBSCRIBED = "subscribed"  # a website form, consent given, opt-in email sent
+    CONFIRMED = "confirmed"  # the double opt-in link was followed
+    ADDED_BY_ACCOUNT = "added_by_account"  # the account holder added the contact with its proof
+    IMPORTED = "imported"
+    UNSUBSCRIBED = "unsubscribed"
+    TRACKING_GRANTED = "tracking_granted"
+    TRACKING_WITHDRAWN = "tracking_withdrawn"
+    RECTIFIED = "rectified"
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who made the request, as the consent ledger records it."""
+
+    ip: str
+    user_agent: str
+
+
+class ConsentProof(BaseModel):
+    source: str
+    obtained_at: datetime
+    text: str
+
+
+class MailingList(BaseModel):
+    list_id: str
+    account_id: str
+    name: str
+    from_email: str
+    from_name: str = ""
+    confirm_redirect_url: str | None = None
+    thank_you_url: str | None = None
+    created_at: datetime
+
+
+class Contact(BaseModel):
+    contact_id: str
+    list_id: str
+    account_id: str
+    email: str
+    email_hash: str
+    first_name: str = ""
+    last_name: str = ""
+    status: ContactStatus
+    tracking_consent: bool = False
+    attributes: dict = Field(default_factory=dict)
+    consent: ConsentProof | None = None
+    created_at: datetime
+    confirmed_at: datetime | None = None
+    optin_sent_at: datetime | None = None
+
+    @property
+    def sendable(self) -> bool:
+        return self.status == ContactStatus.CONFIRMED
+
+
+class ConsentRecord(BaseModel):
+    """One entry of the append-only consent ledger: never updated, only added."""
+
+    email_hash: str
+    record_id: str
+    account_id: str
+    list_id: str
+    contact_id: str
+    action: ConsentAction
+    at: datetime
+    ip: str = ""
+    user_agent: str = ""
+    text: str = ""
+    source: str = ""
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class PolicyAcceptance(BaseModel):
+    """Which privacy-policy version the account holder accepted, when, and from which IP."""
+
+    version: str
+    accepted_at: Time
+    ip: str
+
+
+class AccountProfile(BaseModel):
+    account_id: str
+    email: str
+    # Cognito's own name for the user (its `sub` in a pool with email as the sign-in alias).
+    username: str
+    first_name: str
+    last_name: str
+    title: str | None = None
+    country: str
+    company: str | None = None
+    vat_number: str | None = None
+    postal_address: str | None = None
+    phone: str | None = None
+    privacy_policy: PolicyAcceptance
+    privacy_policy_history: list[PolicyAcceptance] = Field(default_factory=list)
+    status: AccountStatus = AccountStatus.ACTIVE
+    created_at: Time
+    updated_at: Time
+    closed_at: Time | None = None
+    deletion_due: Time | None = None
+
+
+class Notification(BaseModel):
+    notification_id: str
+    kind: str
+    created_at: Time
+    # What the account holder needs to know: for a subject request, its type, the lists and the
+    # date; never an erased address.
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"
+    SENT = "sent"
+
+
+class CampaignRecord(BaseModel):
+    """The stored campaign (content lives in the content table, which expires)."""
+
+    campaign_id: str
+    account_id: str
+    list_id: str
+    status: CampaignStatus = CampaignStatus.DRAFT
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None = None
+    # Where the fan-out resumes after a redelivery or a continuation: the list's last page key.
+    fanout_cursor: dict | None = None
+
+
+class RequestType(StrEnum):
+    ACCESS = "access"
+    RECTIFICATION = "rectification"
+    ERASURE = "erasure"
+
+
+class RequestStatus(StrEnum):
+    # Received; the verification email went out; the request lapses with its link after 7 days.
+    AWAITING_VERIFICATION = "awaiting_verification"
+    # Verified and being carried out; stays open (and reported when near due) until done.
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    # An erasure of the same address came first: nothing is left to act on.
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES = (RequestStatus.AWAITING_VERIFICATION, RequestStatus.IN_PROGRESS)
+
+
+class SubjectRequest(BaseModel):
+    request_id: str
+    email_hash: str
+    type: RequestType
+    status: RequestStatus
+    received_at: datetime
+    due_at: datetime
+    completed_at: datetime | None = None
+    # Only while open: the raw address and the requested changes.
+    email: str | None = None
+    changes: dict = Field(default_factory=dict)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True)
+class Content:
+    subject: str
+    html: str
+    text: str | None = None
+
+
