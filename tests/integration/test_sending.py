@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 import functions.fanout.handler as fanout_function
 import functions.sender.handler as sender_function
-from consentmail.adapters.ses import send_raw
+from consentmail.adapters.ses import not_sent, send_raw
 from consentmail.campaigns.models import CampaignCreate
 from consentmail.campaigns.service import CampaignService
 from consentmail.core.records import CampaignStatus, ContactStatus
@@ -140,8 +140,9 @@ def batch_of(demo_list, campaign_id: str, contacts) -> SendBatch:
     )
 
 
-def ses_error(code: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": code}}, "SendEmail")
+def ses_error(code: str) -> Exception:
+    """What the SES adapter raises when SES answers with this error code."""
+    return not_sent(ClientError({"Error": {"Code": code, "Message": code}}, "SendEmail"))
 
 
 def test_a_campaign_to_1000_contacts_sends_exactly_1000_emails(aws, demo_list, functions_wired, fake_time):

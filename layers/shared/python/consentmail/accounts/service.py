@@ -5,6 +5,7 @@ and then locked after repeated failures, the profile, its export, closure, notif
 """
 
 import time
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from consentmail.accounts.models import NewAccount, ProfilePatch, Tokens
@@ -95,7 +96,7 @@ class AccountService:
         if self.accounts.login_failures(hashed, at) >= LOCKOUT_THRESHOLD:
             raise login_refused()
         try:
-            tokens = self.identity.authenticate(sign_in_name(address), password)
+            signed_in = self.identity.authenticate(sign_in_name(address), password)
         except Unauthorized:
             failures = self.accounts.record_login_failure(hashed, at, LOCKOUT_WINDOW)
             delay = failure_delay(failures)
@@ -103,7 +104,7 @@ class AccountService:
                 pause(delay)
             raise
         self.accounts.clear_login_failures(hashed)
-        return tokens
+        return Tokens(**asdict(signed_in))
 
     # --- the profile ---------------------------------------------------------------------------
 

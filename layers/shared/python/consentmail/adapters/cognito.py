@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from consentmail.accounts.models import Tokens
 from consentmail.adapters import aws_clients
 from consentmail.core.errors import Conflict, FieldError, InvalidInput, Retryable, Unauthorized
 from consentmail.core.settings import get_settings
@@ -23,6 +22,16 @@ _REFUSALS = {
     "InvalidParameterException",
 }
 _RETRYABLE = {"TooManyRequestsException", "InternalErrorException", "LimitExceededException"}
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Cognito's tokens for a successful sign-in."""
+
+    id_token: str
+    access_token: str
+    refresh_token: str
+    expires_in: int
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,7 @@ class CognitoIdentity:
             raise
         return created
 
-    def authenticate(self, email: str, password: str) -> Tokens:
+    def authenticate(self, email: str, password: str) -> SignedIn:
         try:
             result = self.client.initiate_auth(
                 ClientId=self.app_client,
@@ -110,7 +119,7 @@ class CognitoIdentity:
         if not tokens:
             # A challenge (new password, MFA setup) we do not offer: no sign-in.
             raise login_refused()
-        return Tokens(
+        return SignedIn(
             id_token=tokens["IdToken"],
             access_token=tokens["AccessToken"],
             refresh_token=tokens.get("RefreshToken", ""),

@@ -1,14 +1,16 @@
 """The two SQS queues of the send pipeline, behind one small adapter (the only code here that
 speaks SQS): the fan-out queue takes one message per campaign send, the send queue batches of
-contacts."""
+contacts. The messages' models belong to the send pipeline (sending/models.py); this adapter only
+serializes them."""
 
 import json
 import uuid
 
+from pydantic import BaseModel
+
 from consentmail.adapters import aws_clients
 from consentmail.core.errors import Retryable
 from consentmail.core.settings import get_settings
-from consentmail.sending.models import FanOutMessage, SendBatch
 
 _SQS_BATCH = 10  # SendMessageBatch's limit
 
@@ -20,10 +22,10 @@ class SendQueues:
         self._fanout_url = fanout_url or settings.fanout_queue_url
         self._send_url = send_url or settings.send_queue_url
 
-    def enqueue_fanout(self, message: FanOutMessage) -> None:
+    def enqueue_fanout(self, message: BaseModel) -> None:
         self._sqs.send_message(QueueUrl=self._fanout_url, MessageBody=message.model_dump_json())
 
-    def enqueue_batches(self, batches: list[SendBatch]) -> None:
+    def enqueue_batches(self, batches: list[BaseModel]) -> None:
         for start in range(0, len(batches), _SQS_BATCH):
             entries = [
                 {"Id": uuid.uuid4().hex, "MessageBody": json.dumps(batch.model_dump())}

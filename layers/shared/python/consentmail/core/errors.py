@@ -72,6 +72,24 @@ class Retryable(Exception):
     """A transient failure (throttling, a dependency briefly unavailable): retry, don't give up."""
 
 
+class EmailNotSent(Exception):
+    """SES did not take a message (its error code in `code`): no DomainError, since the person
+    who caused the send did nothing wrong; whoever sends decides whether to count, log or fail."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+class EmailRefused(EmailNotSent):
+    """SES refused this message or this account (rejected, unverified domain, sending paused):
+    sending it again will not change the answer."""
+
+
+class EmailThrottled(EmailNotSent, Retryable):
+    """SES's rate or quota: the same message may go out after a pause."""
+
+
 @dataclass
 class Problem:
     status: int

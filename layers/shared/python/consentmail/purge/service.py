@@ -18,13 +18,12 @@ from datetime import UTC, datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from consentmail.adapters import aws_clients
-from consentmail.core.clock import iso, parse_iso
+from consentmail.adapters.cognito import CognitoIdentity
+from consentmail.adapters.sns import OperatorTopic
+from consentmail.core.clock import iso
 from consentmail.core.records import SubjectRequest
 from consentmail.core.retention import add_months
-from consentmail.core.settings import get_settings
 from consentmail.core.tables import ACCOUNT_DATA_RECOVERY_DAYS, SCHEMAS, Table
-from consentmail.store.accounts import PROFILE
 from consentmail.store.closed_accounts import ClosedAccounts
 from consentmail.store.expiry import ExpiryIndex
 from consentmail.store.requests import RequestRepository
@@ -97,11 +96,12 @@ class PurgeSummary:
 
 
 class PurgeService:
-    def __init__(self, requests=None, closed=None, indexes: dict | None = None, sns=None):
+    def __init__(self, requests=None, closed=None, indexes: dict | None = None, operator=None, identity=None):
         self.requests = requests or RequestRepository()
         self.closed = closed or ClosedAccounts()
         self._indexes = dict(indexes or {})
-        self._sns = sns
+        self.operator = operator or OperatorTopic()
+        self.identity = identity or CognitoIdentity()
 
     def index(self, table: Table) -> ExpiryIndex:
         if table not in self._indexes:
@@ -145,15 +145,10 @@ class PurgeService:
         deleted = 0
         try:
             for month in summary.months:
-                # Streamed page by page: a month of events can be millions of keys.
-                for key in index.due_keys(month, at):
-                    if not enough_time():
-                        return False
-                    if table == Table.ACCOUNTS and key.get("sk") == PROFILE:
-                        # A closed account's profile goes only with the whole account (above): it
-                        # tells the next run that an account is still to be finished.
-                        continue
-                    deleted += index.delete_if_due(key, at)
+                done = index.delete_due(month, at, enough_time)
+                deleted += done.deleted
+                if not done.complete:
+                    return False
             return True
         finally:
             summary.count(table, retention_of(table), deleted)
@@ -162,24 +157,22 @@ class PurgeService:
         """Closure gave each account's profile the expiry deletion_due; profiles due within the
         lead are the accounts to finish now."""
         horizon = at + CLOSURE_LEAD
-        index = self.index(Table.ACCOUNTS)
-        for month in months_between(watermark, month_of(horizon)):
-            for key in list(index.due_keys(month, horizon)):
-                if key["sk"] != PROFILE:
-                    continue
-                profile = self.closed.profile(key["pk"].removeprefix("ACCOUNT#"))
-                if not profile or profile.get("status") != "closed" or not profile.get("deletion_due"):
-                    continue
-                if parse_iso(str(profile["deletion_due"])) - CLOSURE_LEAD > at:
-                    continue
-                deleted = self.closed.finish(profile["account_id"], profile)
-                for table, n in deleted.items():
-                    summary.count(table, "account", n)
-                summary.accounts_finished += 1
-                logger.info(
-                    "closed account finished",
-                    extra={"account_id": profile["account_id"], "deletion_due": profile["deletion_due"]},
-                )
+        for profile in self.closed.closed_due(months_between(watermark, month_of(horizon)), horizon):
+            if profile.deletion_due - CLOSURE_LEAD > at:
+                continue
+            deleted = self.closed.finish(profile)
+            # The sign-in goes before the profile: a run stopped here still finds the account.
+            self.identity.delete_user(profile.username)
+            deleted[Table.ACCOUNTS] = deleted.get(Table.ACCOUNTS, 0) + self.closed.delete_profile(
+                profile.account_id
+            )
+            for table, n in deleted.items():
+                summary.count(table, "account", n)
+            summary.accounts_finished += 1
+            logger.info(
+                "closed account finished",
+                extra={"account_id": profile.account_id, "deletion_due": iso(profile.deletion_due)},
+            )
 
     def _report_near_due(self, at: datetime, summary: PurgeSummary) -> None:
         near = self.requests.near_due(at, NEAR_DUE)
@@ -195,11 +188,9 @@ class PurgeService:
             + (" (OVERDUE)" if r.due_at <= at else "")
             for r in near
         ]
-        sns = self._sns or aws_clients.client("sns")
-        sns.publish(
-            TopicArn=get_settings().operator_topic_arn,
-            Subject=f"consentmail: {len(near)} subject request(s) near their due date",
-            Message="Subject requests due within 5 days and not yet carried out:\n" + "\n".join(lines),
+        self.operator.notify(
+            f"consentmail: {len(near)} subject request(s) near their due date",
+            "Subject requests due within 5 days and not yet carried out:\n" + "\n".join(lines),
         )
 
 

@@ -29,11 +29,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 
 from consentmail.adapters.ses import TAG_ACCOUNT, TAG_CAMPAIGN, TAG_CONTACT, TAG_KIND, TAG_LIST, send_raw
 from consentmail.core.clock import now
-from consentmail.core.errors import Retryable
+from consentmail.core.errors import EmailRefused, EmailThrottled, Retryable
 from consentmail.core.records import Contact, Content, MailingList
 from consentmail.mail.campaign_email import build_campaign_email
 from consentmail.sending.models import SendBatch
@@ -48,21 +47,7 @@ from consentmail.store.suppression import SuppressionRepository
 
 logger = Logger(child=True)
 
-# SES v2 SendEmail errors that mean "too fast / over quota"; v1-style codes for safety.
-THROTTLING = frozenset(
-    {"TooManyRequestsException", "ThrottlingException", "Throttling", "LimitExceededException"}
-)
-# Errors that will not change by retrying this message: counted as failed.
-REFUSED = frozenset(
-    {
-        "MessageRejected",
-        "MailFromDomainNotVerifiedException",
-        "BadRequestException",
-        "NotFoundException",
-        "SendingPausedException",
-        "AccountSuspendedException",
-    }
-)
+# Throttling codes and refusals are told apart by the SES adapter (adapters/ses.py).
 SEND_ATTEMPTS = 6
 # Seconds an email needs at worst (pacing, SES retries with backoff, marker writes).
 TIME_RESERVE = 30.0
@@ -212,13 +197,9 @@ class Sender:
         }
         try:
             message_id = self._send_paced(raw, mailing_list.from_email, contact.email, tags)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code in REFUSED:
-                self._failed(batch, contact, outcome, code)
-                return
-            self._release(batch, contact, outcome)
-            raise
+        except EmailRefused as refused:
+            self._failed(batch, contact, outcome, refused.code)
+            return
         except BaseException:
             self._release(batch, contact, outcome)
             raise
@@ -231,13 +212,12 @@ class Sender:
             self.limiter.acquire()
             try:
                 return self._send(raw, from_email=from_email, to=to, tags=tags)
-            except ClientError as error:
-                code = error.response.get("Error", {}).get("Code", "")
-                if code not in THROTTLING:
-                    raise
+            except EmailThrottled as throttled:
                 if attempt == len(delays):
-                    raise Throttled(code) from error
-                logger.warning("SES throttled, backing off", extra={"code": code, "attempt": attempt + 1})
+                    raise Throttled(throttled.code) from throttled
+                logger.warning(
+                    "SES throttled, backing off", extra={"code": throttled.code, "attempt": attempt + 1}
+                )
                 self._sleep(delays[attempt])
         raise AssertionError("unreachable")
 

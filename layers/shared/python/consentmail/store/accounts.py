@@ -53,6 +53,16 @@ def _expiry_of(profile: AccountProfile | None) -> dict:
     return ttl_attributes(profile.deletion_due, account_pk(profile.account_id))
 
 
+def profile_of(item: dict) -> AccountProfile:
+    """The profile record of a stored profile item."""
+    data = {
+        k: v
+        for k, v in from_dynamo(item).items()
+        if k not in ("pk", "sk", TTL_ATTRIBUTE, EXPIRY_BUCKET_ATTRIBUTE)
+    }
+    return AccountProfile.model_validate(data)
+
+
 def _profile_item(profile: AccountProfile) -> dict:
     data = profile.model_dump(mode="json", exclude_none=True)
     return to_dynamo({"pk": account_pk(profile.account_id), "sk": PROFILE, **data, **_expiry_of(profile)})
@@ -107,14 +117,7 @@ class AccountRepository:
 
     def get_profile(self, account_id: str, at: datetime) -> AccountProfile | None:
         item = live(self._table.get_item(Key={"pk": account_pk(account_id), "sk": PROFILE}).get("Item"), at)
-        if item is None:
-            return None
-        data = {
-            k: v
-            for k, v in from_dynamo(item).items()
-            if k not in ("pk", "sk", TTL_ATTRIBUTE, EXPIRY_BUCKET_ATTRIBUTE)
-        }
-        return AccountProfile.model_validate(data)
+        return profile_of(item) if item else None
 
     # --- notifications -----------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Finishing a closed account: deleting every item it holds, in every table, and its Cognito user.
+"""Finishing a closed account: deleting every item it holds, in every table (its Cognito user is
+the purge's to delete, through adapters/cognito.py, between the items and the profile).
 
 Closure (accounts service) already set every item's expiry to the account's deletion_due; the
 purge finishes the account earlier than that (see purge/service.py) so that the tables'
@@ -6,43 +7,71 @@ point-in-time recovery, which keeps deleted items for its period, holds nothing 
 deletion_due. The walk follows the account's own indexes (lists, consent records and campaigns
 by account; contacts and events by partition) and deletes the profile last: if a run stops
 half-way, the profile is still there and the next run finishes the job.
+
+Access patterns: closed profiles due by a time (the accounts table's `by_expiry` index, profiles
+only); the account's lists, consent records and campaigns (`by_account` indexes); each list's
+contacts and each contact's events (partitions); the account's suppressions, counters, content,
+address and lockout items (by key); the account partition (notifications).
 """
 
+from collections.abc import Iterator
+from datetime import datetime
+
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from consentmail.adapters import aws_clients
 from consentmail.core.addresses import email_hash
-from consentmail.core.settings import get_settings
+from consentmail.core.records import AccountProfile, AccountStatus
 from consentmail.core.tables import Table
-from consentmail.store.accounts import EMAIL_SK, FAILURES_SK, PROFILE, account_pk, email_pk, login_pk
+from consentmail.store.accounts import (
+    EMAIL_SK,
+    FAILURES_SK,
+    PROFILE,
+    account_pk,
+    email_pk,
+    login_pk,
+    profile_of,
+)
 from consentmail.store.counters import counter_keys
-from consentmail.store.dynamo import from_dynamo, query_items
-from consentmail.store.expiry import key_names
+from consentmail.store.dynamo import query_items
+from consentmail.store.expiry import ExpiryIndex, key_names
 from consentmail.store.suppression import account_scope
 
 
 class ClosedAccounts:
-    def __init__(self, tables: dict | None = None, cognito=None):
+    def __init__(self, tables: dict | None = None):
         self._tables = dict(tables or {})
-        self._cognito = cognito
 
     def _table(self, kind: Table):
         if kind not in self._tables:
             self._tables[kind] = aws_clients.table(kind)
         return self._tables[kind]
 
-    def profile(self, account_id: str) -> dict | None:
+    def profile(self, account_id: str) -> AccountProfile | None:
         """The stored profile, expired or not (closure gave it an expiry)."""
         item = (
             self._table(Table.ACCOUNTS)
             .get_item(Key={"pk": account_pk(account_id), "sk": PROFILE}, ConsistentRead=True)
             .get("Item")
         )
-        return from_dynamo(item) if item else None
+        return profile_of(item) if item else None
 
-    def finish(self, account_id: str, profile: dict) -> dict[Table, int]:
-        """Delete everything of the account; returns the items deleted per table."""
+    def closed_due(self, months: list[str], until: datetime) -> Iterator[AccountProfile]:
+        """Closed accounts whose profile expires (closure set it to deletion_due) in these months,
+        by `until`."""
+        index = ExpiryIndex(Table.ACCOUNTS, self._table(Table.ACCOUNTS))
+        for month in months:
+            for key in list(index.due_keys(month, until)):
+                if key["sk"] != PROFILE:
+                    continue
+                profile = self.profile(key["pk"].removeprefix(account_pk("")))
+                if profile and profile.status == AccountStatus.CLOSED and profile.deletion_due:
+                    yield profile
+
+    def finish(self, profile: AccountProfile) -> dict[Table, int]:
+        """Delete everything of the account but its profile (`delete_profile`, last); returns the
+        items deleted per table."""
+        account_id = profile.account_id
         deleted: dict[Table, int] = {}
         pending: dict[Table, list[dict]] = {}
 
@@ -90,7 +119,7 @@ class ClosedAccounts:
                     drop(Table.CAMPAIGNS, key)
             if self._table(Table.CONTENT).get_item(Key={"campaign_id": campaign_id}).get("Item"):
                 drop(Table.CONTENT, {"campaign_id": campaign_id})
-        holder_hash = email_hash(profile["email"]) if profile.get("email") else None
+        holder_hash = email_hash(profile.email) if profile.email else None
         if holder_hash:
             for pk, sk in ((email_pk(holder_hash), EMAIL_SK), (login_pk(holder_hash), FAILURES_SK)):
                 if self._table(Table.ACCOUNTS).get_item(Key={"pk": pk, "sk": sk}).get("Item"):
@@ -108,16 +137,9 @@ class ClosedAccounts:
                 for key in keys:
                     batch.delete_item(Key=key)
             deleted[kind] = len(keys)
-        if profile.get("username"):
-            self._delete_user(str(profile["username"]))
-        self._table(Table.ACCOUNTS).delete_item(Key={"pk": account_pk(account_id), "sk": PROFILE})
-        deleted[Table.ACCOUNTS] = deleted.get(Table.ACCOUNTS, 0) + 1
         return deleted
 
-    def _delete_user(self, username: str) -> None:
-        cognito = self._cognito or aws_clients.client("cognito-idp")
-        try:
-            cognito.admin_delete_user(UserPoolId=get_settings().user_pool_id, Username=username)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "UserNotFoundException":
-                raise
+    def delete_profile(self, account_id: str) -> int:
+        """The profile, last: until it goes, the next run knows the account is still to finish."""
+        self._table(Table.ACCOUNTS).delete_item(Key={"pk": account_pk(account_id), "sk": PROFILE})
+        return 1

@@ -5,7 +5,8 @@ The index is sparse (only expiring items have `expiry_bucket`) and keys-only, so
 the table's keys and nothing else; each read is as cheap as the items that are actually due.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from boto3.dynamodb.conditions import Key
@@ -14,12 +15,21 @@ from consentmail.adapters import aws_clients
 from consentmail.core.clock import epoch
 from consentmail.core.retention import EXPIRY_BUCKET_ATTRIBUTE, EXPIRY_INDEX, EXPIRY_SHARDS, TTL_ATTRIBUTE
 from consentmail.core.tables import SCHEMAS, Table
+from consentmail.store.accounts import PROFILE
 from consentmail.store.dynamo import conditionally, query_items
 
 
 def key_names(table: Table) -> tuple[str, ...]:
     schema = SCHEMAS[table]
     return (schema.partition.name,) + ((schema.sort.name,) if schema.sort else ())
+
+
+@dataclass(frozen=True)
+class DeletionPass:
+    """What one pass over an expiry month deleted, and whether it got to the end of it."""
+
+    deleted: int
+    complete: bool
 
 
 class ExpiryIndex:
@@ -49,6 +59,20 @@ class ExpiryIndex:
             ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
             ExpressionAttributeValues={":now": epoch(at)},
         )
+
+    def delete_due(self, month: str, at: datetime, enough_time: Callable[[], bool]) -> DeletionPass:
+        """Delete this month's due items, streamed page by page (a month of events can be millions
+        of keys), stopping before the next item once `enough_time` says no."""
+        deleted = 0
+        for key in self.due_keys(month, at):
+            if not enough_time():
+                return DeletionPass(deleted, complete=False)
+            if self.kind == Table.ACCOUNTS and key.get("sk") == PROFILE:
+                # A closed account's profile goes only with the whole account (ClosedAccounts): it
+                # tells the next run that an account is still to be finished.
+                continue
+            deleted += self.delete_if_due(key, at)
+        return DeletionPass(deleted, complete=True)
 
     def get(self, key: dict) -> dict | None:
         return self._table.get_item(Key=key, ConsistentRead=True).get("Item")

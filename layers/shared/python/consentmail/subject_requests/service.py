@@ -16,14 +16,12 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 
-from consentmail.adapters import aws_clients
-from consentmail.adapters.ses import TAG_KIND, send_raw
+from consentmail.adapters.ses import TAG_KIND, remove_from_suppression_list, send_raw
 from consentmail.core import tokens
 from consentmail.core.addresses import email_hash, mask, normalize
 from consentmail.core.clock import iso
-from consentmail.core.errors import InvalidToken
+from consentmail.core.errors import EmailNotSent, InvalidToken
 from consentmail.core.records import ConsentAction, RequestStatus, RequestType, SubjectRequest
 from consentmail.core.retention import EMAILED_LINK, TTL_ATTRIBUTE, is_expired
 from consentmail.core.sensitive_data import check_fields
@@ -43,8 +41,6 @@ logger = Logger()
 
 EXPORT_FORMAT = "consentmail.subject-export/1"
 NOTIFICATION_KIND = "subject_request"
-# SES answers NotFoundException for an address that is not on its suppression list.
-_NOT_SUPPRESSED = {"NotFoundException", "404"}
 # Attributes that only serve our storage (index keys, the expiry bucket) stay out of exports.
 _INTERNAL = {"expiry_bucket", "email_hash", "pk", "sk"}
 
@@ -125,7 +121,7 @@ class SubjectRequestService:
             send_raw(
                 raw, from_email=get_settings().system_from, to=address, tags={TAG_KIND: "subject_request"}
             )
-        except ClientError as error:
+        except EmailNotSent as error:
             # The answer must not reveal anything about the address, so a refused send is only
             # logged (masked, with the error code: SES messages may quote the address); the
             # unverified request lapses with its link and the person can ask again.
@@ -134,7 +130,7 @@ class SubjectRequestService:
                 extra={
                     "request_id": record.request_id,
                     "email": mask(address),
-                    "code": error.response.get("Error", {}).get("Code", ""),
+                    "code": error.code,
                 },
             )
 
@@ -289,24 +285,11 @@ class SubjectRequestService:
             if other.request_id != request.request_id and other.email:
                 self.requests.finish(other, RequestStatus.CANCELLED, at)
         if request.email:
-            self._remove_from_ses_suppression(request.email)
+            # SES's account-level suppression list holds raw addresses; our ERASED hash now keeps
+            # the opt-out, so the raw address goes.
+            remove_from_suppression_list(request.email)
         self._notify(request, contacts, at)
         logger.info("erasure carried out", extra={"request_id": request.request_id, "items_deleted": deleted})
-
-    def _remove_from_ses_suppression(self, address: str) -> None:
-        """SES's account-level suppression list holds raw addresses; our ERASED hash now keeps
-        the opt-out, so the raw address goes."""
-        try:
-            aws_clients.client("sesv2").delete_suppressed_destination(EmailAddress=address)
-        except ClientError as error:
-            # Not on the list: nothing to remove. (The emulator of local mode answers a bare 404,
-            # since it has no such route.)
-            if error.response.get("Error", {}).get("Code") not in _NOT_SUPPRESSED:
-                raise
-        except NotImplementedError:
-            # Only the in-process emulator of the tests raises this (it does not implement the
-            # call); AWS does. Nothing to remove there.
-            logger.warning("SES suppression list not available in this emulator")
 
     # --- shared ------------------------------------------------------------------------------
 
