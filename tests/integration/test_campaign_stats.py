@@ -6,7 +6,7 @@ import json
 import pytest
 
 from consentmail.core.clock import now
-from consentmail.subscription.service import unsubscribe_url
+from consentmail.core.links import unsubscribe_url
 from functions.accounts.handler import handler
 from functions.ses_events.handler import handler as ses_events
 from functions.subscription.handler import handler as subscription

@@ -23,10 +23,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from consentmail.core.addresses import email_hash
 from consentmail.core.clock import now
+from consentmail.core.links import unsubscribe_url
 from consentmail.core.records import ContactStatus
 from consentmail.core.routes import MAX_BODY_BYTES, STRICT, Function
 from consentmail.store.contacts import ContactRepository, contact_id_for
-from consentmail.subscription.service import unsubscribe_url
 from infra.local import ses_simulator
 from infra.local.invoke import MissingFunction, load_module
 from infra.local.runtime import free_port

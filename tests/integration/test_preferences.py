@@ -6,11 +6,11 @@ import re
 import pytest
 
 from consentmail.core.clock import now
+from consentmail.core.links import preferences_url, unsubscribe_url
 from consentmail.core.records import ConsentAction, ContactStatus, Content
 from consentmail.mail.campaign_email import build_campaign_email
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository
-from consentmail.subscription.service import preferences_url, unsubscribe_url
 from functions.subscription.handler import handler
 from functions.tracking.handler import handler as tracking_handler
 from tests.http_events import FakeContext, api_event, headers_of, load_event

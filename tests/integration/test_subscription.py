@@ -190,7 +190,7 @@ def test_tampered_and_expired_confirm_tokens_answer_400_html(demo_list):
 
 
 def test_an_unsubscribe_token_cannot_confirm(demo_list):
-    from consentmail.subscription.service import unsubscribe_url
+    from consentmail.core.links import unsubscribe_url
 
     subscribe()
     token = unsubscribe_url(contact(), now()).split("token=")[1]
@@ -198,7 +198,7 @@ def test_an_unsubscribe_token_cannot_confirm(demo_list):
 
 
 def _confirmed_unsubscribe_token() -> str:
-    from consentmail.subscription.service import unsubscribe_url
+    from consentmail.core.links import unsubscribe_url
 
     subscribe()
     call(api_event("GET", "/confirm", query={"token": link_in_last_email("/confirm")}))

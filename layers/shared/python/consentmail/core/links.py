@@ -1,15 +1,44 @@
-"""The signed tracking URLs a campaign email carries for contacts with tracking consent:
-`/t/o/<token>` (open pixel) and `/t/c/<token>` (click redirect to the exact link written in the
-campaign). Tokens carry account, campaign, list and contact ids (and the link for clicks), and live
-as long as the event data they produce."""
+"""Every recipient-facing URL, in one place:
+
+- `link(path, token)`: a public route with its signed token (opt-in confirmation, unsubscribe,
+  preferences, subject-request confirmation and export);
+- `unsubscribe_url` and `preferences_url`: the recipient's own links every campaign email carries;
+  they live as long as the event data of the email that carries them (`RECIPIENT_LINK`);
+- `open_url` and `click_url`: the signed tracking URLs a campaign email carries for contacts with
+  tracking consent: `/t/o/<token>` (open pixel) and `/t/c/<token>` (click redirect to the exact
+  link written in the campaign). Tokens carry account, campaign, list and contact ids (and the
+  link for clicks), and live as long as the event data they produce."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 from consentmail.core import tokens
+from consentmail.core.records import Contact
 from consentmail.core.retention import EVENT_DATA
 from consentmail.core.settings import get_settings
 from consentmail.core.tokens import Purpose
+
+# Unsubscribe and preference links live as long as the event data of the email that carries them.
+RECIPIENT_LINK = EVENT_DATA
+
+
+def link(path: str, token: str) -> str:
+    return f"{get_settings().base_url}{path}?{urlencode({'token': token})}"
+
+
+def recipient_claims(contact: Contact) -> dict:
+    return {"l": contact.list_id, "c": contact.contact_id}
+
+
+def unsubscribe_url(contact: Contact, at: datetime) -> str:
+    token = tokens.issue(Purpose.UNSUBSCRIBE, recipient_claims(contact), RECIPIENT_LINK.after(at))
+    return link("/unsubscribe", token)
+
+
+def preferences_url(contact: Contact, at: datetime) -> str:
+    token = tokens.issue(Purpose.PREFERENCES, recipient_claims(contact), RECIPIENT_LINK.after(at))
+    return link("/preferences", token)
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,11 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
-from consentmail.core.links import Recipient, click_url, open_url
+from consentmail.core.links import Recipient, click_url, open_url, preferences_url, unsubscribe_url
 from consentmail.core.records import Contact, Content, MailingList
 from consentmail.core.settings import get_settings
 from consentmail.mail.html_transform import html_to_text, insert_before_body_end, is_web_link, rewrite_links
 from consentmail.mail.mime import sender_header
-from consentmail.subscription.service import preferences_url, unsubscribe_url
 
 UNSUBSCRIBE_PLACEHOLDERS = ("{{unsubscribe_url}}", "{{ unsubscribe_url }}")
 PREFERENCES_PLACEHOLDERS = ("{{preferences_url}}", "{{ preferences_url }}")

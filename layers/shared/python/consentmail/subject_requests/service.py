@@ -13,7 +13,6 @@
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger
 
@@ -22,6 +21,7 @@ from consentmail.core import tokens
 from consentmail.core.addresses import email_hash, mask, normalize
 from consentmail.core.clock import iso
 from consentmail.core.errors import EmailNotSent, InvalidToken
+from consentmail.core.links import link
 from consentmail.core.records import ConsentAction, RequestStatus, RequestType, SubjectRequest
 from consentmail.core.retention import EMAILED_LINK, TTL_ATTRIBUTE, is_expired
 from consentmail.core.sensitive_data import check_fields
@@ -60,10 +60,6 @@ class Outcome:
 
     request_type: RequestType
     done_now: bool
-
-
-def _link(path: str, token: str) -> str:
-    return f"{get_settings().base_url}{path}?{urlencode({'token': token})}"
 
 
 def _clean(item: dict) -> dict:
@@ -108,7 +104,7 @@ class SubjectRequestService:
             from_email=get_settings().system_from,
             to=address,
             request_type=request.type,
-            confirm_url=_link("/subject-requests/confirm", token),
+            confirm_url=link("/subject-requests/confirm", token),
         )
         self._send(raw, address, record)
         logger.info(
@@ -183,7 +179,7 @@ class SubjectRequestService:
             raw = export_message(
                 from_email=get_settings().system_from,
                 to=request.email,
-                export_url=_link("/subject-requests/export", token),
+                export_url=link("/subject-requests/export", token),
             )
             # Not swallowed: if SES refuses, the request stays in progress (reported near its due
             # date) and following the link again retries.

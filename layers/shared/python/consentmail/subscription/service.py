@@ -2,16 +2,15 @@
 per address and list per 10 minutes, and a consent-ledger entry for every change."""
 
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
 from consentmail.adapters.ses import TAG_ACCOUNT, TAG_CONTACT, TAG_KIND, TAG_LIST, send_raw
 from consentmail.core import tokens
 from consentmail.core.addresses import email_hash, normalize
 from consentmail.core.errors import FieldError, InvalidInput, NotFound
+from consentmail.core.links import link, recipient_claims
 from consentmail.core.records import ConsentAction, Contact, ContactStatus, MailingList, Visitor
-from consentmail.core.retention import EMAILED_LINK, EVENT_DATA
+from consentmail.core.retention import EMAILED_LINK
 from consentmail.core.sensitive_data import check_fields
-from consentmail.core.settings import get_settings
 from consentmail.core.tokens import Purpose
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository, contact_id_for
@@ -21,30 +20,10 @@ from consentmail.subscription.models import SubscribeRequest
 from consentmail.subscription.optin_email import optin_message
 
 OPTIN_INTERVAL = timedelta(minutes=10)
-# Unsubscribe and preference links live as long as the event data of the email that carries them.
-RECIPIENT_LINK = EVENT_DATA
 
 
 def default_consent_text(mailing_list: MailingList) -> str:
     return f"I agree to receive emails from {mailing_list.name} and can unsubscribe at any time."
-
-
-def link(path: str, token: str) -> str:
-    return f"{get_settings().base_url}{path}?{urlencode({'token': token})}"
-
-
-def recipient_claims(contact: Contact) -> dict:
-    return {"l": contact.list_id, "c": contact.contact_id}
-
-
-def unsubscribe_url(contact: Contact, at: datetime) -> str:
-    token = tokens.issue(Purpose.UNSUBSCRIBE, recipient_claims(contact), RECIPIENT_LINK.after(at))
-    return link("/unsubscribe", token)
-
-
-def preferences_url(contact: Contact, at: datetime) -> str:
-    token = tokens.issue(Purpose.PREFERENCES, recipient_claims(contact), RECIPIENT_LINK.after(at))
-    return link("/preferences", token)
 
 
 class SubscriptionService:
