@@ -373,7 +373,7 @@ def test_nothing_is_looked_up_before_the_address_is_verified(held, monkeypatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("looked up before verification")
 
-    for name in ("contact_items", "consent_items", "event_items", "suppression_items"):
+    for name in ("contacts", "held", "contact_items", "consent_items", "event_items", "suppression_items"):
         monkeypatch.setattr(SubjectDataRepository, name, refuse)
     monkeypatch.setattr(ContactRepository, "with_email_hash", refuse)
 

@@ -5,15 +5,57 @@ Finding is by index or partition, never by scan: contacts by `by_email`, consent
 partition (the hash), events by the partition of each contact id, suppressions and requests by
 their partition (the hash). Erasure reads without the expiry filter: an expired item that TTL has
 not removed yet still holds the address.
+
+Access patterns: contacts of an address (`by_email` index of contacts); consent records of an
+address (consent partition); events and send markers of a contact (events partition);
+suppressions of an address (suppression partition). What the subject sees of them (the export)
+is built here too, since only the store knows which attributes are storage keys.
 """
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from boto3.dynamodb.conditions import Key
 
 from consentmail.adapters import aws_clients
+from consentmail.core.clock import iso
+from consentmail.core.records import Contact
+from consentmail.core.retention import TTL_ATTRIBUTE, is_expired
 from consentmail.core.tables import Table
 from consentmail.store.dynamo import from_dynamo, query_items, to_dynamo
-from consentmail.store.events import EventRepository
-from consentmail.store.suppression import ERASED
+from consentmail.store.events import SEND, EventRepository
+from consentmail.store.suppression import ERASED, account_scope
+
+# Attributes that only serve our storage (index keys, the expiry bucket) stay out of exports.
+_INTERNAL = {"expiry_bucket", "email_hash", "pk", "sk"}
+
+
+def _exported(item: dict) -> dict:
+    """An item as the subject sees it: no storage keys, expiry as a readable time."""
+    cleaned = {k: v for k, v in item.items() if k not in _INTERNAL}
+    if TTL_ATTRIBUTE in cleaned:
+        cleaned[TTL_ATTRIBUTE] = iso(datetime.fromtimestamp(int(cleaned[TTL_ATTRIBUTE]), UTC))
+    return cleaned
+
+
+@dataclass(frozen=True)
+class ExportedContact:
+    """One contact holding the address, as exported: its fields and its events, storage keys left out."""
+
+    list_id: str
+    account_id: str
+    email: str
+    fields: dict
+    events: list[dict]
+
+
+@dataclass(frozen=True)
+class Held:
+    """Everything held about an address that has not expired, as its export shows it."""
+
+    contacts: list[ExportedContact]
+    consent_records: list[dict]
+    suppressions: list[dict]
 
 
 class SubjectDataRepository:
@@ -26,6 +68,46 @@ class SubjectDataRepository:
         self._events = events or EventRepository(self._event_table)
 
     # --- reading -----------------------------------------------------------------------------
+
+    def contacts(self, email_hash: str, at: datetime | None = None) -> list[Contact]:
+        """The contacts holding the address in every list of every account; with `at`, only those
+        not expired by then, without it every one (until deleted, an expired contact still holds
+        the address)."""
+        return [
+            Contact.model_validate(item)
+            for item in self.contact_items(email_hash)
+            if at is None or not is_expired(item, at)
+        ]
+
+    def held(self, email_hash: str, at: datetime) -> Held:
+        """Everything held about the address at `at` (GDPR art. 15 and 20), storage keys left out."""
+        contacts = [
+            ExportedContact(
+                list_id=item["list_id"],
+                account_id=item["account_id"],
+                email=item["email"],
+                fields=_exported(item),
+                events=[
+                    {"record": "send" if str(e.get("sk", "")).startswith(SEND) else "event", **_exported(e)}
+                    for e in self.event_items(item["contact_id"])
+                    if not is_expired(e, at)
+                ],
+            )
+            for item in self.contact_items(email_hash)
+            if not is_expired(item, at)
+        ]
+        consent = [_exported(c) for c in self.consent_items(email_hash) if not is_expired(c, at)]
+        suppressions = [
+            {
+                "scope": "erased" if s["scope"] == ERASED else "account",
+                "account_id": s["scope"].removeprefix(account_scope("")) if s["scope"] != ERASED else None,
+                "reason": s.get("reason"),
+                "at": s.get("at"),
+            }
+            for s in self.suppression_items(email_hash)
+            if not is_expired(s, at)
+        ]
+        return Held(contacts, consent, suppressions)
 
     def contact_items(self, email_hash: str) -> list[dict]:
         """Every contact item holding the address, in every list of every account, expired or not.
@@ -57,7 +139,7 @@ class SubjectDataRepository:
 
     # --- changing ----------------------------------------------------------------------------
 
-    def update_contact(self, list_id: str, contact_id: str, names: dict[str, str], attributes: dict) -> None:
+    def update_contact(self, contact: Contact, names: dict[str, str], attributes: dict) -> None:
         """Apply a rectification to one contact: names set, attributes replaced as given."""
         sets = [f"#{name} = :{name}" for name in names]
         values = {f":{name}": value for name, value in names.items()}
@@ -66,7 +148,7 @@ class SubjectDataRepository:
         values[":attributes"] = to_dynamo(attributes)
         names_map["#attributes"] = "attributes"
         self._contacts.update_item(
-            Key={"list_id": list_id, "contact_id": contact_id},
+            Key={"list_id": contact.list_id, "contact_id": contact.contact_id},
             UpdateExpression="SET " + ", ".join(sets),
             ConditionExpression="attribute_exists(contact_id)",
             ExpressionAttributeNames=names_map,
@@ -75,10 +157,10 @@ class SubjectDataRepository:
 
     # --- erasing -----------------------------------------------------------------------------
 
-    def erase_contact(self, list_id: str, contact_id: str) -> int:
+    def erase_contact(self, contact: Contact) -> int:
         """The contact's events and send markers, then the contact itself; returns items deleted."""
-        deleted = self._events.delete_contact(contact_id)
-        self._contacts.delete_item(Key={"list_id": list_id, "contact_id": contact_id})
+        deleted = self._events.delete_contact(contact.contact_id)
+        self._contacts.delete_item(Key={"list_id": contact.list_id, "contact_id": contact.contact_id})
         return deleted + 1
 
     def erase_consent(self, email_hash: str) -> int:

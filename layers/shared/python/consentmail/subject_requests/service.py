@@ -12,7 +12,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
@@ -22,18 +22,17 @@ from consentmail.core.addresses import email_hash, mask, normalize
 from consentmail.core.clock import iso
 from consentmail.core.errors import EmailNotSent, InvalidToken
 from consentmail.core.links import link
-from consentmail.core.records import ConsentAction, RequestStatus, RequestType, SubjectRequest
-from consentmail.core.retention import EMAILED_LINK, TTL_ATTRIBUTE, is_expired
+from consentmail.core.records import ConsentAction, Contact, RequestStatus, RequestType, SubjectRequest
+from consentmail.core.retention import EMAILED_LINK
 from consentmail.core.sensitive_data import check_fields
 from consentmail.core.settings import get_settings
 from consentmail.core.tokens import Purpose
 from consentmail.store.accounts import AccountRepository
 from consentmail.store.consent import ConsentRepository
-from consentmail.store.events import SEND
 from consentmail.store.lists import ListRepository
 from consentmail.store.requests import RequestRepository
 from consentmail.store.subject_data import SubjectDataRepository
-from consentmail.store.suppression import ERASED, SuppressionRepository
+from consentmail.store.suppression import SuppressionRepository
 from consentmail.subject_requests.emails import export_message, verification_message
 from consentmail.subject_requests.models import SubjectRequestInput
 
@@ -41,8 +40,6 @@ logger = Logger()
 
 EXPORT_FORMAT = "consentmail.subject-export/1"
 NOTIFICATION_KIND = "subject_request"
-# Attributes that only serve our storage (index keys, the expiry bucket) stay out of exports.
-_INTERNAL = {"expiry_bucket", "email_hash", "pk", "sk"}
 
 _NOTICE = {
     RequestType.ACCESS: "A person asked for a copy of the data held about them; it included their "
@@ -60,14 +57,6 @@ class Outcome:
 
     request_type: RequestType
     done_now: bool
-
-
-def _clean(item: dict) -> dict:
-    """An item as the subject sees it: no storage keys, expiry as a readable time."""
-    cleaned = {k: v for k, v in item.items() if k not in _INTERNAL}
-    if TTL_ATTRIBUTE in cleaned:
-        cleaned[TTL_ATTRIBUTE] = iso(datetime.fromtimestamp(int(cleaned[TTL_ATTRIBUTE]), UTC))
-    return cleaned
 
 
 class SubjectRequestService:
@@ -169,7 +158,7 @@ class SubjectRequestService:
     # --- access ------------------------------------------------------------------------------
 
     def _access(self, request: SubjectRequest, at: datetime) -> None:
-        contacts = self._live_contacts(request.email_hash, at)
+        contacts = self.data.contacts(request.email_hash, at)
         if request.email:
             token = tokens.issue(
                 Purpose.SUBJECT_EXPORT,
@@ -194,31 +183,18 @@ class SubjectRequestService:
 
     def export_of(self, hashed: str, at: datetime) -> dict:
         """Everything held about the address, structured (GDPR art. 15 and 20)."""
-        contacts = self._live_contacts(hashed, at)
+        held = self.data.held(hashed, at)
         names: dict[str, str] = {}
         exported_contacts = []
-        for contact in contacts:
-            list_id = contact["list_id"]
-            if list_id not in names:
-                found = self.lists.get(list_id, at)
-                names[list_id] = found.name if found else ""
-            events = [
-                {"record": "send" if str(e.get("sk", "")).startswith(SEND) else "event", **_clean(e)}
-                for e in self.data.event_items(contact["contact_id"])
-                if not is_expired(e, at)
-            ]
-            exported_contacts.append({**_clean(contact), "list_name": names[list_id], "events": events})
-        consent = [_clean(c) for c in self.data.consent_items(hashed) if not is_expired(c, at)]
-        suppressions = [
-            {
-                "scope": "erased" if s["scope"] == ERASED else "account",
-                "account_id": s["scope"].removeprefix("ACCOUNT#") if s["scope"] != ERASED else None,
-                "reason": s.get("reason"),
-                "at": s.get("at"),
-            }
-            for s in self.data.suppression_items(hashed)
-            if not is_expired(s, at)
-        ]
+        for contact in held.contacts:
+            if contact.list_id not in names:
+                found = self.lists.get(contact.list_id, at)
+                names[contact.list_id] = found.name if found else ""
+            exported_contacts.append(
+                {**contact.fields, "list_name": names[contact.list_id], "events": contact.events}
+            )
+        consent = held.consent_records
+        suppressions = held.suppressions
         requests = [
             {
                 "request_id": r.request_id,
@@ -230,11 +206,11 @@ class SubjectRequestService:
             }
             for r in self.requests.of_subject(hashed)
         ]
-        accounts = sorted({c["account_id"] for c in contacts} | {c["account_id"] for c in consent})
+        accounts = sorted({c.account_id for c in held.contacts} | {c["account_id"] for c in consent})
         return {
             "format": EXPORT_FORMAT,
             "generated_at": iso(at),
-            "email": contacts[0]["email"] if contacts else None,
+            "email": held.contacts[0].email if held.contacts else None,
             "accounts": accounts,
             "contacts": exported_contacts,
             "consent_records": consent,
@@ -249,16 +225,16 @@ class SubjectRequestService:
         names = {k: changes[k] for k in ("first_name", "last_name") if k in changes}
         new_attributes = changes.get("attributes") or {}
         changed = sorted(names) + [f"attributes.{k}" for k in sorted(new_attributes)]
-        contacts = self._live_contacts(request.email_hash, at)
+        contacts = self.data.contacts(request.email_hash, at)
         for contact in contacts:
-            attributes = {**(contact.get("attributes") or {}), **new_attributes}
+            attributes = {**contact.attributes, **new_attributes}
             attributes = {k: v for k, v in attributes.items() if v is not None}
-            self.data.update_contact(contact["list_id"], contact["contact_id"], names, attributes)
+            self.data.update_contact(contact, names, attributes)
             self.consent.append(
                 email_hash=request.email_hash,
-                account_id=contact["account_id"],
-                list_id=contact["list_id"],
-                contact_id=contact["contact_id"],
+                account_id=contact.account_id,
+                list_id=contact.list_id,
+                contact_id=contact.contact_id,
                 action=ConsentAction.RECTIFIED,
                 at=at,
                 text="Changed at the person's request: " + ", ".join(changed),
@@ -271,10 +247,10 @@ class SubjectRequestService:
     def _erase(self, request: SubjectRequest, at: datetime) -> None:
         hashed = request.email_hash
         # Expired contacts too: until deleted they still hold the address.
-        contacts = self.data.contact_items(hashed)
+        contacts = self.data.contacts(hashed)
         # The suppression first: from here on no import, form or send can bring the address back.
         self.suppression.suppress_erased(hashed, at)
-        deleted = sum(self.data.erase_contact(c["list_id"], c["contact_id"]) for c in contacts)
+        deleted = sum(self.data.erase_contact(c) for c in contacts)
         deleted += self.data.erase_consent(hashed)
         deleted += self.data.erase_account_suppressions(hashed)
         for other in self.requests.of_subject(hashed):
@@ -289,16 +265,13 @@ class SubjectRequestService:
 
     # --- shared ------------------------------------------------------------------------------
 
-    def _live_contacts(self, hashed: str, at: datetime) -> list[dict]:
-        return [c for c in self.data.contact_items(hashed) if not is_expired(c, at)]
-
-    def _notify(self, request: SubjectRequest, contacts: list[dict], at: datetime) -> None:
+    def _notify(self, request: SubjectRequest, contacts: list[Contact], at: datetime) -> None:
         """One notification per account whose lists held the address: type, lists, date; never
         the address, its hash or a contact id."""
         lists_by_account: dict[str, dict[str, str]] = defaultdict(dict)
         for contact in contacts:
-            found = self.lists.get(contact["list_id"], at)
-            lists_by_account[contact["account_id"]][contact["list_id"]] = found.name if found else ""
+            found = self.lists.get(contact.list_id, at)
+            lists_by_account[contact.account_id][contact.list_id] = found.name if found else ""
         for account_id, lists in lists_by_account.items():
             shown = ", ".join(name or list_id for list_id, name in sorted(lists.items()))
             self.accounts.add_notification(
