@@ -10,6 +10,15 @@ Items of the accounts table (pk / sk):
 `AccountData` walks everything an account holds in the other tables (lists, contacts, consent
 records, campaigns, content, events, suppressions): closure sets their expiry, deleting a contact
 removes its consent records and events. `BulkContacts` writes an import's contacts in batches.
+
+Access patterns (docs/architecture.md, data-access map): AccountRepository: reserve, bind, release
+an address (`EMAIL#hash`/`ACCOUNT`, conditional put); account of an address; create, save, get a
+profile; add a notification, list notifications newest first (query `ACCOUNT#id`, `NOTIFICATION#`
+prefix); count, record, clear failed logins (atomic counter with expiry). AccountData: closure
+sets `expires_at` on every item of the account (lists, consent, campaigns by `by_account`;
+contacts and events by partition; suppressions, counters, content by key); a list's contact keys,
+a contact's event keys; delete a contact's consent records and events. BulkContacts: which contact
+ids exist (BatchGetItem); write an import's contacts and consent records (batch writer).
 """
 
 import uuid

@@ -4,7 +4,12 @@ beside it, each shard under its own partition key (see store/counters.py); this 
 touches them except to delete them with the campaign.
 
 The status moves draft -> sending -> sent, only forward, each step a conditional update, so a
-send starts exactly once however many times it is asked for."""
+send starts exactly once however many times it is asked for.
+
+Access patterns (docs/architecture.md, data-access map): create, get, get for an account;
+campaigns of an account (`by_account`); save a draft (conditional on status); start sending, undo
+start, finish fan-out (conditional status moves); save the fan-out cursor; delete with its
+counters."""
 
 from datetime import datetime
 

@@ -1,5 +1,8 @@
 """The consent ledger: append-only. Entries are added with a condition that they are new and are
-never updated; they leave only with the contact's erasure or the account's purge."""
+never updated; they leave only with the contact's erasure or the account's purge.
+
+Access patterns (docs/architecture.md, data-access map): append an entry (conditional put, never
+updated); entries of an address (partition); entries of a contact (partition, filtered)."""
 
 import uuid
 from datetime import UTC, datetime

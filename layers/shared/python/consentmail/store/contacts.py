@@ -1,5 +1,9 @@
 """The contacts table: one item per (list, address), keyed by list and a contact id derived from
-the list and the address's keyed hash, so the same address on the same list is one contact."""
+the list and the address's keyed hash, so the same address on the same list is one contact.
+
+Access patterns (docs/architecture.md, data-access map): get, create (conditional), save, delete;
+claim the opt-in slot (conditional update); page through a list (query with a cursor); every
+contact of a list; contacts of an address (`by_email`)."""
 
 import hashlib
 from collections.abc import Iterator

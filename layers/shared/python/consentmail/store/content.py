@@ -1,6 +1,9 @@
 """The content table: a campaign's message content (subject, HTML, text), kept 6 days after the
 last of creation, edit and send start (retention.MESSAGE_CONTENT), then absent to every reader
-whether or not DynamoDB's TTL or the purge has removed it yet."""
+whether or not DynamoDB's TTL or the purge has removed it yet.
+
+Access patterns (docs/architecture.md, data-access map): put (6-day expiry), get, extend the
+expiry (send start), delete."""
 
 from datetime import datetime
 

@@ -1,7 +1,10 @@
 """Campaign counters: sharded counter items in the campaigns table, each shard under a partition
 key of its own (`<campaign_id>#<shard>`, sk `COUNTER`), so a large campaign's sends, deliveries
 and opens spread over COUNTER_SHARDS partitions instead of one hot key; the totals are the sum of
-the shards (one BatchGetItem). See docs/statistics.md."""
+the shards (one BatchGetItem). See docs/statistics.md.
+
+Access patterns (docs/architecture.md, data-access map): add to one shard (atomic ADD); totals
+(one BatchGetItem of every shard)."""
 
 import random
 

@@ -7,6 +7,11 @@ them in one query. Sort keys:
   `opened_at`, `clicked_at`, `bounced_at`, `complained_at`, `unsubscribed_at`), set with a
   condition, which is what makes unique opens and clicks, and idempotent SES events, cheap.
 - `EVENT#<campaign_id>#<iso time>#<type>#<id>`: one item per event (open, click, SES event).
+
+Access patterns (docs/architecture.md, data-access map): claim a send marker (conditional put),
+finish, release, settle a stale one; get a marker; a contact's latest send; first time of an
+outcome (conditional update); count soft bounces; record an event; a contact's events; delete a
+contact's events.
 """
 
 import uuid

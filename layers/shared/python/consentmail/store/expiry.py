@@ -3,6 +3,9 @@
 
 The index is sparse (only expiring items have `expiry_bucket`) and keys-only, so a query returns
 the table's keys and nothing else; each read is as cheap as the items that are actually due.
+
+Access patterns (docs/architecture.md, data-access map): due keys of a month (every shard, keys
+only); delete an item if still due (conditional); delete a month's due items until time runs out.
 """
 
 from collections.abc import Callable, Iterator

@@ -1,4 +1,7 @@
-"""The lists table: one item per mailing list, found by id or by account."""
+"""The lists table: one item per mailing list, found by id or by account.
+
+Access patterns (docs/architecture.md, data-access map): create (conditional), get, get for an
+account, save, delete; lists of an account (`by_account`)."""
 
 from datetime import datetime
 

@@ -11,6 +11,10 @@ Items:
 - `PURGE` / `WATERMARK`: the earliest expiry month the purge still has to look at.
 
 All of one address's requests share a partition, so an erasure finds the others in one query.
+
+Access patterns (docs/architecture.md, data-access map): take a daily slot (conditional counter);
+create (conditional), get, every request of an address (partition); start, finish (conditional
+status moves); open requests near due (`by_due`); read and set the purge's watermark.
 """
 
 import uuid

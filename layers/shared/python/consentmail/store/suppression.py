@@ -5,6 +5,10 @@ One item per (email_hash, scope):
   unless the person subscribes anew themselves. Kept without expiry: it holds nothing but the hash.
 - scope `ACCOUNT#<account_id>`: a permanent bounce or a complaint for that account's sends; it
   leaves with the account (closure sets its expiry).
+
+Access patterns (docs/architecture.md, data-access map): suppress erased or for an account, lift
+an erasure; get, is erased, check, is suppressed for an account; which of many addresses are
+blocked (BatchGetItem); every scope of an address.
 """
 
 from dataclasses import dataclass
