@@ -11,7 +11,6 @@ Name = Annotated[str, Field(max_length=100)]
 OptionalText = Annotated[str | None, Field(default=None, max_length=500)]
 
 
-
 class NewAccount(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -99,5 +98,3 @@ class NotificationPage(BaseModel):
 
 
 # --- contacts --------------------------------------------------------------------------------
-
-

@@ -67,5 +67,3 @@ class CampaignView(BaseModel):
             created_at=iso(record.created_at),
             sent_at=iso(record.sent_at) if record.sent_at else None,
         )
-
-

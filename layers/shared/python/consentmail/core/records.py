@@ -201,5 +201,3 @@ class Content:
     subject: str
     html: str
     text: str | None = None
-
-
