@@ -5,11 +5,14 @@ as the Cognito authorizer (or the local gateway) puts them."""
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
 
+from consentmail.core.records import AccountProfile, PolicyAcceptance
 from consentmail.core.routes import ROUTES, Function
+from consentmail.store.accounts import AccountRepository
 from tests.http_events import FakeContext, api_event, headers_of, load_event
 
 PASSWORD = "Correct-horse-9"
@@ -145,3 +148,20 @@ def add_contact(claims: dict, list_id: str, email: str, **fields) -> dict:
     reply = call("POST", f"/lists/{list_id}/contacts", claims=claims, body=body)
     assert reply.status == 201, reply.text
     return reply.json()
+
+
+def open_account(account_id: str, at: datetime = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)) -> None:
+    """An active account's profile, written directly (no sign-up): what account routes check."""
+    AccountRepository().create_profile(
+        AccountProfile(
+            account_id=account_id,
+            email=f"{account_id}@example.com",
+            username=account_id,
+            first_name="Ada",
+            last_name="Lovelace",
+            country="FR",
+            privacy_policy=PolicyAcceptance(version="2026-01", accepted_at=at, ip="203.0.113.9"),
+            created_at=at,
+            updated_at=at,
+        )
+    )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from moto import mock_aws
 
-from consentmail.adapters import aws_clients
+from consentmail.core import container
 from consentmail.core.records import MailingList
 from consentmail.store.lists import ListRepository
 from infra.local.provision import Provisioned, provision
@@ -29,20 +29,9 @@ def aws(monkeypatch) -> Provisioned:
         provisioned = provision(REGION, PUBLIC_URL)
         for key, value in provisioned.environment.items():
             monkeypatch.setenv(key, value)
-        aws_clients.reset()
-        _clear_parameter_cache()
+        container.reset_all()  # clients, settings, keys and services made afresh, for this moto
         yield provisioned
-        aws_clients.reset()
-        _clear_parameter_cache()
-
-
-def _clear_parameter_cache() -> None:
-    from aws_lambda_powertools.utilities import parameters
-
-    parameters.clear_caches()
-    from consentmail.core import signing_keys
-
-    signing_keys._cached = None
+        container.reset_all()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ the campaign service does the rest. Another account's campaign answers 404 like 
 repeated send answers 202 with the campaign's current status (`sending` or `sent`) and sends
 nothing again; a send of expired content or of a campaign whose list is gone answers 409."""
 
-from functools import cache
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -14,20 +13,20 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel
 
-from consentmail.accounts import wiring
 from consentmail.campaigns.models import CampaignCreate, CampaignPatch, CampaignView
-from consentmail.campaigns.service import CampaignService
+from consentmail.composition import accounts as services
 from consentmail.core.clock import now
 from consentmail.core.records import CampaignStatus
 from consentmail.web.account_responses import PROBLEM, documented
+from consentmail.web.auth import active_account_id
 
 router = APIGatewayRouter()
 TAGS = ["campaigns"]
 
 
-@cache
-def service() -> CampaignService:
-    return CampaignService()
+def _caller() -> str:
+    """The caller's account id, from verified claims; a closed account's token answers 401."""
+    return active_account_id(router, services.accounts(), now())
 
 
 class CampaignList(BaseModel):
@@ -38,22 +37,18 @@ class SendAccepted(BaseModel):
     status: CampaignStatus
 
 
-def _caller() -> str:
-    return wiring.active_account_id(router)
-
-
 def _refusal_409(description: str) -> dict:
     return {409: {"description": description, "content": PROBLEM}}
 
 
 @router.post("/campaigns", status_code=201, tags=TAGS, summary="Create a campaign (a draft)")
 def create_campaign(request: Annotated[CampaignCreate, Body()]) -> Response[CampaignView]:
-    return Response(201, "application/json", service().create(_caller(), request, now()))
+    return Response(201, "application/json", services.campaigns().create(_caller(), request, now()))
 
 
 @router.get("/campaigns", tags=TAGS, summary="My campaigns, newest first")
 def list_campaigns() -> CampaignList:
-    return CampaignList(items=service().of_account(_caller(), now()))
+    return CampaignList(items=services.campaigns().of_account(_caller(), now()))
 
 
 @router.get(
@@ -63,7 +58,7 @@ def list_campaigns() -> CampaignList:
     responses=documented(200, CampaignView, 404),
 )
 def get_campaign(campaign_id: str) -> CampaignView:
-    return service().get(_caller(), campaign_id, now())
+    return services.campaigns().get(_caller(), campaign_id, now())
 
 
 @router.patch(
@@ -76,7 +71,7 @@ def get_campaign(campaign_id: str) -> CampaignView:
     },
 )
 def update_campaign(campaign_id: str, patch: Annotated[CampaignPatch, Body()]) -> CampaignView:
-    return service().update(_caller(), campaign_id, patch, now())
+    return services.campaigns().update(_caller(), campaign_id, patch, now())
 
 
 @router.delete(
@@ -87,7 +82,7 @@ def update_campaign(campaign_id: str, patch: Annotated[CampaignPatch, Body()]) -
     responses=documented(204, None, 404),
 )
 def delete_campaign(campaign_id: str) -> Response[None]:
-    service().delete(_caller(), campaign_id, now())
+    services.campaigns().delete(_caller(), campaign_id, now())
     return Response(204, None, "")
 
 
@@ -102,5 +97,5 @@ def delete_campaign(campaign_id: str) -> Response[None]:
     },
 )
 def send_campaign(campaign_id: str) -> Response[SendAccepted]:
-    status = service().start_send(_caller(), campaign_id, now())
+    status = services.campaigns().start_send(_caller(), campaign_id, now())
     return Response(202, "application/json", SendAccepted(status=status))

@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from consentmail.accounts import wiring
 from consentmail.audience.imports import contacts_csv, default_proof, import_csv
 from consentmail.audience.models import (
     ContactExport,
@@ -18,15 +17,22 @@ from consentmail.audience.models import (
     ContactPatch,
     ImportResult,
 )
+from consentmail.composition import accounts as services
 from consentmail.core.clock import now
 from consentmail.core.errors import PayloadTooLarge
 from consentmail.core.records import Visitor
 from consentmail.core.routes import MAX_BODY_BYTES
 from consentmail.web.account_responses import documented
 from consentmail.web.api import client_ip, user_agent
+from consentmail.web.auth import active_account_id
 
 router = APIGatewayRouter()
 TAGS = ["contacts"]
+
+
+def _caller() -> str:
+    """The caller's account id, from verified claims; a closed account's token answers 401."""
+    return active_account_id(router, services.accounts(), now())
 
 
 def _visitor() -> Visitor:
@@ -41,8 +47,8 @@ def _visitor() -> Visitor:
     responses=documented(201, ContactOut, 404),
 )
 def add_contact(list_id: str, request: Annotated[ContactIn, Body()]) -> ContactOut:
-    account_id = wiring.active_account_id(router)
-    return ContactOut.of(wiring.contacts().add(account_id, list_id, request, _visitor(), now()))
+    account_id = _caller()
+    return ContactOut.of(services.contacts().add(account_id, list_id, request, _visitor(), now()))
 
 
 @router.post(
@@ -62,13 +68,13 @@ def import_contacts(
     consent_text: Annotated[str | None, Query(max_length=2000)] = None,
     consent_obtained_at: Annotated[datetime | None, Query()] = None,
 ) -> ImportResult:
-    account_id = wiring.active_account_id(router)
+    account_id = _caller()
     body = router.current_event.decoded_body or ""
     if len(body.encode()) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"An import body holds at most {MAX_BODY_BYTES // (1024 * 1024)} MB.")
     at = now()
     proof = default_proof(at, consent_source, consent_text, consent_obtained_at)
-    outcome = import_csv(wiring.contacts(), account_id, list_id, body, proof, _visitor(), at)
+    outcome = import_csv(services.contacts(), account_id, list_id, body, proof, _visitor(), at)
     return ImportResult(imported=outcome.imported, rejected=outcome.rejected)
 
 
@@ -88,9 +94,9 @@ def import_contacts(
     },
 )
 def export_contacts(list_id: str, format: Annotated[Literal["csv", "json"], Query()] = "csv"):  # noqa: A002
-    account_id = wiring.active_account_id(router)
+    account_id = _caller()
     at = now()
-    mailing_list, contacts = wiring.contacts().export(account_id, list_id, at)
+    mailing_list, contacts = services.contacts().export(account_id, list_id, at)
     filename = f"contacts-{mailing_list.list_id}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"}
     if format == "csv":
@@ -112,8 +118,8 @@ def get_contacts(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ContactPage:
-    account_id = wiring.active_account_id(router)
-    contacts, next_cursor = wiring.contacts().page(account_id, list_id, cursor, now(), limit)
+    account_id = _caller()
+    contacts, next_cursor = services.contacts().page(account_id, list_id, cursor, now(), limit)
     return ContactPage(items=[ContactOut.of(c) for c in contacts], next_cursor=next_cursor)
 
 
@@ -124,8 +130,8 @@ def get_contacts(
     responses=documented(200, ContactOut, 404),
 )
 def get_contact(list_id: str, contact_id: str) -> ContactOut:
-    account_id = wiring.active_account_id(router)
-    return ContactOut.of(wiring.contacts().get(account_id, list_id, contact_id, now()))
+    account_id = _caller()
+    return ContactOut.of(services.contacts().get(account_id, list_id, contact_id, now()))
 
 
 @router.patch(
@@ -135,8 +141,8 @@ def get_contact(list_id: str, contact_id: str) -> ContactOut:
     responses=documented(200, ContactOut, 404),
 )
 def patch_contact(list_id: str, contact_id: str, patch: Annotated[ContactPatch, Body()]) -> ContactOut:
-    account_id = wiring.active_account_id(router)
-    updated = wiring.contacts().update(account_id, list_id, contact_id, patch, _visitor(), now())
+    account_id = _caller()
+    updated = services.contacts().update(account_id, list_id, contact_id, patch, _visitor(), now())
     return ContactOut.of(updated)
 
 
@@ -148,6 +154,6 @@ def patch_contact(list_id: str, contact_id: str, patch: Annotated[ContactPatch, 
     responses=documented(204, None, 404),
 )
 def delete_contact(list_id: str, contact_id: str) -> Response[None]:
-    account_id = wiring.active_account_id(router)
-    wiring.contacts().delete(account_id, list_id, contact_id, now())
+    account_id = _caller()
+    services.contacts().delete(account_id, list_id, contact_id, now())
     return Response(204, None, "")

@@ -6,37 +6,43 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from consentmail.accounts import wiring
 from consentmail.audience.models import ListIn, ListOut, ListPage, ListPatch
+from consentmail.composition import accounts as services
 from consentmail.core.clock import now
 from consentmail.web.account_responses import documented
+from consentmail.web.auth import active_account_id
 
 router = APIGatewayRouter()
 TAGS = ["lists"]
 
 
+def _caller() -> str:
+    """The caller's account id, from verified claims; a closed account's token answers 401."""
+    return active_account_id(router, services.accounts(), now())
+
+
 @router.post("/lists", status_code=201, tags=TAGS, summary="Create a list")
 def create_list(request: Annotated[ListIn, Body()]) -> ListOut:
-    account_id = wiring.active_account_id(router)
-    return ListOut.of(wiring.lists().create(account_id, request, now()))
+    account_id = _caller()
+    return ListOut.of(services.lists().create(account_id, request, now()))
 
 
 @router.get("/lists", tags=TAGS, summary="My lists")
 def get_lists() -> ListPage:
-    account_id = wiring.active_account_id(router)
-    return ListPage(items=[ListOut.of(m) for m in wiring.lists().of_account(account_id, now())])
+    account_id = _caller()
+    return ListPage(items=[ListOut.of(m) for m in services.lists().of_account(account_id, now())])
 
 
 @router.get("/lists/<list_id>", tags=TAGS, summary="One list", responses=documented(200, ListOut, 404))
 def get_list(list_id: str) -> ListOut:
-    account_id = wiring.active_account_id(router)
-    return ListOut.of(wiring.lists().get(account_id, list_id, now()))
+    account_id = _caller()
+    return ListOut.of(services.lists().get(account_id, list_id, now()))
 
 
 @router.patch("/lists/<list_id>", tags=TAGS, summary="Edit a list", responses=documented(200, ListOut, 404))
 def patch_list(list_id: str, patch: Annotated[ListPatch, Body()]) -> ListOut:
-    account_id = wiring.active_account_id(router)
-    return ListOut.of(wiring.lists().update(account_id, list_id, patch, now()))
+    account_id = _caller()
+    return ListOut.of(services.lists().update(account_id, list_id, patch, now()))
 
 
 @router.delete(
@@ -47,6 +53,6 @@ def patch_list(list_id: str, patch: Annotated[ListPatch, Body()]) -> ListOut:
     responses=documented(204, None, 404),
 )
 def delete_list(list_id: str) -> Response[None]:
-    account_id = wiring.active_account_id(router)
-    wiring.lists().delete(account_id, list_id, now())
+    account_id = _caller()
+    services.lists().delete(account_id, list_id, now())
     return Response(204, None, "")

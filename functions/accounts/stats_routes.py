@@ -1,17 +1,17 @@
 """The statistics route of the accounts function, as a Powertools Router the accounts handler
 includes: `GET /campaigns/{campaign_id}/stats`, exactly the contract's fields and rates
-(consentmail.campaigns.stats). Another account's campaign answers 404 like an unknown one."""
+(consentmail.campaigns.stats). Another account's campaign answers 404 like an unknown one, and a
+closed account's token 401, as on every account route."""
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from consentmail.campaigns.stats import CampaignStats, campaign_stats
+from consentmail.campaigns.stats import CampaignStats
+from consentmail.composition import accounts as services
 from consentmail.core.clock import now
-from consentmail.core.errors import NotFound
-from consentmail.store.campaigns import CampaignRepository
-from consentmail.web.auth import account_id
+from consentmail.web.auth import active_account_id
 
 router = APIGatewayRouter()
 
@@ -20,7 +20,6 @@ CampaignId = Annotated[str, Path(min_length=1, max_length=100)]
 
 @router.get("/campaigns/<campaign_id>/stats")
 def get_campaign_stats(campaign_id: CampaignId) -> CampaignStats:
-    caller = account_id(router)  # type: ignore[arg-type]  # a Router exposes current_event too
-    if CampaignRepository().get_for_account(caller, campaign_id, now()) is None:
-        raise NotFound("There is no campaign with this id.")
-    return campaign_stats(campaign_id)
+    at = now()
+    caller = active_account_id(router, services.accounts(), at)
+    return services.campaigns().stats(caller, campaign_id, at)

@@ -2,24 +2,17 @@
 the list's sendable contacts on the send queue in batches of 50. Partial batch failures: a message
 that fails is redelivered alone and resumes from the cursor saved on the campaign."""
 
-from functools import cache
-
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from consentmail.composition import fanout as services
 from consentmail.core.clock import now
 from consentmail.core.logs import get_logger
-from consentmail.sending.fanout import FanOut
 from consentmail.sending.models import FanOutMessage
 
 logger = get_logger()
 processor = BatchProcessor(event_type=EventType.SQS)
-
-
-@cache
-def fanout() -> FanOut:
-    return FanOut()
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
@@ -28,7 +21,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
     def time_left() -> float:
         return lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else float("inf")
 
-    fanout().run(message, now(), time_left)
+    services.fanout().run(message, now(), time_left)
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -3,24 +3,17 @@
 can be run "as" any date; the result is the purge's summary.
 """
 
-from functools import cache
-
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from consentmail.composition import purge as services
 from consentmail.core.clock import now, parse_iso
 from consentmail.core.logs import get_logger
-from consentmail.purge.service import PurgeService
 
 logger = get_logger()
 metrics = Metrics(namespace="consentmail")
-
-
-@cache
-def service() -> PurgeService:
-    return PurgeService()
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -28,7 +21,7 @@ def service() -> PurgeService:
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
     ran_as = parse_iso(event.time) if event.get("time") else now()
-    summary = service().run(ran_as, time_left=lambda: context.get_remaining_time_in_millis() / 1000)
+    summary = services.purge().run(ran_as, time_left=lambda: context.get_remaining_time_in_millis() / 1000)
     for retention, count in summary.deleted.items():
         metrics.add_metric(name=f"Purged_{retention}", unit=MetricUnit.Count, value=count)
     metrics.add_metric(name="PurgeIncomplete", unit=MetricUnit.Count, value=0 if summary.complete else 1)

@@ -7,32 +7,23 @@ contacts already sent are skipped by their send markers.
 The rate limiter lives as long as the container, so consecutive batches and invocations share one
 pace; the function's reserved concurrency (CDK) bounds how many containers pace in parallel."""
 
-from functools import cache
-
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from consentmail.composition import sender as services
 from consentmail.core.logs import get_logger
-from consentmail.core.settings import get_settings
 from consentmail.sending.models import SendBatch
-from consentmail.sending.pacing import RateLimiter
-from consentmail.sending.sender import Sender
 
 logger = get_logger()
 processor = BatchProcessor(event_type=EventType.SQS)
-
-
-@cache
-def sender() -> Sender:
-    return Sender(limiter=RateLimiter(get_settings().max_send_rate))
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> None:
     def time_left() -> float:
         return lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else float("inf")
 
-    sender().send_batch(SendBatch.model_validate_json(record.body), time_left)
+    services.sender().send_batch(SendBatch.model_validate_json(record.body), time_left)
 
 
 @logger.inject_lambda_context(log_event=False)

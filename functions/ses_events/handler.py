@@ -8,23 +8,18 @@ The queue and the topic are ours and IAM-authorized, so the SNS signature is not
 whose processing fails is reported, alone, for redelivery (processing is idempotent)."""
 
 import json
-from functools import cache
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from consentmail.composition import ses_events as services
 from consentmail.core.clock import now
 from consentmail.core.logs import get_logger
-from consentmail.ses_events.processing import Outcome, SesEventProcessor, parse_message
+from consentmail.ses_events.processing import Outcome, parse_message
 
 logger = get_logger()
 batch = BatchProcessor(event_type=EventType.SQS)
-
-
-@cache
-def processor() -> SesEventProcessor:
-    return SesEventProcessor()
 
 
 def ses_message(body: str) -> str | dict:
@@ -47,12 +42,12 @@ def handler(event: dict, context: LambdaContext) -> dict:
     def record_handler(record: SQSRecord) -> None:
         ses_event = parse_message(ses_message(record.body))
         if ses_event is not None:
-            processor().apply(ses_event, at, outcome)
+            services.processor().apply(ses_event, at, outcome)
 
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=batch, context=context
     )
-    processor().flush(outcome)
+    services.processor().flush(outcome)
     logger.debug(
         "SES events processed", extra={"counted": outcome.counted, "suppressed": len(outcome.suppressed)}
     )

@@ -5,29 +5,21 @@ that fails → 503 so SNS retries; verified notifications go through the same pr
 ses_events function."""
 
 import json
-from functools import cache
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from consentmail.composition import ses_webhook as services
 from consentmail.core.clock import now
 from consentmail.core.errors import Problem
 from consentmail.core.logs import get_logger
-from consentmail.core.settings import get_settings
-from consentmail.ses_events.sns_verify import SnsRejected, SnsUnavailable, SnsVerifier
-from consentmail.ses_events.webhook import SesWebhook
+from consentmail.ses_events.sns_verify import SnsRejected, SnsUnavailable
 from consentmail.web import documented
 from consentmail.web.api import make_resolver, problem_response
 
 logger = get_logger()
 app = make_resolver()
-
-
-@cache
-def webhook() -> SesWebhook:
-    settings = get_settings()
-    return SesWebhook(SnsVerifier(settings.sns_topic_arns, settings.sns_regions))
 
 
 @app.post(
@@ -44,7 +36,7 @@ def receive():
     headers = app.current_event.headers
     message_type = headers.get("x-amz-sns-message-type") or headers.get("X-Amz-Sns-Message-Type")
     try:
-        done = webhook().handle(app.current_event.decoded_body or "", message_type, now())
+        done = services.webhook().handle(app.current_event.decoded_body or "", message_type, now())
     except SnsRejected as error:
         logger.warning("SNS message refused", extra={"reason": str(error)})
         return problem_response(Problem(403, "Forbidden", "This message is not a verified SNS message."))

@@ -5,7 +5,6 @@ Thin: parse the request, call the subject-request service, shape the response.
 """
 
 import json
-from functools import cache
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -14,14 +13,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from consentmail.composition import subject_requests as services
 from consentmail.core.clock import now
-from consentmail.core.errors import InvalidToken
+from consentmail.core.errors import InvalidToken, problem_for
 from consentmail.core.logs import get_logger
 from consentmail.core.records import RequestType
 from consentmail.subject_requests.models import SubjectRequestInput
-from consentmail.subject_requests.service import SubjectRequestService
 from consentmail.web import documented, pages
-from consentmail.web.api import make_resolver
+from consentmail.web.api import make_resolver, problem_response
 
 logger = get_logger()
 app = make_resolver()
@@ -48,12 +47,15 @@ _DONE_TEXT = {
 }
 
 
-@cache
-def service() -> SubjectRequestService:
-    return SubjectRequestService()
+EXPORT = "/subject-requests/export"
 
 
-def _invalid_link(error: InvalidToken) -> Response:
+@app.exception_handler(InvalidToken)
+def invalid_link(error: InvalidToken) -> Response:
+    # The verification pages answer an invalid or expired link with a page; the export is JSON,
+    # so its refusal is a problem+json 400.
+    if app.current_event.path == EXPORT:
+        return problem_response(problem_for(error))
     return pages.message_page("This link is not valid", error.detail, 400)
 
 
@@ -68,7 +70,7 @@ def _invalid_link(error: InvalidToken) -> Response:
     },
 )
 def receive(request: Annotated[SubjectRequestInput, Body()]) -> Response[Pending]:
-    service().receive(request, now())
+    services.subject_requests().receive(request, now())
     return Response(202, "application/json", Pending())
 
 
@@ -79,10 +81,7 @@ def receive(request: Annotated[SubjectRequestInput, Body()]) -> Response[Pending
     responses={200: documented.page("The page"), 400: documented.page("Invalid or expired link")},
 )
 def confirm_page(token: Token = ""):
-    try:
-        request = service().pending(token, now())
-    except InvalidToken as error:
-        return _invalid_link(error)
+    request = services.subject_requests().pending(token, now())
     if not request.is_open:
         return pages.message_page("Request already carried out", "This request has already been carried out.")
     return pages.post_button_page(
@@ -96,17 +95,14 @@ def confirm_page(token: Token = ""):
     responses={200: documented.page("Done"), 400: documented.page("Invalid or expired link")},
 )
 def confirm(token: Token = ""):
-    try:
-        outcome = service().carry_out(token, now())
-    except InvalidToken as error:
-        return _invalid_link(error)
+    outcome = services.subject_requests().carry_out(token, now())
     if not outcome.done_now:
         return pages.message_page("Request already carried out", "This request has already been carried out.")
     return pages.message_page("Request carried out", _DONE_TEXT[outcome.request_type])
 
 
 @app.get(
-    "/subject-requests/export",
+    EXPORT,
     summary="The access export",
     description="Everything held about the address, in every account (JSON); the link works 7 days.",
     responses={
@@ -115,8 +111,7 @@ def confirm(token: Token = ""):
     },
 )
 def export(token: Token = ""):
-    # An invalid or expired token is a problem+json 400 (the export is JSON, not a page).
-    data = service().export(token, now())
+    data = services.subject_requests().export(token, now())
     headers = {"Cache-Control": "no-store", "Content-Disposition": 'attachment; filename="my-data.json"'}
     return Response(200, "application/json", json.dumps(data, ensure_ascii=False), headers)
 

@@ -7,12 +7,12 @@ here sets a cookie, and nothing of the request but the verdict on it is stored.
 
 import base64
 import json
-from functools import cache
 
+from consentmail.composition import tracking as services
 from consentmail.core.clock import now
 from consentmail.core.errors import InvalidToken
 from consentmail.core.logs import get_logger
-from consentmail.tracking.service import Hit, TrackingService
+from consentmail.tracking.service import Hit
 
 logger = get_logger()
 
@@ -21,11 +21,6 @@ PIXEL = base64.b64encode(
     bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
 ).decode()
 NO_STORE = "no-store, no-cache, must-revalidate, max-age=0"
-
-
-@cache
-def service() -> TrackingService:
-    return TrackingService()
 
 
 def _hit(event: dict) -> Hit:
@@ -47,7 +42,7 @@ def _token(event: dict) -> str:
 
 def pixel(event: dict, hit: Hit) -> dict:
     try:
-        service().open(_token(event), hit, now())
+        services.tracking().open(_token(event), hit, now())
     except Exception:
         # Whatever failed, the email client gets its image; the open is lost, not the page.
         logger.exception("open not recorded")
@@ -76,11 +71,11 @@ def not_found() -> dict:
 def click(event: dict, hit: Hit) -> dict:
     at = now()
     try:
-        recipient, url = service().click_target(_token(event), at)
+        recipient, url = services.tracking().click_target(_token(event), at)
     except InvalidToken:
         return not_found()
     try:
-        service().record_click(recipient, url, hit, at)
+        services.tracking().record_click(recipient, url, hit, at)
     except Exception:
         # The recipient still reaches the link; only the count is lost.
         logger.exception("click not recorded")

@@ -24,7 +24,7 @@ def run(function: Function, event: dict) -> dict:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    from consentmail.adapters import aws_clients
+    from consentmail.core import container
     from consentmail.core.records import MailingList
     from consentmail.store.lists import ListRepository
     from infra.local.invoke import Invoker
@@ -34,7 +34,7 @@ def run(function: Function, event: dict) -> dict:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     with mock_aws():
         os.environ.update(provision(REGION, "http://127.0.0.1:8787").environment)
-        aws_clients.reset()
+        container.reset_all()
         ListRepository().create(
             MailingList(
                 list_id=SAMPLE_LIST,

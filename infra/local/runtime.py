@@ -5,7 +5,6 @@ the SES simulator, the queue workers, the purge timer and the gateway with its l
 import logging
 import os
 import socket
-import sys
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from consentmail.adapters import aws_clients
+from consentmail.core import container
 from consentmail.core.clock import parse_iso
 from consentmail.core.routes import Function
 from infra.local.authorizer import CognitoAuthorizer
@@ -47,48 +46,11 @@ def free_port(host: str = HOST) -> int:
         return probe.getsockname()[1]
 
 
-def forget_function_modules() -> dict:
-    """Start the functions cold, as new Lambda containers: their modules (and the clients and
-    services they cache) are imported afresh on first use. Returns what was imported before."""
-    saved = {name: module for name, module in sys.modules.items() if name.startswith("functions.")}
-    for name in saved:
-        del sys.modules[name]
-    return saved
-
-
-def restore_function_modules(saved: dict) -> None:
-    for name in [name for name in sys.modules if name.startswith("functions.")]:
-        del sys.modules[name]
-    sys.modules.update(saved)
-    for name, module in saved.items():
-        parent, _, child = name.rpartition(".")
-        if parent in sys.modules:
-            setattr(sys.modules[parent], child, module)
-
-
 def reset_emulator() -> None:
     """Empty every moto backend of this process (what the server's /moto-api/reset does)."""
     from moto.moto_api._internal.models import moto_api_backend
 
     moto_api_backend.reset()
-
-
-def clear_layer_caches() -> None:
-    """Forget every client, table, setting and secret the shared package cached, so they are made
-    again from the current environment (the emulator's endpoint and resources)."""
-    from aws_lambda_powertools.utilities import parameters
-
-    from consentmail.core import signing_keys
-
-    aws_clients.reset()
-    for name, module in list(sys.modules.items()):
-        if name != "consentmail" and not name.startswith("consentmail."):
-            continue
-        for value in list(vars(module).values()):
-            if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == name:
-                value.cache_clear()
-    parameters.clear_caches()
-    signing_keys._cached = None
 
 
 @dataclass(frozen=True)
@@ -140,13 +102,11 @@ class LocalMode:
         self._server_thread: threading.Thread | None = None
         self._workers: list = []
         self._saved_environ: dict[str, str] | None = None
-        self._saved_modules: dict | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> "LocalMode":
         quiet_werkzeug()
         self._saved_environ = dict(os.environ)
-        self._saved_modules = forget_function_modules()
         try:
             # Bind first: the public URL (in every emailed link) needs the real port.
             self._server = make_server(self.host, self.requested_port, self._wsgi, threaded=True)
@@ -154,7 +114,9 @@ class LocalMode:
             self._start_emulator()
             self.provisioned = provision(self.region, self.urls.base)
             os.environ.update(self.provisioned.environment)
-            self._reset_caches()
+            # As a new container would: every client, setting, key and service is made again,
+            # from the emulator's environment, on first use.
+            container.reset_all()
             self.simulator = SesSimulator(
                 self.region,
                 lambda event: self.invoker(Function.SES_EVENTS, event),
@@ -210,10 +172,7 @@ class LocalMode:
             os.environ.clear()
             os.environ.update(self._saved_environ)
             self._saved_environ = None
-            self._reset_caches()
-        if self._saved_modules is not None:
-            restore_function_modules(self._saved_modules)
-            self._saved_modules = None
+            container.reset_all()
 
     def _start_emulator(self) -> None:
         from moto.server import ThreadedMotoServer
@@ -249,10 +208,6 @@ class LocalMode:
         # A fresh default session: the SES simulator's hooks go on it, and every client the
         # functions create (after the caches are reset) comes from it.
         boto3.setup_default_session()
-
-    @staticmethod
-    def _reset_caches() -> None:
-        clear_layer_caches()
 
     # -- the gateway ---------------------------------------------------------------------------
     def _wsgi(self, environ, start_response):

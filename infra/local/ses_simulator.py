@@ -26,8 +26,9 @@ from email.utils import getaddresses
 from typing import Any
 
 from consentmail.ses_events.published import PUBLISHED_EVENT_TYPES
-from infra.local.invoke import ACCOUNT_ID
+from infra.local.invoke import ACCOUNT_ID, MissingFunction
 from infra.local.provision import SIMULATOR_DOMAIN
+from infra.local.workers import StoppableLoop
 
 logger = logging.getLogger(__name__)
 
@@ -256,7 +257,8 @@ class SesSimulator:
         self.undelivered: list[dict] = []
         self.sent_at: dict[str, datetime] = {}
         self._queue: queue.Queue[dict | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._loop = StoppableLoop("ses-simulator", self.deliver_batch)
+        self._warned_missing = False
         self._session = None
         self._idle = threading.Condition()
         self._pending = 0
@@ -306,61 +308,58 @@ class SesSimulator:
         return events
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="ses-simulator", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 10) -> None:
         self.uninstall()
-        if self._thread:
-            self._queue.put(None)
-            self._thread.join(timeout)
-            self._thread = None
+        # The None goes behind every event already queued: those are delivered before the loop ends.
+        self._loop.stop(timeout, wake=lambda: self._queue.put(None))
 
     def wait_idle(self, timeout: float = 10) -> bool:
         """Block until every queued event was handed to ses_events (tests use this)."""
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
-    def _run(self) -> None:
-        from infra.local.invoke import MissingFunction
-
-        warned = False
-        stopping = False
-        while not stopping:
-            first = self._queue.get()
-            if first is None:
-                return
-            events = [first]
-            deadline = time.monotonic() + BATCH_WINDOW_SECONDS
-            while len(events) < BATCH:
-                try:
-                    more = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                events.append(more)
+    def deliver_batch(self) -> None:
+        """Wait for an event, gather up to BATCH within BATCH_WINDOW_SECONDS, deliver them as one
+        SQS event (a None in the queue means stop: what was gathered is still delivered)."""
+        first = self._queue.get()
+        if first is None:
+            return
+        events = [first]
+        deadline = time.monotonic() + BATCH_WINDOW_SECONDS
+        while len(events) < BATCH:
             try:
-                batch = sqs_event(events, self.region)
-                result = self.deliver(batch)
-                failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
-                records = zip(events, batch["Records"], strict=True)
-                self.undelivered.extend(event for event, record in records if record["messageId"] in failed)
-                if failed:
-                    logger.error("SES simulator: ses_events reported %d failed events", len(failed))
-            except MissingFunction as error:
-                self.undelivered.extend(events)
-                if not warned:
-                    logger.error("SES simulator: %s; SES events are kept, not delivered", error)
-                    warned = True
-            except Exception:
-                self.undelivered.extend(events)
-                logger.exception("SES simulator: the ses_events function failed on a batch")
-            finally:
-                with self._idle:
-                    self._pending -= len(events)
-                    self._idle.notify_all()
+                more = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if more is None:
+                break
+            events.append(more)
+        try:
+            self._deliver(events)
+        finally:
+            with self._idle:
+                self._pending -= len(events)
+                self._idle.notify_all()
+
+    def _deliver(self, events: list[dict]) -> None:
+        try:
+            batch = sqs_event(events, self.region)
+            result = self.deliver(batch)
+            failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+            records = zip(events, batch["Records"], strict=True)
+            self.undelivered.extend(event for event, record in records if record["messageId"] in failed)
+            if failed:
+                logger.error("SES simulator: ses_events reported %d failed events", len(failed))
+        except MissingFunction as error:
+            self.undelivered.extend(events)
+            if not self._warned_missing:
+                logger.error("SES simulator: %s; SES events are kept, not delivered", error)
+                self._warned_missing = True
+        except Exception:
+            self.undelivered.extend(events)
+            logger.exception("SES simulator: the ses_events function failed on a batch")
 
 
 def sent_email_of(params: dict, message_id: str, at: datetime | None = None) -> SentEmail:

@@ -70,6 +70,41 @@ def failed_ids(result: Any, records: list[dict]) -> set[str]:
         return {record["messageId"] for record in records}
 
 
+class StoppableLoop:
+    """A daemon thread that runs `step` again and again, every `interval` seconds (0: at once),
+    until `stop()`. A step that raises is logged and retried after `retry_pause` seconds: a
+    worker standing in for an AWS event source never dies of one bad round."""
+
+    def __init__(self, name: str, step: Callable[[], Any], interval: float = 0, retry_pause: float = 2):
+        self.name = name
+        self.step = step
+        self.interval = interval
+        self.retry_pause = retry_pause
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 15, wake: Callable[[], None] | None = None) -> None:
+        """Stop after the current step; `wake` unblocks a step that waits on something else."""
+        self._stop.set()
+        if wake is not None:
+            wake()
+        if self._thread:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.step()
+            except Exception:
+                logger.exception("%s: the step failed; retrying", self.name)
+                self._stop.wait(self.retry_pause)
+
+
 class QueueWorker:
     """Long-polls one queue and hands each batch to a function; deletes what succeeded."""
 
@@ -78,8 +113,7 @@ class QueueWorker:
         self.queue_url = queue_url
         self.region = region
         self.invoke = invoke
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = StoppableLoop(f"worker-{function.value}", self.poll_once)
         self._sqs = None
         self._queue_arn = ""
         self._warned_missing = False
@@ -92,22 +126,10 @@ class QueueWorker:
 
     def start(self) -> None:
         self.connect()
-        self._thread = threading.Thread(target=self._run, name=f"worker-{self.function.value}", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 15) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.poll_once()
-            except Exception:
-                logger.exception("worker %s: polling failed", self.function.value)
-                self._stop.wait(2)
+        self._loop.stop(timeout)
 
     def poll_once(self) -> int:
         """Receive one batch and process it; returns how many messages were received."""
@@ -175,25 +197,19 @@ class PurgeTimer:
         self.region = region
         self.invoke = invoke
         self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = StoppableLoop("purge-timer", self.run_once, interval=interval, retry_pause=0)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="purge-timer", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 15) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
-            self._thread = None
+        self._loop.stop(timeout)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                result = self.invoke(Function.PURGE, scheduled_event(datetime.now(UTC), self.region))
-                logger.info("purge: %s", result)
-            except MissingFunction as error:
-                logger.error("purge: %s", error)
-            except Exception:
-                logger.exception("purge: the function failed")
+    def run_once(self) -> None:
+        try:
+            result = self.invoke(Function.PURGE, scheduled_event(datetime.now(UTC), self.region))
+            logger.info("purge: %s", result)
+        except MissingFunction as error:
+            logger.error("purge: %s", error)
+        except Exception:
+            logger.exception("purge: the function failed")

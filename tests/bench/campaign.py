@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass, field
 from email.policy import default as default_policy
 
-from consentmail.adapters import aws_clients
-from infra.local.runtime import LocalMode, clear_layer_caches, free_port
+from consentmail.core import container
+from infra.local.runtime import LocalMode, free_port
 from tests.bench.lambdas import Invocations, MeteredInvoker, base_function
 from tests.bench.meter import AwsMeter, Usage, current_function
 from tests.integration.local_client import LocalClient
@@ -194,8 +194,7 @@ def run_campaign(recipients: int, stall_seconds: float = 120) -> CampaignRun:
         import os
 
         os.environ["CONSENTMAIL_MAX_SEND_RATE"] = UNPACED_RATE
-        clear_layer_caches()
-        aws_clients.reset()
+        container.reset_all()
         return _run(mode, aws_meter, logs, recipients, startup, stall_seconds)
     finally:
         sys.stdout = saved_stdout

@@ -169,31 +169,27 @@ def measure(calls: int = CALLS, progress=lambda message: None) -> dict:
     for handler in logging.getLogger("consentmail").handlers:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(sys.stdout)
-    saved_modules = {n: m for n, m in sys.modules.items() if n.startswith("functions.")}
-    for name in saved_modules:
-        del sys.modules[name]
     try:
         with mock_aws():
             boto3.setup_default_session()
             return _measure(calls, progress)
     finally:
-        from infra.local.runtime import clear_layer_caches, restore_function_modules
+        from consentmail.core import container
 
         sys.stdout = saved_stdout
         os.environ.clear()
         os.environ.update(saved_environ)
-        clear_layer_caches()
-        restore_function_modules(saved_modules)
+        container.reset_all()
         boto3.setup_default_session()
 
 
 def _measure(calls: int, progress) -> dict:
+    from consentmail.core import container
     from infra.local.provision import provision
-    from infra.local.runtime import clear_layer_caches
 
     provisioned = provision(REGION, PUBLIC_URL)
     os.environ.update(provisioned.environment)
-    clear_layer_caches()
+    container.reset_all()
     recorder = Recorder()
     recorder.install(boto3.DEFAULT_SESSION)
 

@@ -8,7 +8,6 @@ import pytest
 import time_machine
 
 from consentmail.accounts import service as account_service
-from consentmail.accounts import wiring
 from consentmail.accounts.passwords import RULE_DIGIT, RULE_LENGTH, RULE_LETTER, RULE_SPECIAL
 from consentmail.accounts.service import LOCKOUT_THRESHOLD, AccountService
 from consentmail.adapters import aws_clients
@@ -38,11 +37,9 @@ OWNER = "owner@example.com"
 
 @pytest.fixture(autouse=True)
 def fresh_services(aws, monkeypatch):
-    wiring.reset()
     monkeypatch.setattr(account_service, "pause", pauses.append)
     pauses.clear()
-    yield aws
-    wiring.reset()
+    return aws
 
 
 pauses: list[float] = []

@@ -3,7 +3,6 @@ id that does not exist, and changes nothing."""
 
 import pytest
 
-from consentmail.accounts import wiring
 from consentmail.core.clock import now
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.lists import ListRepository
@@ -32,9 +31,7 @@ CONTACT_ROUTES = [
 
 @pytest.fixture(autouse=True)
 def fresh_services(aws):
-    wiring.reset()
-    yield aws
-    wiring.reset()
+    return aws
 
 
 @pytest.fixture

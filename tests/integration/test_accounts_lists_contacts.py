@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from consentmail.accounts import wiring
 from consentmail.adapters import aws_clients
 from consentmail.audience.imports import MAX_ROWS
 from consentmail.core.addresses import email_hash
@@ -38,9 +37,7 @@ CONTACT_KEYS = {
 
 @pytest.fixture(autouse=True)
 def fresh_services(aws):
-    wiring.reset()
-    yield aws
-    wiring.reset()
+    return aws
 
 
 @pytest.fixture

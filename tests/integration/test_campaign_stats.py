@@ -11,6 +11,7 @@ from functions.accounts.handler import handler
 from functions.ses_events.handler import handler as ses_events
 from functions.subscription.handler import handler as subscription
 from functions.tracking.handler import handler as tracking
+from tests.accounts_helpers import call, create_list, open_account, signed_in
 from tests.http_events import FakeContext, api_event, load_event
 from tests.tracking_helpers import (
     click_token,
@@ -41,6 +42,8 @@ def track(kind: str, token: str) -> dict:
 
 @pytest.fixture
 def campaign(demo_list):
+    open_account("account-demo")
+    open_account("account-other")
     return create_campaign(demo_list)
 
 
@@ -106,3 +109,22 @@ def test_stats_need_a_signed_in_caller(campaign):
     del event["requestContext"]["authorizer"]
 
     assert handler(event, FakeContext())["statusCode"] == 401
+
+
+def test_a_closed_accounts_still_valid_token_gets_the_same_401_on_stats_as_on_other_routes(aws):
+    # Given an account holder with a campaign, who closes the account while their ID token is
+    # still valid (up to an hour)
+    owner = signed_in("closing@example.com")
+    list_id = create_list(owner)["list_id"]
+    body = {"list_id": list_id, "subject": "Autumn news", "html": "<p>Hello</p>", "text": "Hello"}
+    campaign_id = call("POST", "/campaigns", claims=owner, body=body).json()["campaign_id"]
+    assert call("GET", f"/campaigns/{campaign_id}/stats", claims=owner).status == 200
+    assert call("DELETE", "/account", claims=owner).status == 202
+
+    # When that token asks for the campaign's statistics
+    refused = call("GET", f"/campaigns/{campaign_id}/stats", claims=owner)
+
+    # Then it gets the 401 every other account route gives a closed account, word for word
+    campaign_route = call("GET", f"/campaigns/{campaign_id}", claims=owner)
+    assert refused.status == campaign_route.status == 401
+    assert refused.text == campaign_route.text

@@ -10,11 +10,10 @@ import pytest
 import time_machine
 
 import functions.accounts.campaign_routes as campaign_routes
-from consentmail.accounts import wiring
-from consentmail.core.records import AccountProfile, MailingList, PolicyAcceptance
-from consentmail.store.accounts import AccountRepository
+from consentmail.core.records import MailingList
 from consentmail.store.lists import ListRepository
 from consentmail.web.api import make_resolver
+from tests.accounts_helpers import open_account
 from tests.http_events import FakeContext, api_event, headers_of, load_event
 
 OWNER = {"sub": "account-demo"}
@@ -23,26 +22,8 @@ NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 BODY = {"list_id": "list-demo", "subject": "Autumn news", "html": "<p>Hello</p>", "text": "Hello"}
 
 
-def open_account(account_id: str) -> None:
-    AccountRepository().create_profile(
-        AccountProfile(
-            account_id=account_id,
-            email=f"{account_id}@example.com",
-            username=account_id,
-            first_name="Ada",
-            last_name="Lovelace",
-            country="FR",
-            privacy_policy=PolicyAcceptance(version="2026-01", accepted_at=NOW, ip="203.0.113.9"),
-            created_at=NOW,
-            updated_at=NOW,
-        )
-    )
-
-
 @pytest.fixture
 def app(aws, demo_list, monkeypatch):
-    campaign_routes.service.cache_clear()  # a service bound to this test's moto
-    wiring.reset()
     open_account(OWNER["sub"])
     open_account(STRANGER["sub"])
     resolver = make_resolver()

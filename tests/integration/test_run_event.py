@@ -2,7 +2,7 @@
 
 import os
 
-from consentmail.adapters import aws_clients
+from consentmail.core import container
 from consentmail.core.routes import Function
 from infra.local.run_event import run
 from tests.http_events import load_event
@@ -12,7 +12,7 @@ def test_running_the_subscribe_sample_answers_202_and_sends_the_optin_email(monk
     monkeypatch.setattr(os, "environ", os.environ.copy())
 
     outcome = run(Function.SUBSCRIPTION, load_event("subscribe_json"))
-    aws_clients.reset()
+    container.reset_all()
 
     assert outcome["result"]["statusCode"] == 202
     [email] = outcome["emails_sent"]

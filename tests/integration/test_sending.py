@@ -16,6 +16,8 @@ import functions.sender.handler as sender_function
 from consentmail.adapters.ses import not_sent, send_raw
 from consentmail.campaigns.models import CampaignCreate
 from consentmail.campaigns.service import CampaignService
+from consentmail.composition import fanout as fanout_services
+from consentmail.composition import sender as sender_services
 from consentmail.core.records import CampaignStatus, ContactStatus
 from consentmail.sending.fanout import FanOut
 from consentmail.sending.models import FanOutMessage, SendBatch
@@ -67,9 +69,9 @@ def make_sender(fake_time: FakeTime, send=send_raw, rate: float = 14.0) -> Sende
 def functions_wired(aws, fake_time, monkeypatch):
     """Both functions with fresh services bound to this test's moto; the sender on a fake clock."""
     fanout = FanOut()
-    monkeypatch.setattr(fanout_function, "fanout", lambda: fanout)
+    monkeypatch.setattr(fanout_services, "fanout", lambda: fanout)
     sender = make_sender(fake_time)
-    monkeypatch.setattr(sender_function, "sender", lambda: sender)
+    monkeypatch.setattr(sender_services, "sender", lambda: sender)
     return sender
 
 
@@ -335,7 +337,7 @@ def test_a_batch_failing_half_way_and_redelivered_sends_each_contact_exactly_onc
         return send_raw(raw, **kwargs)
 
     flaky = make_sender(fake_time, send=flaky_send)
-    monkeypatch.setattr(sender_function, "sender", lambda: flaky)
+    monkeypatch.setattr(sender_services, "sender", lambda: flaky)
     sqs().send_message(
         QueueUrl=queue_url(aws, "send"),
         MessageBody=batch_of(demo_list, campaign_id, contacts).model_dump_json(),
@@ -491,7 +493,7 @@ def test_a_fanout_short_of_time_continues_in_a_new_message_without_duplicates(
     assert CampaignRepository().get(campaign_id, AT).fanout_cursor
     # The continuation message, then a redelivered copy of the original: both resume from the cursor.
     monkey_fanout = FanOut(page_size=10)
-    monkeypatch.setattr(fanout_function, "fanout", lambda: monkey_fanout)
+    monkeypatch.setattr(fanout_services, "fanout", lambda: monkey_fanout)
     drain(queue_url(aws, "fanout"), fanout_function.handler)
     fanout.run(message, AT)
     drain(queue_url(aws, "send"), sender_function.handler)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 import functions.ses_webhook.handler as webhook_function
+from consentmail.composition import ses_webhook as webhook_services
 from consentmail.core.clock import now
 from consentmail.core.records import ContactStatus
 from consentmail.ses_events.sns_verify import SnsVerifier
@@ -23,7 +24,7 @@ def sns(aws, monkeypatch) -> FakeSns:
     fake = FakeSns()
     verifier = SnsVerifier([aws.ses_topic_arn], ["eu-west-3"], fetch=fake.fetch)
     webhook = SesWebhook(verifier)
-    monkeypatch.setattr(webhook_function, "webhook", lambda: webhook)
+    monkeypatch.setattr(webhook_services, "webhook", lambda: webhook)
     return fake
 
 

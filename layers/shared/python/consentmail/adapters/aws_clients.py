@@ -1,12 +1,12 @@
-"""boto3 clients and tables, created lazily and once per container: no I/O at import, so moto
-fixtures and settings work, and cold starts stay small. boto3 honours AWS_ENDPOINT_URL, which is
-how local mode points every client at its emulator without a branch here."""
-
-from functools import cache
+"""boto3 clients and tables, created lazily and once per container (`per_container`; one
+`container.reset_all()` forgets them): no I/O at import, so moto fixtures and settings work, and
+cold starts stay small. boto3 honours AWS_ENDPOINT_URL, which is how local mode points every
+client at its emulator without a branch here."""
 
 import boto3
 from botocore.config import Config
 
+from consentmail.core.container import per_container
 from consentmail.core.settings import get_settings
 from consentmail.core.tables import Table
 
@@ -14,24 +14,16 @@ from consentmail.core.tables import Table
 _CONFIG = Config(retries={"max_attempts": 5, "mode": "adaptive"}, connect_timeout=3, read_timeout=10)
 
 
-@cache
+@per_container
 def client(service: str):
     return boto3.client(service, region_name=get_settings().region, config=_CONFIG)
 
 
-@cache
+@per_container
 def _resource():
     return boto3.resource("dynamodb", region_name=get_settings().region, config=_CONFIG)
 
 
-@cache
+@per_container
 def table(name: Table):
     return _resource().Table(get_settings().table(name))
-
-
-def reset() -> None:
-    """Forget every client (tests that restart the emulator or change settings call this)."""
-    client.cache_clear()
-    _resource.cache_clear()
-    table.cache_clear()
-    get_settings.cache_clear()

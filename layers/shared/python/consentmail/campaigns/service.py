@@ -13,22 +13,25 @@ from aws_lambda_powertools import Logger
 
 from consentmail.adapters.sqs import SendQueues
 from consentmail.campaigns.models import CampaignCreate, CampaignPatch, CampaignView
+from consentmail.campaigns.stats import CampaignStats, campaign_stats
 from consentmail.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from consentmail.core.records import CampaignRecord, CampaignStatus, Content
 from consentmail.core.sensitive_data import check_content
 from consentmail.sending.models import FanOutMessage
 from consentmail.store.campaigns import CampaignRepository
 from consentmail.store.content import ContentRepository
+from consentmail.store.counters import CounterRepository
 from consentmail.store.lists import ListRepository
 
 logger = Logger(child=True)
 
 
 class CampaignService:
-    def __init__(self, campaigns=None, content=None, lists=None, queues=None):
+    def __init__(self, campaigns=None, content=None, lists=None, queues=None, counters=None):
         self.campaigns = campaigns or CampaignRepository()
         self.content = content or ContentRepository()
         self.lists = lists or ListRepository()
+        self.counters = counters or CounterRepository()
         self._queues = queues
 
     @property
@@ -66,6 +69,11 @@ class CampaignService:
     def get(self, account_id: str, campaign_id: str, at: datetime) -> CampaignView:
         record = self._campaign(account_id, campaign_id, at)
         return CampaignView.of(record, self.content.get(campaign_id, at))
+
+    def stats(self, account_id: str, campaign_id: str, at: datetime) -> CampaignStats:
+        """The campaign's statistics; another account's campaign is as absent as none (404)."""
+        self._campaign(account_id, campaign_id, at)
+        return campaign_stats(campaign_id, self.counters)
 
     def of_account(self, account_id: str, at: datetime) -> list[CampaignView]:
         return [

@@ -2,10 +2,10 @@
 setting fails at cold start, never at the first request. No silent defaults."""
 
 import os
-from functools import lru_cache
 
 from pydantic import BaseModel, Field, HttpUrl, ValidationError
 
+from consentmail.core.container import per_container
 from consentmail.core.tables import SCHEMAS, Table
 
 PREFIX = "CONSENTMAIL_"
@@ -82,6 +82,6 @@ def settings_from_env(environ: dict[str, str]) -> Settings:
         raise SettingsError(f"malformed settings: {error}") from error
 
 
-@lru_cache(maxsize=1)
+@per_container
 def get_settings() -> Settings:
     return settings_from_env(dict(os.environ))

@@ -9,6 +9,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from consentmail.core.container import per_container
 from consentmail.core.settings import get_settings
 
 CACHE_SECONDS = 300
@@ -42,15 +43,31 @@ def new_secret_value(kid: str = "k1") -> str:
     )
 
 
-_cached: tuple[str, KeyRing] | None = None
+class _SigningSecret:
+    """The secret, read through a Powertools SecretsProvider (which caches it for CACHE_SECONDS),
+    and its last parsed key ring (parsed again only when the secret's value changes)."""
+
+    def __init__(self, provider, name: str):
+        self._provider = provider
+        self._name = name
+        self._parsed: tuple[str, KeyRing] | None = None
+
+    def keyring(self) -> KeyRing:
+        value = self._provider.get(self._name, transform="json", max_age=CACHE_SECONDS)
+        fingerprint = json.dumps(value, sort_keys=True)
+        if self._parsed is None or self._parsed[0] != fingerprint:
+            self._parsed = (fingerprint, parse_keyring(value))
+        return self._parsed[1]
+
+
+@per_container
+def _signing_secret() -> _SigningSecret:
+    # A provider of our own, not Powertools' module-level default: its cache goes with the
+    # container's (`container.reset_all()`), and its client is made here, lazily.
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return _SigningSecret(SecretsProvider(), get_settings().signing_secret)
 
 
 def get_keyring() -> KeyRing:
-    global _cached
-    from aws_lambda_powertools.utilities import parameters
-
-    value = parameters.get_secret(get_settings().signing_secret, transform="json", max_age=CACHE_SECONDS)
-    fingerprint = json.dumps(value, sort_keys=True)
-    if _cached is None or _cached[0] != fingerprint:
-        _cached = (fingerprint, parse_keyring(value))
-    return _cached[1]
+    return _signing_secret().keyring()

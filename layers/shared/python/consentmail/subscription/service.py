@@ -4,6 +4,7 @@ per address and list per 10 minutes, and a consent-ledger entry for every change
 from datetime import datetime, timedelta
 
 from consentmail.adapters.ses import TAG_ACCOUNT, TAG_CONTACT, TAG_KIND, TAG_LIST, send_raw
+from consentmail.campaigns.stats import UnsubscribeCounter
 from consentmail.core import tokens
 from consentmail.core.addresses import email_hash, normalize
 from consentmail.core.errors import FieldError, InvalidInput, NotFound
@@ -27,11 +28,12 @@ def default_consent_text(mailing_list: MailingList) -> str:
 
 
 class SubscriptionService:
-    def __init__(self, lists=None, contacts=None, consent=None, suppression=None):
+    def __init__(self, lists=None, contacts=None, consent=None, suppression=None, unsubscribes=None):
         self.lists = lists or ListRepository()
         self.contacts = contacts or ContactRepository()
         self.consent = consent or ConsentRepository()
         self.suppression = suppression or SuppressionRepository()
+        self.unsubscribes = unsubscribes or UnsubscribeCounter()
 
     def subscribe(self, request: SubscribeRequest, visitor: Visitor, at: datetime) -> MailingList:
         """Record the subscription and send the opt-in email when due. The outcome the caller
@@ -128,10 +130,13 @@ class SubscriptionService:
         return mailing_list
 
     def unsubscribe(self, token: str, visitor: Visitor, at: datetime, source: str) -> MailingList:
-        """Unsubscribe from the list; idempotent, and the withdrawal is recorded once."""
+        """Unsubscribe from the list; idempotent, and the withdrawal is recorded once. The
+        unsubscribe is credited to the campaign the contact was last sent (once per campaign;
+        counting never fails the unsubscribe)."""
         mailing_list, contact = self._contact_of(token, Purpose.UNSUBSCRIBE, at)
         if contact.status in (ContactStatus.PENDING, ContactStatus.CONFIRMED):
             contact.status = ContactStatus.UNSUBSCRIBED
             self.contacts.save(contact)
             self.consent.append_for(contact, ConsentAction.UNSUBSCRIBED, at, visitor=visitor, source=source)
+        self.unsubscribes.count(contact.contact_id, at)
         return mailing_list

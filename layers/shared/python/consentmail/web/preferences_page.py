@@ -1,6 +1,7 @@
-"""The preference page's HTML: one form for tracking consent and names, one button to
-unsubscribe. The tracking checkbox follows a hidden `false`, so unticking it posts
-`tracking_consent=false` (the last value wins) and withdrawing is exactly as easy as granting."""
+"""The recipient's preference page (HTML, served by the subscription function): one form for
+tracking consent and names, one button to unsubscribe. The tracking checkbox follows a hidden
+`false`, so unticking it posts `tracking_consent=false` (the last value wins) and withdrawing is
+exactly as easy as granting."""
 
 from html import escape
 from urllib.parse import quote

@@ -1,0 +1,28 @@
+"""The accounts function's services: accounts, lists, contacts and campaigns. All four serve the
+function's routes, and their modules are imported at cold start by the routers' models anyway."""
+
+from consentmail.accounts.service import AccountService
+from consentmail.audience.contacts import ContactService
+from consentmail.audience.lists import ListService
+from consentmail.campaigns.service import CampaignService
+from consentmail.core.container import per_container
+
+
+@per_container
+def accounts() -> AccountService:
+    return AccountService()
+
+
+@per_container
+def lists() -> ListService:
+    return ListService()
+
+
+@per_container
+def contacts() -> ContactService:
+    return ContactService(lists=lists())
+
+
+@per_container
+def campaigns() -> CampaignService:
+    return CampaignService()
