@@ -5,7 +5,9 @@
     sender_domain  the domain consentmail sends from (an SES domain identity is created for it)
     alarm_email    optional address subscribed to the operator topic (alarms, due subject requests)
     public_url     optional custom domain the public routes are served at; default: the API's URL
-    waf            optional flag: put an AWS WAF web ACL in front of the API
+    waf            AWS WAF web ACL in front of the API, with the per-client limits (default true;
+                   `false` leaves only API Gateway's route-wide throttles and the application's
+                   own per-address limits)
     max_send_rate  SES sends per second the account may make (its quota; 1 in the SES sandbox)
     webhook_topics optional comma-separated SNS topic ARNs, beyond the stack's own SES events topic,
                    whose messages POST /webhooks/ses accepts (SES events routed from elsewhere)
@@ -108,7 +110,9 @@ def config_from(context: dict[str, Any], environ: dict[str, str] | None = None) 
         sender_domain=sender_domain,
         alarm_email=alarm_email,
         public_url=public_url.rstrip("/") if public_url else None,
-        waf=_flag(context.get("waf", False)),
+        # On unless the operator turns it off: per-client limits are what keeps one client from
+        # locking everyone else out of sign-in, sign-up and the forms.
+        waf=_flag(context.get("waf", True)),
         max_send_rate=max_send_rate,
         webhook_topics=webhook_topics,
     )

@@ -36,18 +36,34 @@ ACCESS_LOG_FIELDS = {
 }
 
 
-# API Gateway's own error responses, as problem+json; an unknown route is a 404 as in local mode
-# (REST APIs otherwise answer 403 "Missing Authentication Token").
+# API Gateway's own answers, as problem+json like the functions': every response type it can
+# produce, with the status it uses (so the body's `status` is the response's). An unknown route is a
+# 404 as in local mode (REST APIs otherwise answer 403 "Missing Authentication Token"). A
+# request whose headers exceed API Gateway's 10 KB quota is refused by API Gateway itself under
+# one of these types; local mode answers it 431 problem+json.
 GATEWAY_PROBLEMS = (
     (apigw.ResponseType.UNAUTHORIZED, 401, "Unauthorized"),
     (apigw.ResponseType.EXPIRED_TOKEN, 401, "Unauthorized"),
     (apigw.ResponseType.ACCESS_DENIED, 403, "Forbidden"),
+    (apigw.ResponseType.INVALID_API_KEY, 403, "Forbidden"),
+    (apigw.ResponseType.INVALID_SIGNATURE, 403, "Forbidden"),
+    (apigw.ResponseType.WAF_FILTERED, 403, "Forbidden"),
     (apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, "Not found"),
+    (apigw.ResponseType.RESOURCE_NOT_FOUND, 404, "Not found"),
     (apigw.ResponseType.REQUEST_TOO_LARGE, 413, "Payload too large"),
+    (apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE, 415, "Unsupported media type"),
     (apigw.ResponseType.THROTTLED, 429, "Too many requests"),
     (apigw.ResponseType.QUOTA_EXCEEDED, 429, "Too many requests"),
     (apigw.ResponseType.BAD_REQUEST_PARAMETERS, 400, "Bad request"),
     (apigw.ResponseType.BAD_REQUEST_BODY, 400, "Bad request"),
+    (apigw.ResponseType.API_CONFIGURATION_ERROR, 500, "Internal server error"),
+    (apigw.ResponseType.AUTHORIZER_CONFIGURATION_ERROR, 500, "Internal server error"),
+    (apigw.ResponseType.AUTHORIZER_FAILURE, 500, "Internal server error"),
+    (apigw.ResponseType.INTEGRATION_FAILURE, 504, "Gateway timeout"),
+    (apigw.ResponseType.INTEGRATION_TIMEOUT, 504, "Gateway timeout"),
+    # Whatever type API Gateway adds later falls back to these two.
+    (apigw.ResponseType.DEFAULT_4_XX, 400, "Bad request"),
+    (apigw.ResponseType.DEFAULT_5_XX, 500, "Internal server error"),
 )
 
 
@@ -126,13 +142,13 @@ class PublicApi(Construct):
         self._add_problem_responses()
 
     def _add_problem_responses(self) -> None:
-        """API Gateway's own refusals (authorizer, throttling, size, unknown route) answer
-        problem+json like the functions do, not API Gateway's {"message": ...}."""
-        for index, (response_type, status, title) in enumerate(GATEWAY_PROBLEMS):
+        """API Gateway's own refusals (authorizer, throttling, size, media type, unknown route, its
+        own failures) answer problem+json like the functions do, not API Gateway's {"message": ...}."""
+        for response_type, status, title in GATEWAY_PROBLEMS:
             body = {"type": "about:blank", "title": title, "status": status}
             template = json.dumps(body)[:-1] + ', "detail": $context.error.messageString}'
             self.rest_api.add_gateway_response(
-                f"Problem{index}",
+                "Problem" + response_type.response_type.title().replace("_", ""),
                 type=response_type,
                 status_code=str(status),
                 response_headers={"Content-Type": "'application/problem+json'"},
@@ -204,9 +220,15 @@ class PublicApi(Construct):
                 "anonymous visitors, website forms and email recipients; access is by signed, "
                 "expiring token where the contract requires one"
             )
+        per_client = (
+            f", and per source IP by AWS WAF to {route.per_client.requests} per "
+            f"{route.per_client.window_seconds} s"
+            if route.per_client
+            else ""
+        )
         reason = (
             f"Public route {route.method} {route.path} of the binding contract, used by {audience}; "
-            f"throttled to {route.throttle.rate:g} rps (burst {route.throttle.burst})."
+            f"throttled route-wide to {route.throttle.rate:g} rps (burst {route.throttle.burst}){per_client}."
         )
         acknowledge(method, "AwsSolutions-APIG4", reason)
         acknowledge(method, "AwsSolutions-COG4", reason)

@@ -1,12 +1,66 @@
-"""Optional AWS WAF web ACL in front of the API stage (context `waf=true`): a rate-based rule that
-blocks a source IP sending more than RATE_LIMIT requests in 5 minutes (API Gateway's throttles are
-per route for everyone; this one is per client), and AWS managed rules for common exploits, known
-bad inputs and IP reputation. The common rule set's 8 KB body limit is
-counted rather than enforced: CSV imports and SNS notifications are legitimately larger."""
+"""The AWS WAF web ACL in front of the API stage, on by default (context `waf=false` removes it):
+the per-client abuse limits of the route table, as rate-based rules keyed on the source IP.
+
+- one rule per sensitive route (`consentmail.core.routes.CLIENT_LIMITS`: sign-in, sign-up,
+  subscribe, subject requests, password forgotten, token refresh), each with its own limit;
+- one general rule for every other request but the tracking routes (`GENERAL_CLIENT_LIMIT`);
+- AWS managed rules for common exploits, known bad inputs and IP reputation. The common rule
+  set's 8 KB body limit is counted rather than enforced: CSV imports and SNS notifications are
+  legitimately larger.
+
+A client over a limit gets 429 with a problem-shaped JSON body and `Retry-After` (WAF's custom
+responses take precedence over API Gateway's; WAF sets their Content-Type itself and offers
+application/json, not application/problem+json). Every other client goes on: API Gateway's
+route-wide throttles are only a safety net behind these rules. The tracking routes have no rule:
+mail privacy proxies fetch every pixel of a campaign from a few addresses, and the pixel must
+always answer its GIF."""
+
+import json
+import re
 
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
+
+from consentmail.core.routes import CLIENT_LIMITS, GENERAL_CLIENT_LIMIT, ClientLimit
+
+TRACKING_SEGMENT = "/t/"
+TOO_MANY_REQUESTS = "too-many-requests"
+NO_TRANSFORMATION = wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+# A path that API Gateway would decode before routing must not slip past its rule encoded.
+URL_DECODED = wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="URL_DECODE")
+_PARAMETER = re.compile(r"\{[^}/]+\}")
+
+
+def path_regex(path: str) -> str:
+    """The route's path as WAF sees it, whatever prefix comes before it: the stage (`/v1`) on the
+    API's own URL, a base path on a custom domain. Anchored at the end (a trailing slash allowed)
+    so `/subscribe` never matches `/unsubscribe`, nor `/subject-requests` its `/confirm`."""
+    literal = [re.escape(part) for part in _PARAMETER.split(path)]
+    return "[^/]+".join(literal) + "/?$"
+
+
+def rule_name(method: str, path: str) -> str:
+    return "PerIp-" + method + "-" + re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-")
+
+
+def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=False
+    )
+
+
+def _too_many(limit: ClientLimit) -> wafv2.CfnWebACL.RuleActionProperty:
+    retry = wafv2.CfnWebACL.CustomHTTPHeaderProperty(name="Retry-After", value=str(limit.window_seconds))
+    return wafv2.CfnWebACL.RuleActionProperty(
+        block=wafv2.CfnWebACL.BlockActionProperty(
+            custom_response=wafv2.CfnWebACL.CustomResponseProperty(
+                response_code=429,
+                custom_response_body_key=TOO_MANY_REQUESTS,
+                response_headers=[retry],
+            )
+        )
+    )
 
 
 def _managed(name: str, priority: int, count: tuple[str, ...] = ()) -> wafv2.CfnWebACL.RuleProperty:
@@ -27,18 +81,32 @@ def _managed(name: str, priority: int, count: tuple[str, ...] = ()) -> wafv2.Cfn
                 or None,
             )
         ),
-        visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
-            cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=False
-        ),
+        visibility_config=_visibility(name),
     )
 
 
-# Requests per source IP per 5 minutes: far above what one person's browser or mail client makes,
-# well below a scripted flood. Tracking routes (/t/...) are left out: mail privacy proxies fetch
-# every pixel of a campaign from a few addresses, and the pixel must always answer its GIF.
-RATE_LIMIT = 2000
-TRACKING_SEGMENT = "/t/"
-NO_TRANSFORMATION = wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+def _route_statement(method: str, path: str) -> wafv2.CfnWebACL.StatementProperty:
+    return wafv2.CfnWebACL.StatementProperty(
+        and_statement=wafv2.CfnWebACL.AndStatementProperty(
+            statements=[
+                wafv2.CfnWebACL.StatementProperty(
+                    byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                        field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}),
+                        positional_constraint="EXACTLY",
+                        search_string=method,
+                        text_transformations=[NO_TRANSFORMATION],
+                    )
+                ),
+                wafv2.CfnWebACL.StatementProperty(
+                    regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
+                        field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                        regex_string=path_regex(path),
+                        text_transformations=[URL_DECODED],
+                    )
+                ),
+            ]
+        )
+    )
 
 
 def _not_tracking() -> wafv2.CfnWebACL.StatementProperty:
@@ -56,23 +124,49 @@ def _not_tracking() -> wafv2.CfnWebACL.StatementProperty:
     )
 
 
-def _rate_limit(priority: int) -> wafv2.CfnWebACL.RuleProperty:
+def _rate_rule(
+    name: str, priority: int, limit: ClientLimit, scope: wafv2.CfnWebACL.StatementProperty
+) -> wafv2.CfnWebACL.RuleProperty:
     return wafv2.CfnWebACL.RuleProperty(
-        name="RateLimitPerIp",
+        name=name,
         priority=priority,
-        action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        action=_too_many(limit),
         statement=wafv2.CfnWebACL.StatementProperty(
             rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                limit=RATE_LIMIT,
+                limit=limit.requests,
                 aggregate_key_type="IP",
-                evaluation_window_sec=300,
-                scope_down_statement=_not_tracking(),
+                evaluation_window_sec=limit.window_seconds,
+                scope_down_statement=scope,
             )
         ),
-        visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
-            cloud_watch_metrics_enabled=True, metric_name="RateLimitPerIp", sampled_requests_enabled=False
-        ),
+        visibility_config=_visibility(name),
     )
+
+
+def firewall_rules() -> list[wafv2.CfnWebACL.RuleProperty]:
+    """The web ACL's rules in evaluation order: per route, general, managed."""
+    rules = [
+        _rate_rule(rule_name(method, path), priority, limit, _route_statement(method, path))
+        for priority, ((method, path), limit) in enumerate(sorted(CLIENT_LIMITS.items()))
+    ]
+    rules.append(_rate_rule("RateLimitPerIp", len(rules), GENERAL_CLIENT_LIMIT, _not_tracking()))
+    managed = (
+        ("AWSManagedRulesCommonRuleSet", ("SizeRestrictions_BODY",)),
+        ("AWSManagedRulesKnownBadInputsRuleSet", ()),
+        ("AWSManagedRulesAmazonIpReputationList", ()),
+    )
+    rules.extend(_managed(name, len(rules) + index, count) for index, (name, count) in enumerate(managed))
+    return rules
+
+
+TOO_MANY_BODY = json.dumps(
+    {
+        "type": "https://consentmail.dev/problems/too-many-requests",
+        "title": "Too many requests",
+        "status": 429,
+        "detail": "Too many requests from your address to this route: retry after the time in Retry-After.",
+    }
+)
 
 
 class ApiFirewall(Construct):
@@ -83,17 +177,13 @@ class ApiFirewall(Construct):
             "WebAcl",
             scope="REGIONAL",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
-                cloud_watch_metrics_enabled=True,
-                metric_name="consentmail-api",
-                sampled_requests_enabled=False,
-            ),
-            rules=[
-                _rate_limit(0),
-                _managed("AWSManagedRulesCommonRuleSet", 1, count=("SizeRestrictions_BODY",)),
-                _managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
-                _managed("AWSManagedRulesAmazonIpReputationList", 3),
-            ],
+            visibility_config=_visibility("consentmail-api"),
+            custom_response_bodies={
+                TOO_MANY_REQUESTS: wafv2.CfnWebACL.CustomResponseBodyProperty(
+                    content_type="APPLICATION_JSON", content=TOO_MANY_BODY
+                )
+            },
+            rules=firewall_rules(),
         )
         wafv2.CfnWebACLAssociation(
             self, "Association", resource_arn=stage.stage_arn, web_acl_arn=self.web_acl.attr_arn

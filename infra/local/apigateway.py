@@ -25,17 +25,19 @@ class CompiledRoute:
     pattern: re.Pattern
 
     def match(self, path: str) -> dict[str, str] | None:
-        found = self.pattern.fullmatch(path)
+        found = self.pattern.match(path)
         return found.groupdict() if found else None
 
 
 def compile_route(route: Route) -> CompiledRoute:
+    """The route's path as a pattern anchored at both ends with \\A and \\Z (`$` would also match
+    before a trailing newline, so `/lists/%0A` could reach `/lists`), whichever way it is applied."""
     parts = re.split(r"(\{[^}/]+\})", route.path)
     regex = "".join(
         f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") and part.endswith("}") else re.escape(part)
         for part in parts
     )
-    return CompiledRoute(route, re.compile(regex))
+    return CompiledRoute(route, re.compile(rf"\A{regex}\Z"))
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,16 @@
 """The local API gateway: a WSGI app that serves the route table as API Gateway does (proxy
-events to the functions in-process, Cognito authorization of account routes, per-route
-throttling, the body size limit) plus the local-only routes, which never exist in AWS."""
+events to the functions in-process, Cognito authorization of account routes, the per-client
+limits AWS WAF applies and the route-wide throttles as a safety net, the body and header size
+limits, problem+json for every refusal) plus the local-only routes, which never exist in AWS."""
 
+import ipaddress
 import json
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from consentmail.core.errors import PROBLEM_JSON, Problem
@@ -22,7 +25,7 @@ from infra.local.apigateway import (
 )
 from infra.local.authorizer import CognitoAuthorizer, Unauthenticated
 from infra.local.invoke import MissingFunction
-from infra.local.throttling import TokenBucket
+from infra.local.throttling import ClientWindows, TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +33,8 @@ PROBLEMS = "https://consentmail.dev/problems/"
 
 # A local-only route: (werkzeug request) -> werkzeug response.
 LocalHandler = Callable[[Request], Response]
+# API Gateway's quota for a REST request's line and headers together; over it, 431.
+MAX_HEADER_BYTES = 10_240
 
 
 def problem(status: int, title: str, detail: str, kind: str = "", headers: dict | None = None) -> Response:
@@ -39,6 +44,48 @@ def problem(status: int, title: str, detail: str, kind: str = "", headers: dict 
 
 def json_response(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data, indent=1, default=str), status, content_type="application/json")
+
+
+def client_address(request: Request) -> str:
+    """The request's client: the first X-Forwarded-For entry when it is an IP address (a stand-in
+    for distinct source IPs in tests and behind a local proxy), else the socket's peer. In AWS the
+    source IP is the connection's, which a client cannot choose."""
+    forwarded = (request.headers.get("X-Forwarded-For") or "").split(",")[0].strip()
+    try:
+        return str(ipaddress.ip_address(forwarded))
+    except ValueError:
+        return request.remote_addr or "127.0.0.1"
+
+
+def _header_bytes(request: Request) -> int:
+    line = len(request.method) + len(request.full_path) + len(" HTTP/1.1\r\n")
+    return line + sum(len(name) + len(value) + 4 for name, value in request.headers.items())
+
+
+class ProblemRequestHandler(WSGIRequestHandler):
+    """The HTTP server's own refusals (a header line over its 64 KiB, a malformed request line)
+    answer problem+json like everything else, not http.server's HTML error page."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        try:
+            short, long = self.responses[code]
+        except KeyError:
+            short, long = "Error", "The request could not be read."
+        detail = {431: "A request header is too large: send headers under 10 KB in all."}.get(code)
+        body = json.dumps(
+            Problem(code, short, detail or explain or message or long, "about:blank").body()
+        ).encode()
+        self.log_error("code %d, message %s", code, message)
+        self.send_response(code, short)
+        self.send_header("Connection", "close")
+        self.close_connection = True
+        if code >= 200 and code not in (204, 304) and self.command != "HEAD":
+            self.send_header("Content-Type", PROBLEM_JSON)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        else:
+            self.end_headers()
 
 
 def _specificity(compiled: CompiledRoute) -> tuple[int, ...]:
@@ -61,10 +108,17 @@ class Gateway:
         # (/lists/{id}/contacts/export before /lists/{id}/contacts/{contact_id}).
         self.routes = sorted((compile_route(route) for route in routes), key=_specificity)
         self.max_body_bytes = max_body_bytes
-        self.buckets = {(r.route.method, r.route.path): TokenBucket(r.route.throttle) for r in self.routes}
+        self.reset_throttles()
 
     def reset_throttles(self) -> None:
+        """Fresh route-wide buckets (API Gateway's method throttling) and per-client windows (the
+        WAF rate-based rules of the routes that have one)."""
         self.buckets = {(r.route.method, r.route.path): TokenBucket(r.route.throttle) for r in self.routes}
+        self.client_windows = {
+            (r.route.method, r.route.path): ClientWindows(r.route.per_client)
+            for r in self.routes
+            if r.route.per_client is not None
+        }
 
     # -- WSGI --------------------------------------------------------------------------------
     def __call__(self, environ: dict, start_response):
@@ -87,6 +141,13 @@ class Gateway:
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
+        if _header_bytes(request) > MAX_HEADER_BYTES:
+            return problem(
+                431,
+                "Request header fields too large",
+                f"The request line and headers exceed {MAX_HEADER_BYTES} bytes: send smaller headers.",
+                "header-too-large",
+            )
         length = request.content_length
         if length is not None and length > self.max_body_bytes:
             return problem(
@@ -138,11 +199,25 @@ class Gateway:
     def call_route(
         self, request: Request, route: Route, parameters: dict, body: bytes, preflight: bool
     ) -> Response:
+        client = client_address(request)
+        # The per-client limit first, as AWS WAF acts before API Gateway: a client refused there
+        # spends nothing of the route-wide safety net that everyone else shares.
+        window = self.client_windows.get((route.method, route.path))
+        if not preflight and window is not None and not window.take(client):
+            wait = window.retry_after(client)
+            return problem(
+                429,
+                "Too many requests",
+                f"Too many requests from your address to {route.method} {route.path}: at most "
+                f"{window.limit.requests} in {window.limit.window_seconds} seconds. Retry in {wait} seconds.",
+                "too-many-requests",
+                headers={"Retry-After": str(wait)},
+            )
         if not preflight and not self.buckets[(route.method, route.path)].take():
             return problem(
                 429,
                 "Too many requests",
-                "This route's rate limit is exceeded: retry later.",
+                "This route is receiving more requests than it can serve: retry in a second.",
                 "too-many-requests",
                 headers={"Retry-After": "1"},
             )
@@ -163,7 +238,7 @@ class Gateway:
                 headers=list(request.headers.items()),
                 query=list(request.args.items(multi=True)),
                 body=body,
-                source_ip=request.remote_addr or "127.0.0.1",
+                source_ip=client,
                 host=request.host,
             ),
             route,

@@ -18,7 +18,7 @@ from consentmail.core.clock import parse_iso
 from consentmail.core.routes import Function
 from infra.local.authorizer import CognitoAuthorizer
 from infra.local.demo import Demo, demo_page, seed_demo
-from infra.local.gateway import Gateway, json_response, problem
+from infra.local.gateway import Gateway, ProblemRequestHandler, json_response, problem
 from infra.local.invoke import Invoker, MissingFunction
 from infra.local.outbox import outbox_page, sent_emails
 from infra.local.provision import Provisioned, provision
@@ -109,7 +109,13 @@ class LocalMode:
         self._saved_environ = dict(os.environ)
         try:
             # Bind first: the public URL (in every emailed link) needs the real port.
-            self._server = make_server(self.host, self.requested_port, self._wsgi, threaded=True)
+            self._server = make_server(
+                self.host,
+                self.requested_port,
+                self._wsgi,
+                threaded=True,
+                request_handler=ProblemRequestHandler,
+            )
             self.urls = Urls(f"http://{self.host}:{self._server.server_port}")
             self._start_emulator()
             self.provisioned = provision(self.region, self.urls.base)

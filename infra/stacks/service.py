@@ -75,9 +75,10 @@ class ServiceStack(Stack):
             acknowledge(
                 api.stage,
                 "AwsSolutions-APIG3",
-                "AWS WAF is the operator's choice (context waf=true adds a managed-rules web ACL); without "
-                "it every route is throttled per method, account routes need a Cognito token and the "
-                "anonymous ones act only on signed tokens or send at most one opt-in per address per 10 min.",
+                "The operator turned AWS WAF off (context waf=false; it is on by default, with per-IP "
+                "limits): every route keeps API Gateway's route-wide throttle, account routes need a Cognito "
+                "token and the anonymous ones act only on signed tokens or send at most one opt-in per "
+                "address per 10 min.",
             )
 
         monitoring = Monitoring(self, "Monitoring", topic=messaging.operator_topic)

@@ -25,7 +25,7 @@ from consentmail.core.addresses import email_hash
 from consentmail.core.clock import now
 from consentmail.core.links import unsubscribe_url
 from consentmail.core.records import ContactStatus
-from consentmail.core.routes import MAX_BODY_BYTES, STRICT, Function
+from consentmail.core.routes import MAX_BODY_BYTES, ROUTES, Function
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from infra.local import ses_simulator
 from infra.local.invoke import MissingFunction, load_module
@@ -538,11 +538,13 @@ def test_no_response_sets_a_cookie(local_client):
     assert all("Set-Cookie" not in answer.headers for answer in local_client.answers)
 
 
-def test_more_requests_than_the_subscribe_burst_see_429(local_mode, local_client):
-    answers = [local_client.post_json("/subscribe", {}) for _ in range(STRICT.burst + 10)]
+def test_more_subscribe_requests_than_one_clients_allowance_see_429(local_mode, local_client):
+    (route,) = [r for r in ROUTES if (r.method, r.path) == ("POST", "/subscribe")]
+    flood = {"X-Forwarded-For": "203.0.113.99"}
+    answers = [local_client.post_json("/subscribe", {}, flood) for _ in range(route.per_client.requests + 5)]
 
     throttled = [answer for answer in answers if answer.status == 429]
-    assert throttled
+    assert len(throttled) == 5
     assert_problem(throttled[0], 429)
     local_mode.gateway.reset_throttles()
 

@@ -5,7 +5,11 @@ import json
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from consentmail.core.errors import PROBLEM_JSON, DomainError, FieldError, Problem, problem_for
 
@@ -30,8 +34,31 @@ def validation_problem(errors: list[dict]) -> Problem:
     return Problem(422, "Invalid input", detail, "https://consentmail.dev/problems/invalid-input", fields)
 
 
+class AnchoredRestResolver(APIGatewayRestResolver):
+    """Powertools' REST resolver with its route patterns anchored by \\A and \\Z. Its own `^…/*$`
+    lets `$` match before a trailing newline, so `GET /lists/%0A` (the path `/lists/\\n`) was
+    answered by `GET /lists`; a path must now match a route exactly, trailing slashes aside."""
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = r"\A{}/*\Z"):  # noqa: ARG004 - Powertools' signature
+        return ApiGatewayResolver._compile_regex(rule, r"\A{}/*\Z")
+
+
 def make_resolver(cors: CORSConfig | None = None) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+    app = AnchoredRestResolver(enable_validation=True, cors=cors)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(error: RequestUnsupportedContentType) -> Response:
+        messages = [e["msg"] for e in error.errors() if e.get("msg")]
+        return problem_response(
+            Problem(
+                415,
+                "Unsupported media type",
+                f"{messages[0] if messages else 'This content type is not accepted'}: send a JSON body"
+                " with Content-Type: application/json.",
+                "https://consentmail.dev/problems/unsupported-media-type",
+            )
+        )
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:
