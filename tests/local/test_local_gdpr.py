@@ -15,7 +15,7 @@ import pytest
 
 from consentmail.core.clock import iso, now, parse_iso
 from consentmail.core.retention import add_months
-from tests.integration.local_client import LocalClient
+from tests.local.local_client import LocalClient
 
 SUBJECT = "Katherine.Johnson@example.org"
 PROOF = {"source": "event sign-up sheet", "obtained_at": "2026-11-01T00:00:00Z", "text": "Send me news"}

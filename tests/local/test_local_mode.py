@@ -31,7 +31,7 @@ from infra.local import ses_simulator
 from infra.local.invoke import MissingFunction, load_module
 from infra.local.runtime import free_port
 from infra.local.workers import QueueWorker
-from tests.integration.local_client import LocalClient
+from tests.local.local_client import LocalClient
 
 REPO = Path(__file__).resolve().parents[2]
 SECURITY_HEADERS = {
