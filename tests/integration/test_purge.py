@@ -40,6 +40,7 @@ from consentmail.store.requests import RequestRepository
 from consentmail.store.suppression import Reason, SuppressionRepository
 from functions.purge.handler import handler
 from tests.http_events import FakeContext, load_event
+from tests.tracking_helpers import sent_and_opened
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -110,20 +111,9 @@ def sent_campaign(account_id: str, list_id: str, contact_id: str, at: datetime) 
         )
     )
     ContentRepository().put(campaign_id, Content(subject="Hello", html="<p>Hi</p>", text="Hi"), at)
-    events = EventRepository()
-    events.claim_send(
-        contact_id=contact_id,
-        campaign_id=campaign_id,
-        account_id=account_id,
-        list_id=list_id,
-        tracked=True,
-        at=at,
+    sent_and_opened(
+        contact_id=contact_id, campaign_id=campaign_id, account_id=account_id, list_id=list_id, at=at
     )
-    events.first_outcome(contact_id, campaign_id, "opened", at)
-    events.record(
-        contact_id=contact_id, campaign_id=campaign_id, account_id=account_id, kind="open", at=at, detail={}
-    )
-    CounterRepository().add(campaign_id, {"recipients": 1, "sent": 1, "delivered": 1, "opened": 1})
     return campaign_id
 
 

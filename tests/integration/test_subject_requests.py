@@ -24,13 +24,13 @@ from consentmail.store.accounts import AccountRepository
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.counters import CounterRepository
-from consentmail.store.events import EventRepository
 from consentmail.store.lists import ListRepository
 from consentmail.store.requests import DAILY_LIMIT, RequestRepository
 from consentmail.store.suppression import ERASED, Reason, SuppressionRepository
 from functions.subject_requests.handler import handler
 from tests.conftest import sent_messages
 from tests.http_events import FakeContext, api_event, headers_of, load_event
+from tests.tracking_helpers import sent_and_opened
 
 ADDRESS = "Grace.Hopper@Example.org"
 OTHER = "someone.else@example.org"
@@ -111,26 +111,13 @@ def held(aws) -> dict:
                 ip="198.51.100.7",
                 text="Yes, send me news",
             )
-        campaign_id = f"campaign-{account_id}"
-        events = EventRepository()
-        events.claim_send(
+        sent_and_opened(
             contact_id=contact_id,
-            campaign_id=campaign_id,
+            campaign_id=f"campaign-{account_id}",
             account_id=account_id,
             list_id=list_id,
-            tracked=True,
             at=at,
         )
-        events.first_outcome(contact_id, campaign_id, "opened", at)
-        events.record(
-            contact_id=contact_id,
-            campaign_id=campaign_id,
-            account_id=account_id,
-            kind="open",
-            at=at,
-            detail={"machine": False},
-        )
-        CounterRepository().add(campaign_id, {"sent": 1, "opened": 1})
         contacts[account_id] = contact_id
     SuppressionRepository().suppress_for_account(hashed, "account-a", Reason.BOUNCE, at)
     return {"hash": hashed, "contacts": contacts}
