@@ -191,7 +191,7 @@ def test_purge_job_runs_the_purge_function_as_of_the_given_time(local_client):
 
 
 def test_openapi_document_is_the_merged_document_of_the_functions(local_mode, local_client):
-    from infra.openapi import OpenApiError, build_document
+    from tools.openapi import OpenApiError, build_document
 
     answer = local_client.get("/openapi.json")
 
