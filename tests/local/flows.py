@@ -9,8 +9,10 @@ from typing import TypeVar
 
 import boto3
 
+from consentmail.core.routes import Function
 from consentmail.core.settings import PREFIX
-from tests.local.local_client import LocalClient
+from infra.timeouts import timeout_seconds
+from tests.local.local_client import Answer, LocalClient
 
 T = TypeVar("T")
 
@@ -56,6 +58,12 @@ def sign_up(client: LocalClient, email: str, *, first_name: str = "Olga", last_n
         "account_id": created.json()["account_id"],
         "auth": {"Authorization": f"Bearer {signed_in.json()['id_token']}"},
     }
+
+
+def run_purge(client: LocalClient, moment: str) -> Answer:
+    """`POST /_local/jobs/purge` as of `moment`, waiting as long as the purge function may run: a
+    first run looks back 14 months of expiry buckets, which takes a while on a busy machine."""
+    return client.post_json("/_local/jobs/purge", {"time": moment}, timeout=timeout_seconds(Function.PURGE))
 
 
 def queues_drained() -> bool:

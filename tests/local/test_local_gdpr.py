@@ -59,7 +59,7 @@ def send_campaign(client: LocalClient, local_mode, account: dict, list_id: str, 
 
 
 def purge_as(client: LocalClient, moment) -> dict:
-    answer = client.post_json("/_local/jobs/purge", {"time": iso(moment)})
+    answer = flows.run_purge(client, iso(moment))
     assert answer.status == 200, answer.text
     return answer.json()
 

@@ -31,7 +31,7 @@ from infra.local import ses_simulator
 from infra.local.invoke import MissingFunction, load_module
 from infra.local.runtime import free_port
 from infra.local.workers import QueueWorker
-from tests.local.flows import send_campaign, sign_up, wait_until
+from tests.local.flows import run_purge, send_campaign, sign_up, wait_until
 from tests.local.local_client import LocalClient
 
 REPO = Path(__file__).resolve().parents[2]
@@ -180,7 +180,7 @@ def test_purge_job_refuses_a_body_without_an_iso_time(local_client):
 
 
 def test_purge_job_runs_the_purge_function_as_of_the_given_time(local_client):
-    answer = local_client.post_json("/_local/jobs/purge", {"time": "2027-01-01T00:00:00Z"})
+    answer = run_purge(local_client, "2027-01-01T00:00:00Z")
 
     try:
         load_module(Function.PURGE)
