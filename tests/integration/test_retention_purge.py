@@ -10,7 +10,6 @@ import boto3
 import pytest
 import time_machine
 
-from consentmail.accounts.models import NewAccount
 from consentmail.accounts.service import AccountService
 from consentmail.core.clock import now
 from consentmail.core.records import Content
@@ -20,6 +19,7 @@ from consentmail.core.tables import Table
 from consentmail.purge.service import CLOSURE_LEAD, PurgeService
 from consentmail.store.content import ContentRepository
 from consentmail.store.events import EventRepository
+from tests.accounts_helpers import account_holder
 
 SECOND = timedelta(seconds=1)
 
@@ -85,18 +85,7 @@ def test_events_are_kept_13_calendar_months_to_the_second(aws, happened, gone):
 def test_account_data_is_gone_by_closure_plus_3_months_and_not_finished_early(aws, closed):
     closed_at = at(closed)
     with time_machine.travel(closed_at - timedelta(days=10), tick=False):
-        profile = AccountService().create_account(
-            NewAccount(
-                email="holder@example.com",
-                password="correct horse 1!",
-                first_name="Hedy",
-                last_name="Lamarr",
-                country="FR",
-                accept_privacy_policy="2026-01",
-            ),
-            ip="198.51.100.1",
-            at=now(),
-        )
+        profile = account_holder("holder@example.com", now())
     with time_machine.travel(closed_at, tick=False):
         closed_profile = AccountService().close(profile.account_id, now())
     due = add_months(closed_at, 3)

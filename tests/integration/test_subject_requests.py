@@ -6,7 +6,6 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 import time_machine
 
@@ -30,6 +29,7 @@ from consentmail.store.suppression import ERASED, Reason, SuppressionRepository
 from functions.subject_requests.handler import handler
 from tests.conftest import sent_messages
 from tests.http_events import FakeContext, api_event, headers_of, load_event
+from tests.stored_items import every_item
 from tests.tracking_helpers import sent_and_opened
 
 ADDRESS = "Grace.Hopper@Example.org"
@@ -121,16 +121,6 @@ def held(aws) -> dict:
         contacts[account_id] = contact_id
     SuppressionRepository().suppress_for_account(hashed, "account-a", Reason.BOUNCE, at)
     return {"hash": hashed, "contacts": contacts}
-
-
-def every_item() -> list[tuple[str, dict]]:
-    """Every item of every table: the erasure test looks at all of them, not at what it expects."""
-    dynamodb = boto3.client("dynamodb")
-    found = []
-    for name in dynamodb.list_tables()["TableNames"]:
-        for page in dynamodb.get_paginator("scan").paginate(TableName=name):
-            found.extend((name, item) for item in page["Items"])
-    return found
 
 
 def test_receiving_answers_202_pending_and_emails_a_verification_link(aws):
