@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The dependency layer: the runtime dependencies as Lambda (arm64) wheels, built with pip, no Docker.
-$(DEPS_LAYER)/.built: pyproject.toml infra/build_layer.py | $(STAMP)
-	$(PY) -m infra.build_layer $(DEPS_LAYER)
+$(DEPS_LAYER)/.built: pyproject.toml tools/build_layer.py | $(STAMP)
+	$(PY) -m tools.build_layer $(DEPS_LAYER)
 
 layer: $(DEPS_LAYER)/.built
 
@@ -34,7 +34,7 @@ synth: $(STAMP) layer
 	REGION=$(REGION) $(PY) -m infra.app
 
 openapi: $(STAMP)
-	$(PY) -m infra.openapi docs/openapi.json
+	$(PY) -m tools.openapi docs/openapi.json
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -10,6 +10,8 @@ from typing import Any
 
 import jwt
 
+from consentmail.accounts.models import NewAccount
+from consentmail.accounts.service import AccountService
 from consentmail.core.records import AccountProfile, PolicyAcceptance
 from consentmail.core.routes import ROUTES, Function
 from consentmail.store.accounts import AccountRepository
@@ -108,6 +110,23 @@ def sample(name: str, claims: dict | None = None, **path_params: str) -> dict:
         event["requestContext"]["path"] = "/prod" + event["path"]
         event["pathParameters"][key] = value
     return event
+
+
+def account_holder(email: str, at: datetime) -> AccountProfile:
+    """An account created at `at` through the service (no HTTP), for tests that travel in time
+    around its closure."""
+    return AccountService().create_account(
+        NewAccount(
+            email=email,
+            password="correct horse 1!",
+            first_name="Hedy",
+            last_name="Lamarr",
+            country="FR",
+            accept_privacy_policy="2026-01",
+        ),
+        ip="198.51.100.1",
+        at=at,
+    )
 
 
 def sign_up(email: str, password: str = PASSWORD, **fields) -> str:

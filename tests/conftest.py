@@ -1,51 +1,28 @@
-"""Shared fixtures: an in-process moto AWS with every resource the stacks create, provisioned by
-the same code as local mode, and the settings environment pointing at it."""
+"""What every tier shares: the region and public URL the tests configure, the tier markers
+(`unit`, `integration`, `local`, `infra`, one per folder), and a helper reading what moto's SES
+received. Fixtures live with the tier that needs them: the in-process moto AWS in
+`integration/conftest.py`, the running local mode in `local/conftest.py`, the synthesized CDK
+app in `infra/conftest.py`; `unit/` has neither, and its conftest keeps it that way."""
 
 import os
-from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from moto import mock_aws
-
-from consentmail.core import container
-from consentmail.core.records import MailingList
-from consentmail.store.lists import ListRepository
-from infra.local.provision import Provisioned, provision
 
 REGION = "eu-west-3"
 PUBLIC_URL = "https://mail.example.test"
 
-
-@pytest.fixture
-def aws(monkeypatch) -> Provisioned:
-    """A fresh moto AWS with every consentmail resource, and settings pointing at it."""
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "consentmail")
-    with mock_aws():
-        provisioned = provision(REGION, PUBLIC_URL)
-        for key, value in provisioned.environment.items():
-            monkeypatch.setenv(key, value)
-        container.reset_all()  # clients, settings, keys and services made afresh, for this moto
-        yield provisioned
-        container.reset_all()
+TIERS = ("unit", "integration", "local", "infra")
+_TESTS = Path(__file__).resolve().parent
 
 
-@pytest.fixture
-def demo_list(aws) -> MailingList:
-    mailing_list = MailingList(
-        list_id="list-demo",
-        account_id="account-demo",
-        name="Demo News",
-        from_email="news@example.com",
-        from_name="Demo News",
-        created_at=datetime(2026, 11, 1, tzinfo=UTC),
-    )
-    ListRepository().create(mailing_list)
-    return mailing_list
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier (its folder), so `pytest -m unit` or `-m "not local"` selects
+    by what a test needs rather than by path."""
+    for item in items:
+        parts = Path(item.path).resolve().relative_to(_TESTS).parts
+        if parts and parts[0] in TIERS:
+            item.add_marker(getattr(pytest.mark, parts[0]))
 
 
 def sent_messages() -> list:

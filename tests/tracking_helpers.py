@@ -1,6 +1,7 @@
-"""Helpers of the tracking, SES-event and statistics tests: a campaign sent to contacts (send
-markers as the sender writes them), tokens of the links an email carries, SES events aimed at
-our contacts, and the counters."""
+"""The campaign set-ups of the tracking, SES-event, statistics, purge and subject-request tests: a
+campaign sent to contacts (send markers as the sender writes them), a campaign a contact opened
+(marker, first outcome, open event, counters), tokens of the links an email carries, SES events
+aimed at our contacts, and the counters."""
 
 import copy
 import json
@@ -56,6 +57,33 @@ def sent_to(
     events.finish_send(contact.contact_id, campaign_id, "sent", "message-" + contact.contact_id)
     CounterRepository().add(campaign_id, {"recipients": 1, "sent": 1})
     return contact
+
+
+def sent_and_opened(
+    *, contact_id: str, campaign_id: str, account_id: str, list_id: str, at: datetime
+) -> None:
+    """The campaign was sent at `at` to one tracked contact, who opened it then: the send marker
+    with its first outcome, the open event and the campaign's counters, as the sender and the
+    tracking function write them."""
+    events = EventRepository()
+    events.claim_send(
+        contact_id=contact_id,
+        campaign_id=campaign_id,
+        account_id=account_id,
+        list_id=list_id,
+        tracked=True,
+        at=at,
+    )
+    events.first_outcome(contact_id, campaign_id, "opened", at)
+    events.record(
+        contact_id=contact_id,
+        campaign_id=campaign_id,
+        account_id=account_id,
+        kind="open",
+        at=at,
+        detail={"machine": False},
+    )
+    CounterRepository().add(campaign_id, {"recipients": 1, "sent": 1, "delivered": 1, "opened": 1})
 
 
 def recipient(contact: Contact, campaign_id: str = CAMPAIGN) -> Recipient:

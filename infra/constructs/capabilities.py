@@ -3,13 +3,11 @@ capability needs, given with `grant_*` only. The queue- and event-driven capabil
 SES events, purge) are in their own modules."""
 
 from aws_cdk import Duration
-from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from consentmail.core.routes import Function
 from consentmail.core.tables import Table as T
-from infra.constructs.function import ServiceFunction
-from infra.constructs.shared import ServiceResources
+from infra.constructs.shared import Needs, ServiceResources, Unrestricted
 from infra.timeouts import API_SECONDS
 
 # API Gateway gives up after 29 s; the function stops first so the log says why.
@@ -28,35 +26,25 @@ COGNITO_ACCOUNT_ACTIONS = (
 )
 
 
-def _function(scope: Construct, shared: ServiceResources, function: Function, description: str, **kw):
-    return ServiceFunction(
-        scope,
-        "Handler",
-        function=function,
-        description=description,
-        layers=shared.layers,
-        environment=shared.environment,
-        timeout=kw.pop("timeout", API_TIMEOUT),
-        **kw,
-    )
-
-
 class Subscription(Construct):
     """Website-form subscribe, double opt-in confirmation, unsubscribe, preferences."""
 
     def __init__(self, scope: Construct, construct_id: str, *, shared: ServiceResources) -> None:
         super().__init__(scope, construct_id)
-        self.handler = _function(
-            self, shared, Function.SUBSCRIPTION, "Subscribe, confirm, unsubscribe, preferences"
+        self.handler = shared.function(
+            self,
+            "Handler",
+            function=Function.SUBSCRIPTION,
+            description="Subscribe, confirm, unsubscribe, preferences",
+            timeout=API_TIMEOUT,
+            needs=Needs(
+                # An unsubscribe is counted on the campaign last sent to the contact (its send marker).
+                writes=(T.CONTACTS, T.CONSENT, T.EVENTS, T.CAMPAIGNS),
+                reads=(T.LISTS, T.SUPPRESSION),
+                secret=True,
+                email=True,
+            ),
         )
-        role = self.handler.role
-        shared.read(self.handler, T.LISTS, T.SUPPRESSION)
-        shared.read_write(self.handler, T.CONTACTS, T.CONSENT)
-        # An unsubscribe is counted on the campaign last sent to the contact (its send marker).
-        shared.read_write(self.handler, T.EVENTS, T.CAMPAIGNS)
-        shared.secret.grant_read(role)
-        shared.mailing.grant_send(role)
-        self.handler.acknowledge_wildcards()
 
 
 class Tracking(Construct):
@@ -64,12 +52,14 @@ class Tracking(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, shared: ServiceResources) -> None:
         super().__init__(scope, construct_id)
-        self.handler = _function(self, shared, Function.TRACKING, "Open pixel and click redirect")
-        role = self.handler.role
-        shared.read_write(self.handler, T.EVENTS, T.CAMPAIGNS)
-        shared.read(self.handler, T.CONTACTS)
-        shared.secret.grant_read(role)
-        self.handler.acknowledge_wildcards()
+        self.handler = shared.function(
+            self,
+            "Handler",
+            function=Function.TRACKING,
+            description="Open pixel and click redirect",
+            timeout=API_TIMEOUT,
+            needs=Needs(writes=(T.EVENTS, T.CAMPAIGNS), reads=(T.CONTACTS,), secret=True),
+        )
 
 
 class Accounts(Construct):
@@ -77,20 +67,23 @@ class Accounts(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, shared: ServiceResources) -> None:
         super().__init__(scope, construct_id)
-        # CSV imports of 10,000 rows: more memory is also more CPU.
-        self.handler = _function(
-            self, shared, Function.ACCOUNTS, "Accounts, auth, lists, contacts, campaigns", memory_size=1024
+        self.handler = shared.function(
+            self,
+            "Handler",
+            function=Function.ACCOUNTS,
+            description="Accounts, auth, lists, contacts, campaigns",
+            timeout=API_TIMEOUT,
+            # CSV imports of 10,000 rows: more memory is also more CPU.
+            memory_size=1024,
+            needs=Needs(
+                writes=(T.ACCOUNTS, T.LISTS, T.CONTACTS, T.CONSENT, T.CAMPAIGNS, T.CONTENT, T.EVENTS),
+                reads=(T.SUPPRESSION,),
+                cognito=COGNITO_ACCOUNT_ACTIONS,
+                send_to=(shared.queues.fanout,),
+                secret=True,
+                email=True,
+            ),
         )
-        role = self.handler.role
-        shared.read_write(
-            self.handler, T.ACCOUNTS, T.LISTS, T.CONTACTS, T.CONSENT, T.CAMPAIGNS, T.CONTENT, T.EVENTS
-        )
-        shared.read(self.handler, T.SUPPRESSION)
-        shared.user_pool.grant(role, *COGNITO_ACCOUNT_ACTIONS)
-        shared.queues.fanout.grant_send_messages(role)
-        shared.secret.grant_read(role)
-        shared.mailing.grant_send(role)
-        self.handler.acknowledge_wildcards()
 
 
 class SubjectRequests(Construct):
@@ -98,18 +91,23 @@ class SubjectRequests(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, shared: ServiceResources) -> None:
         super().__init__(scope, construct_id)
-        self.handler = _function(self, shared, Function.SUBJECT_REQUESTS, "GDPR subject requests")
-        role = self.handler.role
-        shared.read_write(
-            self.handler, T.REQUESTS, T.CONTACTS, T.CONSENT, T.EVENTS, T.ACCOUNTS, T.SUPPRESSION, T.LISTS
-        )
-        shared.secret.grant_read(role)
-        shared.mailing.grant_send(role)
-        # An erased address leaves SES's account-level suppression list too.
-        iam.Grant.add_to_principal(
-            grantee=role, actions=["ses:DeleteSuppressedDestination"], resource_arns=["*"]
-        )
-        self.handler.acknowledge_wildcards(
-            also="ses:DeleteSuppressedDestination acts on the account-level suppression list, which has "
-            "no resource ARN, so it too can only be granted on *."
+        self.handler = shared.function(
+            self,
+            "Handler",
+            function=Function.SUBJECT_REQUESTS,
+            description="GDPR subject requests",
+            timeout=API_TIMEOUT,
+            needs=Needs(
+                writes=(T.REQUESTS, T.CONTACTS, T.CONSENT, T.EVENTS, T.ACCOUNTS, T.SUPPRESSION, T.LISTS),
+                secret=True,
+                email=True,
+                # An erased address leaves SES's account-level suppression list too.
+                unrestricted=(
+                    Unrestricted(
+                        ("ses:DeleteSuppressedDestination",),
+                        why="ses:DeleteSuppressedDestination acts on the account-level suppression list, "
+                        "which has no resource ARN, so it too can only be granted on *.",
+                    ),
+                ),
+            ),
         )

@@ -79,7 +79,7 @@ class ServiceFunction(Construct):
             self.function,
             "AwsSolutions-L1",
             "Python 3.13 is the runtime the dependency layer's compiled wheels are built for "
-            "(infra/build_layer.py, cp313 aarch64); moving runtime means rebuilding and retesting the "
+            "(tools/build_layer.py, cp313 aarch64); moving runtime means rebuilding and retesting the "
             "layer, done deliberately rather than whenever a newer runtime appears.",
         )
 

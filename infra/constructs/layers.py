@@ -1,5 +1,5 @@
 """The two Lambda layers every function carries: the runtime dependencies (built by
-`python -m infra.build_layer` for arm64 / CPython 3.13, no Docker) and the shared `consentmail`
+`python -m tools.build_layer` for arm64 / CPython 3.13, no Docker) and the shared `consentmail`
 package (layers/shared/python/consentmail, mounted at /opt/python)."""
 
 from aws_cdk import RemovalPolicy
@@ -21,7 +21,7 @@ class Layers(Construct):
         super().__init__(scope, construct_id)
         if not (DEPS_LAYER / "python" / ".built").exists():
             raise MissingLayerBuild(
-                f"{DEPS_LAYER}/python is not built: run `make layer` (python -m infra.build_layer "
+                f"{DEPS_LAYER}/python is not built: run `make layer` (python -m tools.build_layer "
                 "build/layers/deps/python) first"
             )
         self.deps = lambda_.LayerVersion(

@@ -4,7 +4,6 @@ batch through SES. Both consume SQS with partial batch responses, so one failed 
 retried alone, and with reserved concurrency, so sending never starves the API and the sender
 stays within the SES send rate."""
 
-from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 
 from consentmail.core.routes import Function
@@ -12,9 +11,8 @@ from consentmail.core.settings import PREFIX
 from consentmail.core.tables import Table as T
 from consentmail.sending.models import BATCH_SIZE
 from consentmail.sending.sender import TIME_RESERVE
-from infra.constructs.function import ServiceFunction
 from infra.constructs.queues import FANOUT_TIMEOUT, SENDER_TIMEOUT
-from infra.constructs.shared import ServiceResources
+from infra.constructs.shared import Consumes, Needs, ServiceResources
 
 MAX_SEND_RATE_VARIABLE = PREFIX + "MAX_SEND_RATE"
 FANOUT_CONCURRENCY = 2
@@ -43,51 +41,33 @@ class Sending(Construct):
         super().__init__(scope, construct_id)
         queues = shared.queues
 
-        self.fanout = ServiceFunction(
+        self.fanout = shared.function(
             self,
             "Fanout",
             function=Function.FANOUT,
             description="Splits a campaign send into recipient batches",
-            layers=shared.layers,
-            environment=shared.environment,
             timeout=FANOUT_TIMEOUT,
             reserved_concurrency=FANOUT_CONCURRENCY,
+            needs=Needs(
+                writes=(T.CAMPAIGNS,), reads=(T.CONTENT, T.LISTS, T.CONTACTS), send_to=(queues.send,)
+            ),
+            consumes=Consumes(queues.fanout, batch_size=1, max_concurrency=FANOUT_CONCURRENCY),
         )
-        role = self.fanout.role
-        shared.read_write(self.fanout, T.CAMPAIGNS)
-        shared.read(self.fanout, T.CONTENT, T.LISTS, T.CONTACTS)
-        queues.send.grant_send_messages(role)
-        self.fanout.function.add_event_source(
-            sources.SqsEventSource(
-                queues.fanout,
-                batch_size=1,
-                report_batch_item_failures=True,
-                max_concurrency=FANOUT_CONCURRENCY,
-            )
-        )
-        self.fanout.acknowledge_wildcards()
-
-        self.sender = ServiceFunction(
+        self.sender = shared.function(
             self,
             "Sender",
             function=Function.SENDER,
             description="Renders and sends campaign emails through SES",
-            layers=shared.layers,
-            environment={**shared.environment, MAX_SEND_RATE_VARIABLE: f"{sender_rate(max_send_rate):g}"},
+            environment={MAX_SEND_RATE_VARIABLE: f"{sender_rate(max_send_rate):g}"},
             timeout=SENDER_TIMEOUT,
             reserved_concurrency=SENDER_CONCURRENCY,
+            needs=Needs(
+                writes=(T.CAMPAIGNS, T.EVENTS),
+                reads=(T.CONTENT, T.LISTS, T.CONTACTS, T.SUPPRESSION),
+                secret=True,
+                email=True,
+            ),
+            consumes=Consumes(
+                queues.send, batch_size=sender_batch(max_send_rate), max_concurrency=SENDER_CONCURRENCY
+            ),
         )
-        role = self.sender.role
-        shared.read_write(self.sender, T.CAMPAIGNS, T.EVENTS)
-        shared.read(self.sender, T.CONTENT, T.LISTS, T.CONTACTS, T.SUPPRESSION)
-        shared.secret.grant_read(role)
-        shared.mailing.grant_send(role)
-        self.sender.function.add_event_source(
-            sources.SqsEventSource(
-                queues.send,
-                batch_size=sender_batch(max_send_rate),
-                report_batch_item_failures=True,
-                max_concurrency=SENDER_CONCURRENCY,
-            )
-        )
-        self.sender.acknowledge_wildcards()

@@ -7,21 +7,24 @@ holders."""
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from consentmail.core.routes import Function
 from consentmail.core.tables import Table as T
 from infra.constructs.capabilities import API_TIMEOUT
-from infra.constructs.function import ServiceFunction
 from infra.constructs.queues import work_queue
-from infra.constructs.shared import ServiceResources
+from infra.constructs.shared import Consumes, Needs, ServiceResources
 from infra.timeouts import timeout_seconds
 
-EVENT_TABLES = (T.EVENTS, T.CONTACTS, T.CAMPAIGNS, T.SUPPRESSION, T.ACCOUNTS)
-# Identity notifications carry no tags: their source address is matched to the lists it sends for.
-LOOKUP_TABLES = (T.LISTS,)
+# What processing an SES event takes, the same through the queue and through the webhook.
+EVENT_PROCESSING = Needs(
+    writes=(T.EVENTS, T.CONTACTS, T.CAMPAIGNS, T.SUPPRESSION, T.ACCOUNTS),
+    # Identity notifications carry no tags: their source address is matched to the lists it sends for.
+    reads=(T.LISTS,),
+    # Addresses in SES events are matched to contacts by their keyed hash.
+    secret=True,
+)
 # SES events per invocation, and how long the event source waits to fill a batch.
 EVENTS_BATCH = 10
 EVENTS_BATCH_WINDOW = Duration.seconds(5)
@@ -46,39 +49,20 @@ class SesEvents(Construct):
         shared.mailing.events_topic.add_subscription(
             subscriptions.SqsSubscription(self.queue, raw_message_delivery=True)
         )
-        self.events = ServiceFunction(
+        self.events = shared.function(
             self,
             "Events",
             function=Function.SES_EVENTS,
             description="SES sending events from the configuration set's topic",
-            layers=shared.layers,
-            environment=shared.environment,
             timeout=timeout,
+            needs=EVENT_PROCESSING,
+            consumes=Consumes(self.queue, batch_size=EVENTS_BATCH, max_batching_window=EVENTS_BATCH_WINDOW),
         )
-        shared.read_write(self.events, *EVENT_TABLES)
-        shared.read(self.events, *LOOKUP_TABLES)
-        # Addresses in SES events are matched to contacts by their keyed hash.
-        shared.secret.grant_read(self.events.role)
-        self.events.function.add_event_source(
-            sources.SqsEventSource(
-                self.queue,
-                batch_size=EVENTS_BATCH,
-                max_batching_window=EVENTS_BATCH_WINDOW,
-                report_batch_item_failures=True,
-            )
-        )
-        self.events.acknowledge_wildcards()
-
-        self.webhook = ServiceFunction(
+        self.webhook = shared.function(
             self,
             "Webhook",
             function=Function.SES_WEBHOOK,
             description="SES events posted by SNS over HTTPS (signature verified)",
-            layers=shared.layers,
-            environment=shared.environment,
             timeout=API_TIMEOUT,
+            needs=EVENT_PROCESSING,
         )
-        shared.read_write(self.webhook, *EVENT_TABLES)
-        shared.read(self.webhook, *LOOKUP_TABLES)
-        shared.secret.grant_read(self.webhook.role)
-        self.webhook.acknowledge_wildcards()

@@ -278,7 +278,7 @@ class LocalMode:
         return json_response(result)
 
     def _openapi(self, _request: Request) -> Response:
-        from infra.openapi import OpenApiError, build_document
+        from tools.openapi import OpenApiError, build_document
 
         try:
             return json_response(build_document(servers=[self.urls.base]))

@@ -10,8 +10,8 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from infra.build_layer import DONE_MARKER, build  # noqa: E402
 from infra.constructs.paths import DEPS_LAYER  # noqa: E402
+from tools.build_layer import DONE_MARKER, build  # noqa: E402
 
 REGION = "eu-west-3"
 

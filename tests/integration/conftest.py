@@ -1,22 +1,58 @@
-"""Fixtures shared by the integration tests."""
+"""The integration tier: every consentmail resource in an in-process moto AWS (`mock_aws`),
+provisioned by the same code as local mode, and the settings environment pointing at it. No
+servers, no ports: a test that needs the running local mode belongs in `tests/local`."""
+
+from datetime import UTC, datetime
 
 import pytest
+from moto import mock_aws
 
-from infra.local.runtime import LocalMode
-from tests.integration.local_client import LocalClient
+from consentmail.core import container
+from consentmail.core.records import MailingList
+from consentmail.store.lists import ListRepository
+from infra.local.provision import Provisioned, provision
+from tests.conftest import PUBLIC_URL, REGION
+from tests.tiers import refuse_imports
+
+# Local mode runs servers and threads on ports of its own; in-process moto is all this tier uses.
+FORBIDDEN = {
+    "infra.local.runtime": "it starts the running local mode: move the test to tests/local",
+    "tests.local": "its helpers drive the running local mode: move the test to tests/local",
+}
 
 
-@pytest.fixture(scope="module")
-def local_mode():
-    """The whole local mode in this process (moto server, gateway, workers, SES simulator) on free
-    ports; stopped, and the environment restored, when the module's tests are done."""
-    mode = LocalMode(port=0).start()
-    try:
-        yield mode
-    finally:
-        mode.stop()
+@pytest.fixture(autouse=True)
+def _integration_tier(request) -> None:
+    refuse_imports(request, FORBIDDEN)
 
 
-@pytest.fixture(scope="module")
-def local_client(local_mode) -> LocalClient:
-    return LocalClient(local_mode.urls.base)
+@pytest.fixture
+def aws(monkeypatch) -> Provisioned:
+    """A fresh moto AWS with every consentmail resource, and settings pointing at it."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "consentmail")
+    with mock_aws():
+        provisioned = provision(REGION, PUBLIC_URL)
+        for key, value in provisioned.environment.items():
+            monkeypatch.setenv(key, value)
+        container.reset_all()  # clients, settings, keys and services made afresh, for this moto
+        yield provisioned
+        container.reset_all()
+
+
+@pytest.fixture
+def demo_list(aws) -> MailingList:
+    mailing_list = MailingList(
+        list_id="list-demo",
+        account_id="account-demo",
+        name="Demo News",
+        from_email="news@example.com",
+        from_name="Demo News",
+        created_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    ListRepository().create(mailing_list)
+    return mailing_list

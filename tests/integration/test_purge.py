@@ -9,7 +9,6 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from consentmail.accounts.models import NewAccount
 from consentmail.accounts.service import AccountService
 from consentmail.core.addresses import email_hash
 from consentmail.core.clock import epoch, iso, parse_iso
@@ -39,7 +38,10 @@ from consentmail.store.lists import ListRepository
 from consentmail.store.requests import RequestRepository
 from consentmail.store.suppression import Reason, SuppressionRepository
 from functions.purge.handler import handler
+from tests.accounts_helpers import account_holder
 from tests.http_events import FakeContext, load_event
+from tests.stored_items import every_item, holding
+from tests.tracking_helpers import sent_and_opened
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -48,19 +50,6 @@ def purge_as(moment: datetime) -> dict:
     event = copy.deepcopy(load_event("scheduled_purge"))
     event["time"] = iso(moment)
     return handler(event, FakeContext())
-
-
-def every_item() -> list[tuple[str, dict]]:
-    dynamodb = boto3.client("dynamodb")
-    found = []
-    for name in dynamodb.list_tables()["TableNames"]:
-        for page in dynamodb.get_paginator("scan").paginate(TableName=name):
-            found.extend((name, item) for item in page["Items"])
-    return found
-
-
-def holding(value: str) -> list[tuple[str, dict]]:
-    return [(table, item) for table, item in every_item() if value in json.dumps(item)]
 
 
 def add_list_with_contact(account_id: str, address: str, at: datetime) -> tuple[str, str]:
@@ -110,20 +99,9 @@ def sent_campaign(account_id: str, list_id: str, contact_id: str, at: datetime) 
         )
     )
     ContentRepository().put(campaign_id, Content(subject="Hello", html="<p>Hi</p>", text="Hi"), at)
-    events = EventRepository()
-    events.claim_send(
-        contact_id=contact_id,
-        campaign_id=campaign_id,
-        account_id=account_id,
-        list_id=list_id,
-        tracked=True,
-        at=at,
+    sent_and_opened(
+        contact_id=contact_id, campaign_id=campaign_id, account_id=account_id, list_id=list_id, at=at
     )
-    events.first_outcome(contact_id, campaign_id, "opened", at)
-    events.record(
-        contact_id=contact_id, campaign_id=campaign_id, account_id=account_id, kind="open", at=at, detail={}
-    )
-    CounterRepository().add(campaign_id, {"recipients": 1, "sent": 1, "delivered": 1, "opened": 1})
     return campaign_id
 
 
@@ -227,18 +205,7 @@ def test_an_item_given_a_later_expiry_after_the_index_was_read_is_not_deleted(ca
 
 @pytest.fixture
 def closed_account(aws) -> dict:
-    profile = AccountService().create_account(
-        NewAccount(
-            email="holder@example.com",
-            password="correct horse 1!",
-            first_name="Hedy",
-            last_name="Lamarr",
-            country="FR",
-            accept_privacy_policy="2026-01",
-        ),
-        ip="198.51.100.1",
-        at=START,
-    )
+    profile = account_holder("holder@example.com", START)
     account_id = profile.account_id
     list_id, contact_id = add_list_with_contact(account_id, "reader@example.org", START)
     campaign_id = sent_campaign(account_id, list_id, contact_id, START + timedelta(days=20))

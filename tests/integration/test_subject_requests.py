@@ -6,7 +6,6 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 import time_machine
 
@@ -24,13 +23,14 @@ from consentmail.store.accounts import AccountRepository
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.counters import CounterRepository
-from consentmail.store.events import EventRepository
 from consentmail.store.lists import ListRepository
 from consentmail.store.requests import DAILY_LIMIT, RequestRepository
 from consentmail.store.suppression import ERASED, Reason, SuppressionRepository
 from functions.subject_requests.handler import handler
 from tests.conftest import sent_messages
 from tests.http_events import FakeContext, api_event, headers_of, load_event
+from tests.stored_items import every_item
+from tests.tracking_helpers import sent_and_opened
 
 ADDRESS = "Grace.Hopper@Example.org"
 OTHER = "someone.else@example.org"
@@ -111,39 +111,16 @@ def held(aws) -> dict:
                 ip="198.51.100.7",
                 text="Yes, send me news",
             )
-        campaign_id = f"campaign-{account_id}"
-        events = EventRepository()
-        events.claim_send(
+        sent_and_opened(
             contact_id=contact_id,
-            campaign_id=campaign_id,
+            campaign_id=f"campaign-{account_id}",
             account_id=account_id,
             list_id=list_id,
-            tracked=True,
             at=at,
         )
-        events.first_outcome(contact_id, campaign_id, "opened", at)
-        events.record(
-            contact_id=contact_id,
-            campaign_id=campaign_id,
-            account_id=account_id,
-            kind="open",
-            at=at,
-            detail={"machine": False},
-        )
-        CounterRepository().add(campaign_id, {"sent": 1, "opened": 1})
         contacts[account_id] = contact_id
     SuppressionRepository().suppress_for_account(hashed, "account-a", Reason.BOUNCE, at)
     return {"hash": hashed, "contacts": contacts}
-
-
-def every_item() -> list[tuple[str, dict]]:
-    """Every item of every table: the erasure test looks at all of them, not at what it expects."""
-    dynamodb = boto3.client("dynamodb")
-    found = []
-    for name in dynamodb.list_tables()["TableNames"]:
-        for page in dynamodb.get_paginator("scan").paginate(TableName=name):
-            found.extend((name, item) for item in page["Items"])
-    return found
 
 
 def test_receiving_answers_202_pending_and_emails_a_verification_link(aws):

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from consentmail.core.routes import ROUTES
-from infra.openapi import build_document
+from tools.openapi import build_document
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 

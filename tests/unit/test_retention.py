@@ -1,18 +1,12 @@
-"""The retention periods at their boundaries, with the clock moved by time-machine: content at 6
-days, events at 13 calendar months (31 January, leap years), account data at closure + 3 months.
-An item is present until the second before its expiry, absent to readers from that second, and
-the purge deletes it then and never a second earlier."""
+"""The retention periods at their boundaries, as arithmetic: content at 6 days, events at 13
+calendar months (31 January, leap years), account data at closure + 3 months, an item expired from
+its expiry second. The same boundaries through the stores and the purge, with the clock moved, are
+in tests/integration/test_retention_purge.py."""
 
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
-import time_machine
 
-from consentmail.accounts.models import NewAccount
-from consentmail.accounts.service import AccountService
-from consentmail.core.clock import now
-from consentmail.core.records import Content
 from consentmail.core.retention import (
     ACCOUNT_AFTER_CLOSURE,
     EVENT_DATA,
@@ -25,11 +19,8 @@ from consentmail.core.retention import (
     is_expired,
     ttl_attributes,
 )
-from consentmail.core.settings import get_settings
 from consentmail.core.tables import ACCOUNT_DATA_RECOVERY_DAYS, SCHEMAS, Table
-from consentmail.purge.service import CLOSURE_LEAD, PurgeService, months_between
-from consentmail.store.content import ContentRepository
-from consentmail.store.events import EventRepository
+from consentmail.purge.service import CLOSURE_LEAD, months_between
 
 SECOND = timedelta(seconds=1)
 
@@ -94,89 +85,3 @@ def test_closed_accounts_are_finished_early_enough_for_their_backups():
     # Content (6 days) and events (13 months) keep no backups at all: any would outlive them.
     assert SCHEMAS[Table.CONTENT].recovery_days is None
     assert SCHEMAS[Table.EVENTS].recovery_days is None
-
-
-# --- time travel through the purge -----------------------------------------------------------
-
-
-def raw_item(table: Table, key: dict) -> dict | None:
-    return boto3.resource("dynamodb").Table(get_settings().table(table)).get_item(Key=key).get("Item")
-
-
-def purge() -> dict:
-    return PurgeService().run(now()).as_dict()
-
-
-@pytest.mark.parametrize("written", ["2026-11-25T09:00:00", "2027-01-31T23:30:00", "2028-02-29T12:00:00"])
-def test_content_is_read_and_kept_until_6_days_then_gone(aws, written):
-    start = at(written)
-    with time_machine.travel(start, tick=False):
-        ContentRepository().put("campaign-1", Content(subject="Hi", html="<p>Hi</p>"), now())
-    expiry = start + timedelta(days=6)
-
-    with time_machine.travel(expiry - SECOND, tick=False):
-        assert purge()["deleted"]["content"] == 0
-        assert ContentRepository().get("campaign-1", now()) is not None
-    with time_machine.travel(expiry, tick=False):
-        assert ContentRepository().get("campaign-1", now()) is None
-        assert purge()["deleted"]["content"] == 1
-    assert raw_item(Table.CONTENT, {"campaign_id": "campaign-1"}) is None
-
-
-@pytest.mark.parametrize(
-    ("happened", "gone"),
-    [
-        ("2027-01-31T10:00:00", "2028-02-29T10:00:00"),  # 31 January into a leap February
-        ("2026-01-31T10:00:00", "2027-02-28T10:00:00"),  # 31 January into a common February
-        ("2028-02-29T10:00:00", "2029-03-29T10:00:00"),  # from a leap day
-        ("2026-11-25T09:00:00", "2027-12-25T09:00:00"),
-    ],
-)
-def test_events_are_kept_13_calendar_months_to_the_second(aws, happened, gone):
-    with time_machine.travel(at(happened), tick=False):
-        events = EventRepository()
-        events.claim_send(
-            contact_id="contact-1", campaign_id="c1", account_id="a1", list_id="l1", tracked=True, at=now()
-        )
-        events.record(
-            contact_id="contact-1", campaign_id="c1", account_id="a1", kind="open", at=now(), detail={}
-        )
-    expiry = at(gone)
-
-    with time_machine.travel(expiry - SECOND, tick=False):
-        assert purge()["deleted"]["events"] == 0
-        assert len(EventRepository().of_contact("contact-1", now())) == 2
-    with time_machine.travel(expiry, tick=False):
-        assert EventRepository().of_contact("contact-1", now()) == []
-        assert purge()["deleted"]["events"] == 2
-    assert EventRepository().delete_contact("contact-1") == 0
-
-
-@pytest.mark.parametrize("closed", ["2026-11-30T12:00:00", "2027-11-30T12:00:00"])
-def test_account_data_is_gone_by_closure_plus_3_months_and_not_finished_early(aws, closed):
-    closed_at = at(closed)
-    with time_machine.travel(closed_at - timedelta(days=10), tick=False):
-        profile = AccountService().create_account(
-            NewAccount(
-                email="holder@example.com",
-                password="correct horse 1!",
-                first_name="Hedy",
-                last_name="Lamarr",
-                country="FR",
-                accept_privacy_policy="2026-01",
-            ),
-            ip="198.51.100.1",
-            at=now(),
-        )
-    with time_machine.travel(closed_at, tick=False):
-        closed_profile = AccountService().close(profile.account_id, now())
-    due = add_months(closed_at, 3)
-    assert closed_profile.deletion_due == due
-    key = {"pk": f"ACCOUNT#{profile.account_id}", "sk": "PROFILE"}
-
-    with time_machine.travel(due - CLOSURE_LEAD - SECOND, tick=False):
-        assert purge()["accounts_finished"] == 0
-    assert raw_item(Table.ACCOUNTS, key) is not None
-    with time_machine.travel(due - CLOSURE_LEAD, tick=False):
-        assert purge()["accounts_finished"] == 1
-    assert raw_item(Table.ACCOUNTS, key) is None

@@ -13,10 +13,8 @@ def test_missing_settings_are_named_at_start():
     assert "CONSENTMAIL_TABLE_CONTACTS" in str(error.value)
 
 
-def test_malformed_settings_are_refused(aws, monkeypatch):
-    import os
-
-    environ = dict(os.environ)
+def test_malformed_settings_are_refused(settings_environment):
+    environ = dict(settings_environment)
     environ["CONSENTMAIL_MAX_SEND_RATE"] = "fast"
     with pytest.raises(SettingsError, match="max_send_rate"):
         settings_from_env(environ)

@@ -4,13 +4,14 @@ unique opens and clicks, and a tracking withdrawal taking effect at once."""
 
 import html
 import re
-import time
 from datetime import timedelta
 
 import pytest
 
 from consentmail.tracking import machine
 from infra.local import ses_simulator
+from tests.local import flows
+from tests.local.flows import sign_up
 from tests.sending_helpers import parts
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0"}
@@ -20,37 +21,12 @@ LINK = "https://shop.example.com/autumn?utm_source=news"
 
 @pytest.fixture
 def owner(local_client) -> dict:
-    credentials = {"email": "tracking-owner@example.org", "password": "Owner-pass-1!"}
-    created = local_client.post_json(
-        "/accounts",
-        {
-            **credentials,
-            "first_name": "Olga",
-            "last_name": "Weber",
-            "country": "FR",
-            "accept_privacy_policy": "2026-01",
-        },
-    )
-    assert created.status == 201
-    token = local_client.post_json("/auth/login", credentials).json()["id_token"]
-    return {"Authorization": f"Bearer {token}"}
+    return sign_up(local_client, "tracking-owner@example.org")["auth"]
 
 
 def send_campaign(local_client, local_mode, auth, list_id, subject, expected) -> str:
     body = f'<html><body><p>Hello</p><p><a href="{LINK}">Autumn sale</a></p></body></html>'
-    campaign_id = local_client.post_json(
-        "/campaigns", {"list_id": list_id, "subject": subject, "html": body, "text": "Hello"}, auth
-    ).json()["campaign_id"]
-    assert local_client.post_json(f"/campaigns/{campaign_id}/send", {}, auth).status == 202
-    deadline = time.monotonic() + 30
-    sent: list[dict] = []
-    while time.monotonic() < deadline and len(sent) < expected:
-        time.sleep(0.3)
-        sent = [e for e in local_client.get("/_local/outbox").json() if e["subject"] == subject]
-    assert len(sent) == expected
-    time.sleep(1)  # let a wrongly sent extra message show up before we count
-    assert local_mode.simulator.wait_idle(10)
-    return campaign_id
+    return flows.send_campaign(local_client, local_mode, auth, list_id, subject, expected=expected, html=body)
 
 
 def html_of(local_client, subject: str) -> str:

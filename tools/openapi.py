@@ -3,7 +3,7 @@ Powertools resolvers (each generates its own), with the responses the gateway it
 (401, 413, 429) and our problem+json error schema in place of Powertools' default 422 schema,
 since problem+json is what we return.
 
-    python -m infra.openapi docs/openapi.json
+    python -m tools.openapi docs/openapi.json
 """
 
 import copy
@@ -269,7 +269,7 @@ def write(path: Path) -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m infra.openapi <output.json>", file=sys.stderr)
+        print("usage: python -m tools.openapi <output.json>", file=sys.stderr)
         return 2
     try:
         write(Path(argv[0]))

@@ -31,7 +31,8 @@ from infra.local import ses_simulator
 from infra.local.invoke import MissingFunction, load_module
 from infra.local.runtime import free_port
 from infra.local.workers import QueueWorker
-from tests.integration.local_client import LocalClient
+from tests.local.flows import run_purge, send_campaign, sign_up, wait_until
+from tests.local.local_client import LocalClient
 
 REPO = Path(__file__).resolve().parents[2]
 SECURITY_HEADERS = {
@@ -179,7 +180,7 @@ def test_purge_job_refuses_a_body_without_an_iso_time(local_client):
 
 
 def test_purge_job_runs_the_purge_function_as_of_the_given_time(local_client):
-    answer = local_client.post_json("/_local/jobs/purge", {"time": "2027-01-01T00:00:00Z"})
+    answer = run_purge(local_client, "2027-01-01T00:00:00Z")
 
     try:
         load_module(Function.PURGE)
@@ -191,7 +192,7 @@ def test_purge_job_runs_the_purge_function_as_of_the_given_time(local_client):
 
 
 def test_openapi_document_is_the_merged_document_of_the_functions(local_mode, local_client):
-    from infra.openapi import OpenApiError, build_document
+    from tools.openapi import OpenApiError, build_document
 
     answer = local_client.get("/openapi.json")
 
@@ -438,8 +439,8 @@ def test_queue_worker_deletes_what_succeeded_and_leaves_reported_failures(local_
     assert failing["eventSourceARN"].endswith(":local-mode-test")
     assert failing["attributes"]["ApproximateReceiveCount"] == "1"
     assert failing["messageAttributes"]["kind"]["stringValue"] == "test"
-    time.sleep(1.2)
-    left = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+    # A long poll returns once the failed message is visible again (after its 1 s timeout).
+    left = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=5).get(
         "Messages", []
     )
     assert [m["Body"] for m in left] == ["fails"]
@@ -489,20 +490,7 @@ def test_simulator_events_reach_ses_events_as_the_sqs_records_lambda_receives():
 
 # -- the queues: a campaign goes out through the workers and comes back through the simulator ---
 def test_a_campaign_send_goes_through_the_workers_and_ses_events_come_back_as_stats(local_mode, local_client):
-    owner = {"email": "owner@example.org", "password": "Owner-pass-1!"}
-    created = local_client.post_json(
-        "/accounts",
-        {
-            **owner,
-            "first_name": "Olga",
-            "last_name": "Weber",
-            "country": "FR",
-            "accept_privacy_policy": "2026-01",
-        },
-    )
-    assert created.status == 201
-    token = local_client.post_json("/auth/login", owner).json()["id_token"]
-    auth = {"Authorization": f"Bearer {token}"}
+    auth = sign_up(local_client, "owner@example.org")["auth"]
     list_id = local_client.post_json(
         "/lists", {"name": "Owner News", "from_email": "news@example.com", "from_name": "Owner News"}, auth
     ).json()["list_id"]
@@ -513,28 +501,24 @@ def test_a_campaign_send_goes_through_the_workers_and_ses_events_come_back_as_st
             f"/lists/{list_id}/contacts", {"email": address, "consent": proof}, auth
         )
         assert added.status == 201
-    campaign_id = local_client.post_json(
-        "/campaigns",
-        {"list_id": list_id, "subject": "Autumn news", "html": "<p>Hello</p>", "text": "Hello"},
-        auth,
-    ).json()["campaign_id"]
 
-    assert local_client.post_json(f"/campaigns/{campaign_id}/send", {}, auth).status == 202
+    campaign_id = send_campaign(
+        local_client, local_mode, auth, list_id, "Autumn news", expected=len(recipients)
+    )
 
-    deadline = time.monotonic() + 30
-    sent: list[dict] = []
-    while time.monotonic() < deadline and len(sent) < len(recipients):
-        time.sleep(0.5)
-        sent = [e for e in local_client.get("/_local/outbox").json() if e["subject"] == "Autumn news"]
+    sent = [e for e in local_client.get("/_local/outbox").json() if e["subject"] == "Autumn news"]
     assert sorted(e["to"][0] for e in sent) == sorted(recipients)
-    assert local_mode.simulator.wait_idle(10)
     stats = local_client.get(f"/campaigns/{campaign_id}/stats", headers=auth).json()
     assert (stats["sent"], stats["delivered"], stats["bounced"], stats["complained"]) == (3, 2, 1, 1)
 
 
-# -- rules that hold for every response, and the throttle (last: it drains /subscribe's burst) ---
-def test_no_response_sets_a_cookie(local_client):
-    assert local_client.answers
+# -- rules that hold for every response, and the throttle ---------------------------------------
+def test_no_response_sets_a_cookie(local_mode, local_client):
+    # Pages, JSON, problems and a pixel of its own, and whatever the module's other tests asked.
+    for path in ("/", "/_local/config", "/subject-requests", "/openapi.json", "/t/o/not-a-token", "/nowhere"):
+        local_client.get(path)
+    subscribe(local_client, local_mode.demo.list_id, "cookie-check@example.org")
+
     assert all("Set-Cookie" not in answer.headers for answer in local_client.answers)
 
 
@@ -546,7 +530,6 @@ def test_more_subscribe_requests_than_one_clients_allowance_see_429(local_mode, 
     throttled = [answer for answer in answers if answer.status == 429]
     assert len(throttled) == 5
     assert_problem(throttled[0], 429)
-    local_mode.gateway.reset_throttles()
 
 
 # -- `python -m infra.local` ---------------------------------------------------------------------
@@ -576,16 +559,15 @@ def test_local_mode_runs_as_a_process_and_exits_cleanly_on_a_stop_signal(tmp_pat
 
 
 def _wait_for_config(url: str, process: subprocess.Popen, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def config() -> dict | None:
         assert process.poll() is None, "local mode exited before it was ready"
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - a local URL
-                if response.status == 200:
-                    return json.loads(response.read())
+                return json.loads(response.read()) if response.status == 200 else None
         except OSError:
-            time.sleep(0.3)
-    raise AssertionError("local mode did not answer /_local/config in time")
+            return None
+
+    return wait_until(config, what="local mode to answer /_local/config", timeout=timeout)
 
 
 def test_a_route_throttle_allows_its_burst_then_its_rate():

@@ -2,7 +2,7 @@
 installed by pip as the Lambda platform's wheels (arm64, CPython 3.13). boto3 is left out on
 purpose: the Lambda runtime provides it.
 
-Usage: python -m infra.build_layer <target_dir>   (the layer asset is the parent of <target_dir>,
+Usage: python -m tools.build_layer <target_dir>   (the layer asset is the parent of <target_dir>,
 which Lambda mounts so that <target_dir> is /opt/python)."""
 
 import shutil
@@ -69,7 +69,7 @@ def build(target: Path) -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m infra.build_layer <target_dir>", file=sys.stderr)
+        print("usage: python -m tools.build_layer <target_dir>", file=sys.stderr)
         return 2
     build(Path(argv[0]))
     return 0

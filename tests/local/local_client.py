@@ -45,6 +45,7 @@ class LocalClient:
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
         query: dict[str, str] | None = None,
+        timeout: float = 30,
     ) -> Answer:
         url = path if path.startswith("http") else self.base_url + path
         if query:
@@ -52,7 +53,7 @@ class LocalClient:
         assert url.startswith(("http://", "https://"))
         request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
         try:
-            with self._opener.open(request, timeout=30) as response:
+            with self._opener.open(request, timeout=timeout) as response:
                 answer = Answer(response.status, response.headers, response.read())
         except urllib.error.HTTPError as error:
             answer = Answer(error.code, error.headers, error.read())
@@ -62,9 +63,15 @@ class LocalClient:
     def get(self, path: str, **kwargs) -> Answer:
         return self.request("GET", path, **kwargs)
 
-    def post_json(self, path: str, data, headers: dict[str, str] | None = None) -> Answer:
+    def post_json(
+        self, path: str, data, headers: dict[str, str] | None = None, *, timeout: float = 30
+    ) -> Answer:
         return self.request(
-            "POST", path, json.dumps(data).encode(), {"Content-Type": "application/json", **(headers or {})}
+            "POST",
+            path,
+            json.dumps(data).encode(),
+            {"Content-Type": "application/json", **(headers or {})},
+            timeout=timeout,
         )
 
     def post_form(self, path: str, fields: dict[str, str]) -> Answer:

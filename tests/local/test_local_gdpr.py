@@ -6,18 +6,18 @@ account leaves nothing after its deletion_due."""
 import email
 import json
 import re
-import time
+import uuid
 from datetime import timedelta
 from email.policy import default as default_policy
 
-import boto3
 import pytest
 
 from consentmail.core.clock import iso, now, parse_iso
 from consentmail.core.retention import add_months
-from tests.integration.local_client import LocalClient
+from tests.local import flows
+from tests.local.local_client import LocalClient
+from tests.stored_items import holding
 
-SUBJECT = "Katherine.Johnson@example.org"
 PROOF = {"source": "event sign-up sheet", "obtained_at": "2026-11-01T00:00:00Z", "text": "Send me news"}
 
 
@@ -38,20 +38,7 @@ def link_to(client: LocalClient, address: str, path: str) -> str:
 
 
 def sign_up(client: LocalClient, owner: str) -> dict:
-    credentials = {"email": owner, "password": "Owner-pass-1!"}
-    created = client.post_json(
-        "/accounts",
-        {
-            **credentials,
-            "first_name": "Dorothy",
-            "last_name": "Vaughan",
-            "country": "FR",
-            "accept_privacy_policy": "1",
-        },
-    )
-    assert created.status == 201, created.text
-    token = client.post_json("/auth/login", credentials).json()["id_token"]
-    return {"account_id": created.json()["account_id"], "auth": {"Authorization": f"Bearer {token}"}}
+    return flows.sign_up(client, owner, first_name="Dorothy", last_name="Vaughan")
 
 
 def list_with(client: LocalClient, account: dict, name: str, address: str) -> dict:
@@ -68,64 +55,52 @@ def list_with(client: LocalClient, account: dict, name: str, address: str) -> di
 
 
 def send_campaign(client: LocalClient, local_mode, account: dict, list_id: str, subject: str) -> str:
-    campaign_id = client.post_json(
-        "/campaigns",
-        {"list_id": list_id, "subject": subject, "html": "<p>Hello</p>", "text": "Hello"},
-        account["auth"],
-    ).json()["campaign_id"]
-    assert client.post_json(f"/campaigns/{campaign_id}/send", {}, account["auth"]).status == 202
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if any(e["subject"] == subject for e in client.get("/_local/outbox").json()):
-            break
-        time.sleep(0.3)
-    assert local_mode.simulator.wait_idle(10)
-    return campaign_id
-
-
-def every_item() -> list[tuple[str, dict]]:
-    dynamodb = boto3.client("dynamodb")
-    found = []
-    for name in dynamodb.list_tables()["TableNames"]:
-        for page in dynamodb.get_paginator("scan").paginate(TableName=name):
-            found.extend((name, item) for item in page["Items"])
-    return found
-
-
-def holding(value: str) -> list[tuple[str, dict]]:
-    return [(table, item) for table, item in every_item() if value.lower() in json.dumps(item).lower()]
+    return flows.send_campaign(client, local_mode, account["auth"], list_id, subject)
 
 
 def purge_as(client: LocalClient, moment) -> dict:
-    answer = client.post_json("/_local/jobs/purge", {"time": iso(moment)})
+    answer = flows.run_purge(client, iso(moment))
     assert answer.status == 200, answer.text
     return answer.json()
 
 
-@pytest.fixture(scope="module")
-def two_accounts(local_mode, local_client) -> dict:
+@pytest.fixture
+def tag() -> str:
+    """Each test's own names (subject, owners, subjects of campaigns), so no test sees another's
+    request, export or erasure, whatever order they run in."""
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def subject(tag) -> str:
+    """The data subject (capitals: addresses match case-insensitively)."""
+    return f"Katherine.Johnson.{tag}@example.org"
+
+
+@pytest.fixture
+def two_accounts(local_mode, local_client, tag, subject) -> dict:
     """The subject on a list of each of two accounts, and a campaign each sent to them."""
     accounts = {}
     for owner, name in (
-        ("first-owner@example.org", "First News"),
-        ("second-owner@example.org", "Second News"),
+        (f"first-owner-{tag}@example.org", "First News"),
+        (f"second-owner-{tag}@example.org", "Second News"),
     ):
         account = sign_up(local_client, owner)
-        held = list_with(local_client, account, name, SUBJECT)
+        held = list_with(local_client, account, name, subject)
         held["campaign_id"] = send_campaign(
-            local_client, local_mode, account, held["list_id"], f"{name} issue 1"
+            local_client, local_mode, account, held["list_id"], f"{name} issue 1 to {tag}"
         )
         accounts[owner] = {**account, **held, "list_name": name}
     return accounts
 
 
-def test_an_access_export_holds_both_accounts_data_and_consent_records(two_accounts, local_client):
-    assert local_client.post_json("/subject-requests", {"email": SUBJECT, "type": "access"}).status == 202
-    confirm = link_to(local_client, SUBJECT, "/subject-requests/confirm")
+def test_an_access_export_holds_both_accounts_data_and_consent_records(two_accounts, subject, local_client):
+    assert local_client.post_json("/subject-requests", {"email": subject, "type": "access"}).status == 202
+    confirm = link_to(local_client, subject, "/subject-requests/confirm")
     assert local_client.get(confirm).status == 200
     assert local_client.post_form(confirm, {}).status == 200
 
-    export = local_client.get(link_to(local_client, SUBJECT, "/subject-requests/export"))
+    export = local_client.get(link_to(local_client, subject, "/subject-requests/export"))
 
     assert export.status == 200 and export.content_type == "application/json"
     data = export.json()
@@ -138,11 +113,11 @@ def test_an_access_export_holds_both_accounts_data_and_consent_records(two_accou
 
 
 def test_an_erasure_leaves_no_item_with_the_address_and_both_holders_see_the_notice(
-    two_accounts, local_client
+    two_accounts, subject, local_client
 ):
-    assert local_client.post_json("/subject-requests", {"email": SUBJECT, "type": "erasure"}).status == 202
+    assert local_client.post_json("/subject-requests", {"email": subject, "type": "erasure"}).status == 202
     # The access request's link came first; the erasure's is the newest one.
-    sent = local_client.get("/_local/outbox", query={"to": SUBJECT}).json()
+    sent = local_client.get("/_local/outbox", query={"to": subject}).json()
     confirm = next(
         m.group(0)
         for e in sent
@@ -153,7 +128,7 @@ def test_an_erasure_leaves_no_item_with_the_address_and_both_holders_see_the_not
 
     assert local_client.post_form(confirm, {}).status == 200
 
-    assert holding(SUBJECT) == []
+    assert holding(subject) == []
     for account in two_accounts.values():
         assert holding(account["contact_id"]) == []
         notices = local_client.get("/account/notifications", headers=account["auth"])
@@ -161,7 +136,7 @@ def test_an_erasure_leaves_no_item_with_the_address_and_both_holders_see_the_not
         erasures = [n for n in _items(notices.json()) if n["data"].get("request_type") == "erasure"]
         assert len(erasures) == 1
         assert erasures[0]["data"]["lists"] == [{"list_id": account["list_id"], "name": account["list_name"]}]
-        assert SUBJECT.lower() not in json.dumps(erasures[0]).lower()
+        assert subject.lower() not in json.dumps(erasures[0]).lower()
 
 
 def _items(body) -> list[dict]:

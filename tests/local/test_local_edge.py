@@ -6,7 +6,7 @@ import uuid
 
 from consentmail.core.errors import PROBLEM_JSON
 from consentmail.core.routes import ROUTES
-from tests.integration.local_client import Answer, LocalClient
+from tests.local.local_client import Answer, LocalClient
 
 ATTACKER = "203.0.113.7"
 PERSON = "198.51.100.23"

@@ -1,0 +1,2 @@
+"""Developer commands that are neither the CDK app nor local mode: `python -m tools.build_layer`
+builds the Lambda dependency layer, `python -m tools.openapi` writes the OpenAPI document."""
