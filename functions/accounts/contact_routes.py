@@ -1,5 +1,6 @@
 """The contact routes: add, import, page through, export, edit and delete a list's contacts."""
 
+import base64
 import json
 from datetime import datetime
 from typing import Annotated, Literal
@@ -69,8 +70,11 @@ def import_contacts(
     consent_obtained_at: Annotated[datetime | None, Query()] = None,
 ) -> ImportResult:
     account_id = _caller()
-    body = router.current_event.decoded_body or ""
-    if len(body.encode()) > MAX_BODY_BYTES:
+    event = router.current_event
+    # The bytes as sent: the import detects the file's encoding itself (UTF-8, UTF-16, cp1252).
+    raw = event.body or ""
+    body = base64.b64decode(raw) if event.is_base64_encoded else raw.encode()
+    if len(body) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"An import body holds at most {MAX_BODY_BYTES // (1024 * 1024)} MB.")
     at = now()
     proof = default_proof(at, consent_source, consent_text, consent_obtained_at)

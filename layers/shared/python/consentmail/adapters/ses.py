@@ -9,6 +9,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from consentmail.adapters import aws_clients
+from consentmail.core.addresses import ascii_address
 from consentmail.core.errors import EmailNotSent, EmailRefused, EmailThrottled
 from consentmail.core.settings import get_settings
 
@@ -56,11 +57,12 @@ def not_sent(error: ClientError) -> EmailNotSent:
 
 
 def send_raw(raw: bytes, *, from_email: str, to: str, tags: dict[str, str]) -> str:
-    """Send one message to one recipient; returns SES's message id, or raises EmailNotSent."""
+    """Send one message to one recipient; returns SES's message id, or raises EmailNotSent. SES
+    takes addresses in ASCII (an internationalized domain in punycode)."""
     try:
         response = aws_clients.client("sesv2").send_email(
-            FromEmailAddress=from_email,
-            Destination={"ToAddresses": [to]},
+            FromEmailAddress=ascii_address(from_email),
+            Destination={"ToAddresses": [ascii_address(to)]},
             Content={"Raw": {"Data": raw}},
             ConfigurationSetName=get_settings().ses_configuration_set,
             EmailTags=[{"Name": name, "Value": value} for name, value in tags.items() if value],

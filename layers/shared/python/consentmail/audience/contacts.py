@@ -29,7 +29,7 @@ from consentmail.store.accounts import AccountData, BulkContacts
 from consentmail.store.consent import ConsentRepository, new_record_id
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.suppression import Reason, Suppression, SuppressionRepository
-from consentmail.subscription.service import SubscriptionService
+from consentmail.subscription.service import SubscriptionService, new_optin_nonce
 
 CONTACT_NOT_FOUND = "There is no contact with this id."
 ERASED_REFUSAL = "the address was erased at the subject's request and cannot be added again by an account"
@@ -102,6 +102,7 @@ class ContactService:
             consent=proof,
             created_at=at,
             confirmed_at=at if status == ContactStatus.CONFIRMED else None,
+            optin_nonce=new_optin_nonce() if status == ContactStatus.PENDING else None,
         )
 
     def _ledger_fields(self, contact: Contact, visitor: Visitor) -> dict:

@@ -6,10 +6,17 @@ Import: a header row, then one contact per row. Known columns are `email`, `firs
 so an export imports back; every other column goes into `attributes`. A bad row is reported
 with its line and reason and never stops the good ones. At most 10,000 rows per request.
 
+The file's encoding is detected, never guessed into mojibake: UTF-8 with or without a byte order
+mark, UTF-16 with one; a file that is not UTF-8 is read as Windows-1252 (Excel's "CSV" on Western
+systems, a superset of Latin-1's printable characters). Anything else (UTF-16 without a BOM, for
+one) is refused with a 422 that names the encodings accepted. Column names other than the known
+ones must follow the attribute-name rules (`consentmail.core.attribute_names`).
+
 Without a proof column, the proof is the account holder's attestation given with the request
 (query parameters, or by default the import itself: who imported, when, from which IP).
 """
 
+import codecs
 import csv
 import io
 from collections.abc import Iterable
@@ -18,6 +25,7 @@ from datetime import datetime
 
 from consentmail.audience.contacts import ERASED_REFUSAL, ContactService
 from consentmail.audience.models import ContactOut, RejectedRow
+from consentmail.core import attribute_names, header_text
 from consentmail.core.addresses import email_hash, normalize
 from consentmail.core.clock import iso, parse_iso
 from consentmail.core.errors import FieldError, InvalidInput, PayloadTooLarge
@@ -52,6 +60,51 @@ class _Row:
     proof: ConsentProof
 
 
+ENCODINGS_ACCEPTED = (
+    "UTF-8 (with or without a byte order mark), UTF-16 with a byte order mark, or Windows-1252"
+)
+
+
+def decode_csv(raw: bytes) -> str:
+    """The CSV file's text, whichever of the accepted encodings it is in, or a 422 naming them."""
+    if raw.startswith(codecs.BOM_UTF8):
+        encodings = ("utf-8-sig",)
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8", "cp1252")
+    for encoding in encodings:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        # NUL characters mean a UTF-16 file without its byte order mark (or no text at all).
+        if "\x00" not in text:
+            return text
+    raise InvalidInput(
+        f"The CSV file could not be read: save it as {ENCODINGS_ACCEPTED}.",
+        [FieldError("body", f"expected {ENCODINGS_ACCEPTED}")],
+    )
+
+
+def _check_header(header: list[str]) -> None:
+    """Every column that becomes an attribute must have a name that follows the rules; empty
+    column names (a trailing separator) are skipped, as before."""
+    found = []
+    for position, name in enumerate(header, start=1):
+        if not name or name in (*KNOWN, *PROOF, *IGNORED):
+            continue
+        message = attribute_names.name_problem(name)
+        if message:
+            found.append(FieldError(f"header.column{position}", message))
+    if found:
+        raise InvalidInput(
+            "The header row has column names that cannot be attribute names: "
+            + "; ".join(f"{e.field}: {e.message}" for e in found),
+            found,
+        )
+
+
 def _rows(body: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     text = body.lstrip("\ufeff")
     if not text.strip():
@@ -75,6 +128,7 @@ def _rows(body: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
         raise InvalidInput(
             "The header row has no `email` column.", [FieldError("body", "needs an email column")]
         )
+    _check_header(header)
     return header, rows
 
 
@@ -114,13 +168,13 @@ def import_csv(
     service: ContactService,
     account_id: str,
     list_id: str,
-    body: str,
+    body: str | bytes,
     proof: ConsentProof,
     visitor: Visitor,
     at: datetime,
 ) -> ImportOutcome:
     mailing_list = service.list_service.get(account_id, list_id, at)
-    header, rows = _rows(body)
+    header, rows = _rows(decode_csv(body) if isinstance(body, bytes) else body)
     rejected: list[RejectedRow] = []
     valid: list[_Row] = []
     seen: dict[str, int] = {}
@@ -146,6 +200,10 @@ def import_csv(
                 attributes=attributes,
                 proof=_proof(values, proof),
             )
+            for field in ("first_name", "last_name"):
+                unsafe = header_text.problem(getattr(row, field))
+                if unsafe:
+                    raise ValueError(f"{field} {unsafe}")
             found = problems({"first_name": row.first_name, "last_name": row.last_name}, attributes)
             if found:
                 raise ValueError("; ".join(f"{e.field} {e.message}" for e in found))
@@ -221,12 +279,14 @@ def _cell(value: object) -> str:
 
 
 def contacts_csv(contacts: Iterable[Contact]) -> str:
-    """The list as CSV: the contract's fields, the consent proof, then one column per attribute."""
+    """The list as CSV: the contract's fields, the consent proof, then one column per attribute.
+    Attribute names are header cells, neutralized like every other cell (names saved before the
+    attribute-name rules existed may start like a formula)."""
     rows = [ContactOut.of(c) for c in contacts]
-    attribute_names = sorted({name for row in rows for name in row.attributes})
+    names = sorted({name for row in rows for name in row.attributes})
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*EXPORT_COLUMNS, *attribute_names])
+    writer.writerow([*EXPORT_COLUMNS, *(_cell(name) for name in names)])
     for row in rows:
         consent = row.consent
         writer.writerow(
@@ -243,7 +303,7 @@ def contacts_csv(contacts: Iterable[Contact]) -> str:
                     consent.source if consent else "",
                     iso(consent.obtained_at) if consent else "",
                     consent.text if consent else "",
-                    *(row.attributes.get(name, "") for name in attribute_names),
+                    *(row.attributes.get(name, "") for name in names),
                 )
             ]
         )

@@ -1,22 +1,42 @@
 """What the list and contact routes take and return: the contract's representations of lists and
 contacts, built from domain records, and the CSV import's report."""
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from consentmail.core import header_text
+from consentmail.core.attribute_names import Attributes, OptionalAttributes
+from consentmail.core.header_text import HeaderText
 from consentmail.core.records import ConsentProof, Contact, ContactStatus, MailingList, Time
 
-Url = Annotated[str | None, Field(default=None, max_length=2000, pattern=r"^https?://")]
+# A page of the account holder's site, used as a redirect target: http(s), a host, and no
+# whitespace or control character anywhere (a trailing newline once made the form subscribe and
+# the confirm answer 500). Matched on the whole value, kept exactly as written.
+_WEB_URL = re.compile(r"\Ahttps?://[^/?#@\s]+(?:[/?#][^\s]*)?\Z", re.IGNORECASE)
+
+
+def _web_url(value: str | None) -> str | None:
+    if value is None:
+        return value
+    if header_text.unsafe_character(value) or any(c.isspace() for c in value):
+        raise ValueError("must be an http(s) URL without spaces, line breaks or control characters")
+    if not _WEB_URL.match(value):
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return value
+
+
+Url = Annotated[str | None, Field(default=None, max_length=2000), AfterValidator(_web_url)]
 
 
 class ListIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: HeaderText = Field(min_length=1, max_length=200)
     from_email: str = Field(min_length=3, max_length=254)
-    from_name: str = Field(default="", max_length=200)
+    from_name: HeaderText = Field(default="", max_length=200)
     confirm_redirect_url: Url = None
     thank_you_url: Url = None
 
@@ -24,9 +44,9 @@ class ListIn(BaseModel):
 class ListPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: HeaderText | None = Field(default=None, min_length=1, max_length=200)
     from_email: str | None = Field(default=None, min_length=3, max_length=254)
-    from_name: str | None = Field(default=None, max_length=200)
+    from_name: HeaderText | None = Field(default=None, max_length=200)
     confirm_redirect_url: Url = None
     thank_you_url: Url = None
 
@@ -65,9 +85,9 @@ class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(min_length=3, max_length=254)
-    first_name: str = Field(default="", max_length=100)
-    last_name: str = Field(default="", max_length=100)
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    first_name: HeaderText = Field(default="", max_length=100)
+    last_name: HeaderText = Field(default="", max_length=100)
+    attributes: Attributes = Field(default_factory=dict)
     tracking_consent: bool = False
     consent: ConsentProofIn
     double_opt_in: bool = False
@@ -79,9 +99,9 @@ class ContactPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    first_name: str | None = Field(default=None, max_length=100)
-    last_name: str | None = Field(default=None, max_length=100)
-    attributes: dict[str, Any] | None = None
+    first_name: HeaderText | None = Field(default=None, max_length=100)
+    last_name: HeaderText | None = Field(default=None, max_length=100)
+    attributes: OptionalAttributes = None
     tracking_consent: bool | None = None
     status: ContactStatus | None = None
 

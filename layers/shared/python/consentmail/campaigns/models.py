@@ -1,8 +1,9 @@
 """What the campaign routes take and return, and the SQS messages of the send pipeline."""
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from consentmail.core.clock import iso
+from consentmail.core.header_text import HeaderText
 from consentmail.core.records import CampaignRecord, CampaignStatus, Content
 
 # Content lives in one DynamoDB item (at most 400 KB), so HTML and text are bounded well below it.
@@ -11,21 +12,13 @@ MAX_TEXT = 80_000
 MAX_SUBJECT = 500
 
 
-def _one_line(value: str | None) -> str | None:
-    if value is not None and ("\n" in value or "\r" in value):
-        raise ValueError("must be a single line")
-    return value
-
-
 class CampaignCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     list_id: str = Field(min_length=1, max_length=100)
-    subject: str = Field(min_length=1, max_length=MAX_SUBJECT)
+    subject: HeaderText = Field(min_length=1, max_length=MAX_SUBJECT)
     html: str = Field(min_length=1, max_length=MAX_HTML)
     text: str | None = Field(default=None, max_length=MAX_TEXT)
-
-    _subject_line = field_validator("subject")(_one_line)
 
 
 class CampaignPatch(BaseModel):
@@ -34,11 +27,9 @@ class CampaignPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     list_id: str | None = Field(default=None, min_length=1, max_length=100)
-    subject: str | None = Field(default=None, min_length=1, max_length=MAX_SUBJECT)
+    subject: HeaderText | None = Field(default=None, min_length=1, max_length=MAX_SUBJECT)
     html: str | None = Field(default=None, min_length=1, max_length=MAX_HTML)
     text: str | None = Field(default=None, max_length=MAX_TEXT)
-
-    _subject_line = field_validator("subject")(_one_line)
 
 
 class CampaignView(BaseModel):

@@ -1,24 +1,65 @@
 """Email addresses: validation (email-validator, no DNS lookups), the one normal form we store,
-the keyed hash used wherever we must find an address without holding it, and log masking."""
+the ASCII form that goes into headers and to SES, the keyed hash used wherever we must find an
+address without holding it, and log masking.
+
+Internationalized domains are stored in Unicode (`user@bücher.de`, what people read) and sent as
+IDNA punycode (`user@xn--bcher-kva.de`), which every mail system accepts. A non-ASCII local part
+(`josé@example.com`) needs SMTPUTF8 at every hop up to the recipient's mailbox, which SES cannot
+guarantee, so it is refused at entry rather than accepted and then lost at send time.
+"""
 
 import hashlib
 import hmac
 
 from email_validator import EmailNotValidError, validate_email
 
+from consentmail.core import header_text
 from consentmail.core.errors import FieldError, InvalidInput
 from consentmail.core.signing_keys import get_keyring
 
+NON_ASCII_LOCAL_PART = (
+    "the part before the @ must use ASCII characters only: addresses such as josé@example.com "
+    "need SMTPUTF8 support at every mail server on the way, which cannot be relied on "
+    "(internationalized domains such as user@bücher.de are accepted)"
+)
+
+
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(f"The email address is not valid: {message}.", [FieldError(field, message)])
+
 
 def normalize(address: str, field: str = "email") -> str:
-    """The address in the form we store (domain lower-cased, IDNA-normalized), or InvalidInput."""
+    """The address in the form we store (domain lower-cased, IDNA-normalized), or InvalidInput
+    naming `field`. Surrounding spaces are forgiven; line breaks and control characters are not:
+    an address is a header."""
+    if not isinstance(address, str):
+        raise _invalid(field, "must be a string")
+    unsafe = header_text.problem(address)
+    if unsafe:
+        raise _invalid(field, unsafe)
+    candidate = address.strip(" ")
+    local, at, _ = candidate.rpartition("@")
+    if at and not local.isascii():
+        raise _invalid(field, NON_ASCII_LOCAL_PART)
     try:
-        result = validate_email(address.strip(), check_deliverability=False)
-    except (EmailNotValidError, AttributeError) as error:
-        raise InvalidInput(
-            "The email address is not valid.", [FieldError(field, f"not a valid email address: {error}")]
-        ) from error
+        result = validate_email(candidate, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise _invalid(field, f"not a valid email address: {error}") from error
     return result.normalized
+
+
+def ascii_address(address: str) -> str:
+    """The address as it goes into a `To`/`From` header and to SES: the domain in IDNA punycode.
+    Never RFC 2047-encoded, which is not valid inside an address."""
+    if address.isascii():
+        return address
+    try:
+        ascii_email = validate_email(address, check_deliverability=False, allow_smtputf8=False).ascii_email
+    except EmailNotValidError as error:
+        raise ValueError("the address has no ASCII form") from error
+    if ascii_email is None:
+        raise ValueError("the address has no ASCII form")
+    return ascii_email
 
 
 def email_hash(address: str, key: bytes | None = None) -> str:

@@ -74,6 +74,9 @@ class Contact(BaseModel):
     created_at: datetime
     confirmed_at: datetime | None = None
     optin_sent_at: datetime | None = None
+    # The current opt-in, carried by its confirm links: a new subscription after a withdrawal
+    # draws a new one, so a confirm link issued before the withdrawal confirms nothing.
+    optin_nonce: str | None = None
 
     @property
     def sendable(self) -> bool:

@@ -22,10 +22,43 @@ class Category(StrEnum):
     HEALTH = "health data"
 
 
-# --- payment cards -------------------------------------------------------------------------------
+# --- how numbers are written ---------------------------------------------------------------------
 
-# Runs of digits joined by single spaces or dashes, as cards are written ("4111 1111-1111 1111").
-_DIGIT_RUN = re.compile(r"(?<![\w])\d+(?:[ -]\d+)*(?![\w])")
+# People group numbers with spaces (plain, non-breaking, narrow: NFKC makes them plain), dots,
+# dashes or slashes, sometimes with spaces around a dash ("4111 - 1111"). A separator is a run of
+# spaces or one punctuation mark with optional spaces around it.
+_SEPARATOR = r"(?:[ \t]*[./-][ \t]*|[ \t]+)"
+# Runs of groups joined by separators; a group is digits (cards, SSN) or letters and digits (NIR
+# with Corsica's 2A/2B, IBAN).
+_DIGIT_RUN = re.compile(rf"(?<![\w.-])\d+(?:{_SEPARATOR}\d+)*(?!\w)")
+_ALNUM_RUN = re.compile(rf"(?<![\w.-])[^\W_]+(?:{_SEPARATOR}[^\W_]+)*(?!\w)")
+_SPLIT = re.compile(_SEPARATOR)
+
+
+def _plain(text: str) -> str:
+    """NFKC folds non-breaking and narrow spaces to spaces and full-width digits to ASCII ones."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def _windows(text: str, run: re.Pattern, first: re.Pattern, lengths: range) -> Iterator[list[str]]:
+    """Every sequence of consecutive groups of every run whose first group starts like the number
+    sought (`first`) and whose joined length is one of `lengths`: a number may sit inside a longer
+    run ("ref 12 4111 1111 1111 1111", "IBAN FR76 ...")."""
+    for match in run.finditer(_plain(text)):
+        groups = _SPLIT.split(match.group())
+        for start, group in enumerate(groups):
+            if not first.match(group):
+                continue
+            length = 0
+            for end in range(start, len(groups)):
+                length += len(groups[end])
+                if length > lengths.stop - 1:
+                    break
+                if length >= lengths.start:
+                    yield groups[start : end + 1]
+
+
+# --- payment cards -------------------------------------------------------------------------------
 
 
 def luhn_valid(digits: str) -> bool:
@@ -65,27 +98,22 @@ def _is_card_number(groups: list[str]) -> bool:
     )
 
 
+_CARD_START = re.compile(r"[2-6]")
+
+
 def _has_card_number(text: str) -> bool:
-    for run in _DIGIT_RUN.finditer(text):
-        groups = re.split(r"[ -]", run.group())
-        # A card can sit inside a longer run ("ref 12 4111 1111 1111 1111"): try every window.
-        for start in range(len(groups)):
-            for end in range(start + 1, len(groups) + 1):
-                window = groups[start:end]
-                if sum(len(g) for g in window) > 19:
-                    break
-                if _is_card_number(window):
-                    return True
-    return False
+    return any(_is_card_number(window) for window in _windows(text, _DIGIT_RUN, _CARD_START, range(13, 20)))
 
 
 # --- US social security number -------------------------------------------------------------------
 
-_SSN = re.compile(r"(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-])")
+# Three groups with the same separator each time; an SSN has no checksum, so nine digits without
+# the 3-2-4 grouping are any number and pass.
+_SSN = re.compile(r"(?<![\w.-])(\d{3})([ .-]|[ \t]*-[ \t]*)(\d{2})\2(\d{4})(?![\w-])")
 
 
 def _has_us_ssn(text: str) -> bool:
-    for match in _SSN.finditer(text):
+    for match in _SSN.finditer(_plain(text)):
         area, _, group, serial = match.groups()
         # Never issued: area 000, 666 or 900-999; group 00; serial 0000.
         if area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000":
@@ -95,12 +123,10 @@ def _has_us_ssn(text: str) -> bool:
 
 # --- French NIR (numéro de sécurité sociale) -----------------------------------------------------
 
-# sex (1/2, 3/4/7/8 for provisional numbers), year, month, department (2A/2B in Corsica),
-# commune, order, then the 2-digit key; optionally spaced as it is printed on the carte Vitale.
-_NIR = re.compile(
-    r"(?<![\w])([1-478])\s?(\d{2})\s?(\d{2})\s?(\d{2}|2[AB])\s?(\d{3})\s?(\d{3})\s?(\d{2})(?![\w])",
-    re.IGNORECASE,
-)
+# 15 characters once the separators are gone: sex (1/2, 3/4/7/8 for provisional numbers), year,
+# month, department (2A/2B in Corsica; 3 digits overseas, then a 2-digit commune), commune, order,
+# then the 2-digit key. Grouped as on the carte Vitale (1 84 12 75 108 042 31) or any other way.
+_NIR = re.compile(r"([1-478])(\d{2})(\d{2})(\d{2}|2[AB])(\d{6})(\d{2})")
 
 
 def nir_key_valid(number13: str, key: int) -> bool:
@@ -109,15 +135,22 @@ def nir_key_valid(number13: str, key: int) -> bool:
     return 97 - int(digits) % 97 == key
 
 
+def _is_nir(compact: str) -> bool:
+    match = _NIR.fullmatch(compact.upper())
+    if match is None:
+        return False
+    sex, year, month, department, place_and_order, key = match.groups()
+    month_value = int(month)
+    if not (1 <= month_value <= 12 or 20 <= month_value <= 42 or 50 <= month_value <= 99):
+        return False
+    return nir_key_valid(sex + year + month + department + place_and_order, int(key))
+
+
+_NIR_START = re.compile(r"[1-478]")
+
+
 def _has_fr_nir(text: str) -> bool:
-    for match in _NIR.finditer(text):
-        sex, year, month, department, commune, order, key = match.groups()
-        month_value = int(month)
-        if not (1 <= month_value <= 12 or 20 <= month_value <= 42 or 50 <= month_value <= 99):
-            continue
-        if nir_key_valid(sex + year + month + department + commune + order, int(key)):
-            return True
-    return False
+    return any(_is_nir("".join(window)) for window in _windows(text, _ALNUM_RUN, _NIR_START, range(15, 16)))
 
 
 # --- IBAN ----------------------------------------------------------------------------------------
@@ -133,30 +166,22 @@ IBAN_LENGTHS = {
     "SM": 27, "TN": 24, "TR": 26, "UA": 29, "VG": 24, "XK": 20,
 }  # fmt: skip
 
-# A country code and 2 check digits, then alphanumeric groups (printed in fours, or not at all).
-_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}\d{2}[A-Za-z0-9]*(?: [A-Za-z0-9]+)*)")
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]+")
+# A country code first: the check digits may come in the same group or the next ("FR 76 3000").
+_IBAN_START = re.compile(r"[A-Za-z]{2}(?:\d|$)")
 
 
 def iban_valid(candidate: str) -> bool:
-    compact = candidate.replace(" ", "").upper()
-    if IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact.isalnum():
+    compact = "".join(_SPLIT.split(_plain(candidate).strip())).upper()
+    if IBAN_LENGTHS.get(compact[:2]) != len(compact) or not _IBAN_SHAPE.fullmatch(compact):
         return False
     rearranged = compact[4:] + compact[:4]
     return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
 
 
 def _has_iban(text: str) -> bool:
-    for match in _IBAN_START.finditer(text):
-        groups = match.group(1).split(" ")
-        # The run may continue into ordinary words: try each prefix that ends on a group boundary.
-        compact = ""
-        for group in groups:
-            compact += group
-            if len(compact) > 34:
-                break
-            if iban_valid(compact):
-                return True
-    return False
+    windows = _windows(text, _ALNUM_RUN, _IBAN_START, range(15, 35))
+    return any(iban_valid("".join(window)) for window in windows)
 
 
 # --- health data in attribute names --------------------------------------------------------------

@@ -1,18 +1,18 @@
 """The subject-request API's input models."""
 
-from typing import Any
-
 from pydantic import BaseModel, Field, model_validator
 
+from consentmail.core.attribute_names import OptionalAttributes
+from consentmail.core.header_text import HeaderText
 from consentmail.core.records import RequestType
 
 
 class Changes(BaseModel):
     """What a rectification changes: any of the names, and attributes (a null value removes one)."""
 
-    first_name: str | None = Field(default=None, max_length=100)
-    last_name: str | None = Field(default=None, max_length=100)
-    attributes: dict[str, Any] | None = None
+    first_name: HeaderText | None = Field(default=None, max_length=100)
+    last_name: HeaderText | None = Field(default=None, max_length=100)
+    attributes: OptionalAttributes = None
 
     @property
     def empty(self) -> bool:

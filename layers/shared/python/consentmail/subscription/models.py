@@ -4,6 +4,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field
 
+from consentmail.core.attribute_names import Attributes
+from consentmail.core.header_text import HeaderText
+
 _TRUE = {"true", "on", "yes", "1"}
 _FALSE = {"false", "off", "no", "0", ""}
 
@@ -25,10 +28,10 @@ FormBool = Annotated[bool, BeforeValidator(_form_bool)]
 class SubscribeRequest(BaseModel):
     list_id: str = Field(min_length=1, max_length=64)
     email: str = Field(min_length=3, max_length=254)
-    first_name: str = Field(default="", max_length=100)
-    last_name: str = Field(default="", max_length=100)
+    first_name: HeaderText = Field(default="", max_length=100)
+    last_name: HeaderText = Field(default="", max_length=100)
     consent: FormBool = False
     tracking_consent: FormBool = False
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: Attributes = Field(default_factory=dict)
     # The consent statement the form showed, recorded as proof; the list's default otherwise.
     consent_text: str = Field(default="", max_length=2000)

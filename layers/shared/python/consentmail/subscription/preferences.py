@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from consentmail.campaigns.stats import UnsubscribeCounter
-from consentmail.core import tokens
+from consentmail.core import header_text, tokens
 from consentmail.core.errors import FieldError, InvalidInput
 from consentmail.core.records import ConsentAction, Contact, ContactStatus, MailingList, Visitor
 from consentmail.core.sensitive_data import check_fields
@@ -58,7 +58,7 @@ class PreferenceChanges:
             value = fields.get(field)
             if value is None:
                 return None
-            text = str(value).strip()
+            text = header_text.check(str(value).strip(), field)
             if len(text) > NAME_MAX:
                 raise InvalidInput(
                     f"{field} is too long.", [FieldError(field, f"at most {NAME_MAX} characters")]

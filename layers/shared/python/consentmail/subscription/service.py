@@ -1,6 +1,7 @@
 """Subscription rules: the same answer whatever state an address is in, at most one opt-in email
 per address and list per 10 minutes, and a consent-ledger entry for every change."""
 
+import secrets
 from datetime import datetime, timedelta
 
 from consentmail.adapters.ses import TAG_ACCOUNT, TAG_CONTACT, TAG_KIND, TAG_LIST, send_raw
@@ -9,10 +10,18 @@ from consentmail.core import tokens
 from consentmail.core.addresses import email_hash, normalize
 from consentmail.core.errors import FieldError, InvalidInput, NotFound
 from consentmail.core.links import link, recipient_claims
-from consentmail.core.records import ConsentAction, Contact, ContactStatus, MailingList, Visitor
+from consentmail.core.records import (
+    AccountStatus,
+    ConsentAction,
+    Contact,
+    ContactStatus,
+    MailingList,
+    Visitor,
+)
 from consentmail.core.retention import EMAILED_LINK
 from consentmail.core.sensitive_data import check_fields
 from consentmail.core.tokens import Purpose
+from consentmail.store.accounts import AccountRepository
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.lists import ListRepository
@@ -27,19 +36,39 @@ def default_consent_text(mailing_list: MailingList) -> str:
     return f"I agree to receive emails from {mailing_list.name} and can unsubscribe at any time."
 
 
+def new_optin_nonce() -> str:
+    return secrets.token_urlsafe(12)
+
+
 class SubscriptionService:
-    def __init__(self, lists=None, contacts=None, consent=None, suppression=None, unsubscribes=None):
+    def __init__(
+        self, lists=None, contacts=None, consent=None, suppression=None, unsubscribes=None, accounts=None
+    ):
         self.lists = lists or ListRepository()
         self.contacts = contacts or ContactRepository()
         self.consent = consent or ConsentRepository()
         self.suppression = suppression or SuppressionRepository()
         self.unsubscribes = unsubscribes or UnsubscribeCounter()
+        self._accounts = accounts
+
+    @property
+    def accounts(self) -> AccountRepository:
+        if self._accounts is None:
+            self._accounts = AccountRepository()
+        return self._accounts
+
+    def _account_closed(self, mailing_list: MailingList, at: datetime) -> bool:
+        """A closed account's lists accept nobody until the purge removes them (their items live
+        on, with an expiry, for up to 3 months). A finished account has no lists left either."""
+        profile = self.accounts.get_profile(mailing_list.account_id, at)
+        return profile is not None and profile.status != AccountStatus.ACTIVE
 
     def subscribe(self, request: SubscribeRequest, visitor: Visitor, at: datetime) -> MailingList:
         """Record the subscription and send the opt-in email when due. The outcome the caller
         sees never depends on the address's state."""
         mailing_list = self.lists.get(request.list_id, at)
-        if mailing_list is None:
+        # A closed account's list answers exactly as a list that does not exist.
+        if mailing_list is None or self._account_closed(mailing_list, at):
             raise NotFound("There is no list with this id.")
         if not request.consent:
             raise InvalidInput(
@@ -73,6 +102,11 @@ class SubscriptionService:
             attributes=request.attributes,
             created_at=existing.created_at if existing else at,
             optin_sent_at=existing.optin_sent_at if existing else None,
+            # A pending contact keeps the opt-in its email already carries; anyone else (new, or
+            # back after unsubscribing) starts a new one, which voids every older confirm link.
+            optin_nonce=existing.optin_nonce
+            if existing and existing.status == ContactStatus.PENDING
+            else new_optin_nonce(),
         )
         self.contacts.save(contact)
         self.consent.append_for(
@@ -88,7 +122,10 @@ class SubscriptionService:
         return mailing_list
 
     def send_optin(self, mailing_list: MailingList, contact: Contact, at: datetime) -> None:
-        token = tokens.issue(Purpose.CONFIRM, recipient_claims(contact), EMAILED_LINK.after(at))
+        claims = recipient_claims(contact)
+        if contact.optin_nonce:
+            claims["n"] = contact.optin_nonce
+        token = tokens.issue(Purpose.CONFIRM, claims, EMAILED_LINK.after(at))
         raw = optin_message(mailing_list, contact.email, link("/confirm", token))
         send_raw(
             raw,
@@ -111,9 +148,17 @@ class SubscriptionService:
         return mailing_list, contact
 
     def confirm(self, token: str, visitor: Visitor, at: datetime) -> MailingList:
-        """Confirm the subscription; confirming twice changes nothing the second time."""
+        """Confirm the subscription; confirming twice changes nothing the second time. Only the
+        current opt-in's link confirms: after a withdrawal, an older link (fetched by a link
+        scanner or a mailbox preview) is void, and only a new subscription brings the person back."""
+        claims = tokens.verify(token, Purpose.CONFIRM, at)
         mailing_list, contact = self._contact_of(token, Purpose.CONFIRM, at)
-        if contact.status in (ContactStatus.PENDING, ContactStatus.UNSUBSCRIBED):
+        current = claims.get("n") == contact.optin_nonce
+        if not current or contact.status not in (ContactStatus.PENDING, ContactStatus.CONFIRMED):
+            raise tokens.InvalidToken("This link is no longer valid: subscribe again to get a new one.")
+        if self._account_closed(mailing_list, at):
+            raise tokens.InvalidToken("This link no longer points to a subscription.")
+        if contact.status == ContactStatus.PENDING:
             contact.status = ContactStatus.CONFIRMED
             contact.confirmed_at = at
             self.contacts.save(contact)
