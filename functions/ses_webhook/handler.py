@@ -1,8 +1,9 @@
 """ses_webhook function: `POST /webhooks/ses`, the Amazon SNS HTTP(S) endpoint for operators who
 route SES events from elsewhere. Every message is verified (consentmail.ses_events.sns_verify)
-before anything happens: unverified → 403 and no change; a certificate or confirmation fetch
-that fails → 503 so SNS retries; verified notifications go through the same processing as the
-ses_events function."""
+before anything happens: unverified, or a signing certificate that cannot be fetched → 403 and no
+change (a forged message must neither make us fetch on every request nor page the operator); a
+subscription confirmation whose GET fails after verification → 503 so SNS retries; verified
+notifications go through the same processing as the ses_events function."""
 
 import json
 
@@ -29,7 +30,7 @@ app = make_resolver()
     responses={
         200: documented.json_body("Verified: processed, confirmed or ignored", {"type": "object"}),
         403: documented.problem("Not a verified SNS message of a configured topic; nothing changed"),
-        503: documented.problem("The signing certificate or SubscribeURL could not be fetched; SNS retries"),
+        503: documented.problem("A verified subscription could not be confirmed now; SNS retries"),
     },
 )
 def receive():

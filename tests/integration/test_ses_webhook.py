@@ -142,12 +142,14 @@ def test_a_header_that_contradicts_the_message_type_is_refused(aws, sns, reader)
     assert post(message, "SubscriptionConfirmation")["statusCode"] == 403
 
 
-def test_an_unreachable_certificate_answers_503_so_sns_retries(aws, sns, reader):
+def test_an_unreachable_certificate_answers_403_and_is_not_fetched_on_every_request(aws, sns, reader):
     sns.fail = True
+    message = sign(sns_message(aws, ses_event("ses_complaint", reader)), sns.key)
 
-    response = post(sign(sns_message(aws, ses_event("ses_complaint", reader)), sns.key))
+    answers = [post(message)["statusCode"] for _ in range(10)]
 
-    assert response["statusCode"] == 503
+    assert answers == [403] * 10
+    assert len(sns.fetched) == 1
     assert status(reader) == ContactStatus.CONFIRMED
 
 

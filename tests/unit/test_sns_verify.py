@@ -198,11 +198,27 @@ def test_a_forged_certificate_url_is_rejected_and_never_fetched(verifier, sns, u
     assert sns.fetched == []
 
 
-def test_a_certificate_that_cannot_be_fetched_asks_sns_to_retry(sns):
-    verifier = SnsVerifier([TOPIC], [REGION], fetch=FakeSns(key=sns.key, fail=True).fetch)
+def test_a_certificate_that_cannot_be_fetched_is_refused_and_not_fetched_again_for_a_while(sns):
+    unreachable = FakeSns(key=sns.key, fail=True)
+    verifier = SnsVerifier([TOPIC], [REGION], fetch=unreachable.fetch)
+    message = sign(notification(), sns.key)
 
-    with pytest.raises(SnsUnavailable):
+    for _ in range(20):
+        with pytest.raises(SnsRejected, match="could not fetch|a moment ago"):
+            verifier.verify(message, NOW)
+
+    assert len(unreachable.fetched) == 1
+
+
+def test_a_certificate_url_that_failed_is_fetched_again_once_the_failure_is_forgotten(sns):
+    flaky = FakeSns(key=sns.key, pem=sns.pem, fail=True)
+    verifier = SnsVerifier([TOPIC], [REGION], fetch=flaky.fetch)
+    with pytest.raises(SnsRejected):
         verifier.verify(sign(notification(), sns.key), NOW)
+    flaky.fail = False
+
+    later = NOW + timedelta(minutes=6)
+    assert verifier.verify(sign(notification(Timestamp=iso_ms(later - timedelta(seconds=5))), sns.key), later)
 
 
 def test_an_expired_certificate_is_rejected(sns):

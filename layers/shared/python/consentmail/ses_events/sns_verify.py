@@ -15,8 +15,12 @@ closed:
   carrying the AWS host; an exact host and an anchored path refuse them all. A URL that fails
   the pin is never fetched, so a forged webhook cannot make us request anything;
 - the certificate is fetched without following redirects, within 5 seconds, checked for its
-  validity period and cached per URL; a fetch failure is `SnsUnavailable` (answer 5xx so SNS
-  retries), anything else unverified is `SnsRejected` (answer 403, change nothing);
+  validity period and cached per URL; a certificate that cannot be fetched means the signature
+  cannot be checked: `SnsRejected` (403, change nothing), and the failure is remembered per URL
+  for FETCH_FAILURE_KEPT, so a forged message with a well-formed certificate URL neither makes us
+  fetch again on every request (a fetch amplifier) nor feeds the 5xx alarm; anything else
+  unverified is `SnsRejected` too; only a SubscribeURL GET that fails after a verified message is
+  `SnsUnavailable` (answer 5xx so SNS retries);
 - messages older than MAX_AGE are refused as replays (SNS retries an HTTP delivery for at most an
   hour); processing is idempotent besides, so a replay inside the window changes nothing;
 - a subscription is confirmed only after its message verified, by a GET of its SubscribeURL,
@@ -58,6 +62,8 @@ MAX_CERTIFICATE_BYTES = 64 * 1024
 MAX_AGE = timedelta(hours=1)
 CLOCK_SKEW = timedelta(minutes=5)
 CERTIFICATE_CACHE_SIZE = 32
+# How long a certificate URL that could not be fetched is refused without fetching it again.
+FETCH_FAILURE_KEPT = timedelta(minutes=5)
 
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 _CERT_PATH = re.compile(r"^/SimpleNotificationService-[0-9a-fA-F]+\.pem$")
@@ -69,7 +75,8 @@ class SnsRejected(Exception):
 
 
 class SnsUnavailable(Exception):
-    """We could not fetch what verification or confirmation needs: answer 5xx so SNS retries."""
+    """A verified subscription could not be confirmed (its SubscribeURL GET failed): answer 5xx so
+    SNS retries."""
 
 
 class FetchFailed(Exception):
@@ -179,6 +186,8 @@ class SnsVerifier:
         self.regions = frozenset(r for r in regions if _REGION.match(r))
         self.fetch = fetch
         self._certificates: dict[str, x509.Certificate] = {}
+        # URL -> until when a failed fetch is not retried.
+        self._failed: dict[str, datetime] = {}
 
     def verify(self, message: dict, at: datetime) -> dict:
         """The message, verified; SnsRejected or SnsUnavailable otherwise."""
@@ -240,10 +249,16 @@ class SnsVerifier:
     def _certificate(self, url: str, at: datetime) -> x509.Certificate:
         certificate = self._certificates.get(url)
         if certificate is None:
+            failed_until = self._failed.get(url)
+            if failed_until is not None and at < failed_until:
+                raise SnsRejected("the signing certificate could not be fetched a moment ago")
             try:
                 body = self.fetch(url)
             except FetchFailed as error:
-                raise SnsUnavailable("could not fetch the signing certificate") from error
+                if len(self._failed) >= CERTIFICATE_CACHE_SIZE:
+                    self._failed.pop(next(iter(self._failed)))
+                self._failed[url] = at + FETCH_FAILURE_KEPT
+                raise SnsRejected("could not fetch the signing certificate") from error
             if len(body) > MAX_CERTIFICATE_BYTES:
                 raise SnsRejected("the signing certificate is too large")
             try:
