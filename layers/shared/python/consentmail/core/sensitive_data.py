@@ -135,14 +135,22 @@ def nir_key_valid(number13: str, key: int) -> bool:
     return 97 - int(digits) % 97 == key
 
 
-def _is_nir(compact: str) -> bool:
-    match = _NIR.fullmatch(compact.upper())
+# The grouping printed on the carte Vitale (and copied from it): sex, year, month, department,
+# commune, order, key. Nobody writes an order or invoice number this way, so a number in exactly
+# this grouping with a NIR's structure is a NIR even when its key is mistyped.
+CARTE_VITALE_GROUPS = (1, 2, 2, 2, 3, 3, 2)
+
+
+def _is_nir(groups: list[str]) -> bool:
+    match = _NIR.fullmatch("".join(groups).upper())
     if match is None:
         return False
     sex, year, month, department, place_and_order, key = match.groups()
     month_value = int(month)
     if not (1 <= month_value <= 12 or 20 <= month_value <= 42 or 50 <= month_value <= 99):
         return False
+    if tuple(len(group) for group in groups) == CARTE_VITALE_GROUPS:
+        return True
     return nir_key_valid(sex + year + month + department + place_and_order, int(key))
 
 
@@ -150,7 +158,7 @@ _NIR_START = re.compile(r"[1-478]")
 
 
 def _has_fr_nir(text: str) -> bool:
-    return any(_is_nir("".join(window)) for window in _windows(text, _ALNUM_RUN, _NIR_START, range(15, 16)))
+    return any(_is_nir(window) for window in _windows(text, _ALNUM_RUN, _NIR_START, range(15, 16)))
 
 
 # --- IBAN ----------------------------------------------------------------------------------------
