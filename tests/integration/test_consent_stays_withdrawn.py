@@ -11,13 +11,12 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from consentmail.accounts import wiring
 from consentmail.core.addresses import email_hash
 from consentmail.core.clock import now
+from consentmail.core.links import unsubscribe_url
 from consentmail.core.records import ContactStatus
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository, contact_id_for
-from consentmail.subscription.service import unsubscribe_url
 from functions.subscription.handler import handler
 from tests.accounts_helpers import add_contact, call, create_list, signed_in
 from tests.conftest import sent_messages
@@ -28,9 +27,7 @@ ADDRESS = "ada@example.org"
 
 @pytest.fixture(autouse=True)
 def fresh_services(aws):
-    wiring.reset()
-    yield aws
-    wiring.reset()
+    return aws  # the aws fixture starts every service afresh (container.reset_all)
 
 
 @pytest.fixture

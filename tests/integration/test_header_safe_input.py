@@ -9,7 +9,6 @@ import json
 
 import pytest
 
-from consentmail.accounts import wiring
 from consentmail.audience.imports import contacts_csv
 from consentmail.core.addresses import email_hash
 from consentmail.core.clock import now
@@ -35,9 +34,7 @@ HEADER_BREAKERS = {
 
 @pytest.fixture(autouse=True)
 def fresh_services(aws):
-    wiring.reset()
-    yield aws
-    wiring.reset()
+    return aws  # the aws fixture starts every service afresh (container.reset_all)
 
 
 @pytest.fixture
