@@ -8,8 +8,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.bench import cost as cost_model
-from tests.bench import prices
+from bench import cost as cost_model
+from bench import prices
 
 COST_GOAL_RATIO = 0.02
 COLD_START_GOAL = 1.25
@@ -357,7 +357,7 @@ def notes(results: dict) -> list[str]:
             "waiting on the emulator, for "
             f"{throughput['aws_calls_per_recipient_all_functions']:.1f} AWS requests "
             "per recipient across all functions, so the run time is the emulator's, not our code's "
-            "(`python -m tests.bench.profile_run` shows the split by package). Profiled on a 300-recipient "
+            "(`python -m bench.profile_run` shows the split by package). Profiled on a 300-recipient "
             "run, the emulator spent ~3 ms per request finding which of its backends serves it (moto's "
             "`get_application`, which lists and stats its package's files), ~3.6 ms in DynamoDB's handler, "
             "and each request opened a new connection to it."

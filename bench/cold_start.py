@@ -18,7 +18,7 @@ from pathlib import Path
 from consentmail.core.routes import Function
 from consentmail.core.tables import SCHEMAS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 RUNS = 10
 REGION = "eu-west-3"
 

@@ -1,4 +1,4 @@
-"""`python -m tests.bench [--recipients N] [--only cold_start,hot_path,campaign] [--out docs]`:
+"""`python -m bench [--recipients N] [--only cold_start,hot_path,campaign] [--out docs]`:
 runs the benchmarks, writes docs/benchmarks.json and docs/benchmarks.md, prints the table.
 
 The campaign (cost and throughput) runs last and longest: 10,000 recipients through local mode.
@@ -10,15 +10,15 @@ import sys
 import time
 from pathlib import Path
 
-from tests.bench import cold_start, cost, hot_paths, report, throughput
-from tests.bench.campaign import progress, run_campaign, run_summary
+from bench import cold_start, cost, hot_paths, report, throughput
+from bench.campaign import progress, run_campaign, run_summary
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("cold_start", "hot_path", "campaign")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated: " + ", ".join(PARTS))
     parser.add_argument("--runs", type=int, default=cold_start.RUNS, help="fresh interpreters per function")
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def prices_rows() -> list[dict]:
-    from tests.bench import prices
+    from bench import prices
 
     return prices.table()
 

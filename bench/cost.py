@@ -24,8 +24,8 @@ What is counted and how:
   1 request a second and 5% of the rest, so 5% of the invocations and requests are priced.
 """
 
-from tests.bench import prices
-from tests.bench.lambdas import configured_memory
+from bench import prices
+from bench.lambdas import configured_memory
 
 ACCESS_LOG_BYTES = 330
 XRAY_SAMPLED = 0.05

@@ -18,10 +18,10 @@ import time
 from dataclasses import dataclass, field
 from email.policy import default as default_policy
 
+from bench.lambdas import Invocations, MeteredInvoker, base_function
+from bench.meter import AwsMeter, Usage, current_function
 from consentmail.adapters import aws_clients
 from infra.local.runtime import LocalMode, clear_layer_caches, free_port
-from tests.bench.lambdas import Invocations, MeteredInvoker, base_function
-from tests.bench.meter import AwsMeter, Usage, current_function
 from tests.integration.local_client import LocalClient
 
 REGION = "eu-west-3"
