@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import cost as cost_model
-from bench import prices
+from bench import latency, prices
 
 COST_GOAL_RATIO = 0.02
 COLD_START_GOAL = 1.25
@@ -49,11 +49,22 @@ def markdown(results: dict) -> str:
     ]
     cost = results.get("cost")
     if cost:
+        for label, total in cost["total_per_1000_usd_at"].items():
+            ratios = cost["ratio_at"][label]
+            out.append(
+                f"| infrastructure cost per 1,000 emails at {label} emails/month | {_usd(total)} "
+                f"({ratios['ses_0.10']:.1%} of SES's $0.10, {ratios['ses_0.16']:.1%} of $0.16) | "
+                f"≤ {_usd(COST_GOAL_RATIO * cost['ses_per_1000_usd'])} (2%)"
+                + (" **headline**" if label == cost["headline_volume"] else "")
+                + f" | {_mark(ratios['ses_0.10'] <= COST_GOAL_RATIO)} |"
+            )
         out.append(
-            f"| infrastructure cost per 1,000 emails | {_usd(cost['infra_per_1000_usd'])} "
-            f"({cost['ratio']:.1%} of SES's ${cost['ses_per_1000_usd']:.2f}) | "
-            f"≤ {_usd(COST_GOAL_RATIO * cost['ses_per_1000_usd'])} (2%) | "
-            f"{_mark(cost['ratio'] <= COST_GOAL_RATIO)} |"
+            f"| of which DynamoDB storage (13-month steady state) | {_usd(cost['storage_per_1000_usd'])} "
+            "per 1,000 | | |"
+        )
+        out.append(
+            f"| fixed monthly costs (as deployed by default) | ${cost['fixed_per_month_usd']:.2f}/month "
+            f"(${cost['fixed_per_month_with_waf_usd']:.2f} with WAF) | | |"
         )
     for name, cold in (results.get("cold_start") or {}).items():
         out.append(
@@ -84,10 +95,19 @@ def markdown(results: dict) -> str:
     if throughput:
         out += _throughput_section(results)
     out += notes(results)
-    out += ["## Prices (eu-west-3, USD)", "", "| price | per | source | as of |", "| --- | --- | --- | --- |"]
+    out += [
+        f"## Prices (USD; the stacks deploy to {prices.DEPLOY_REGION})",
+        "",
+        "`us-east-1` marks a us-east-1 figure standing in for the EU region (EU prices are equal or "
+        "somewhat higher); `all` a price that is the same in every region.",
+        "",
+        "| price | per | region | source | as of |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for row in prices.table():
         out.append(
-            f"| {row['name']} | {row['usd']:.10g} per {row['unit']} | {row['source']} | {row['as_of']} |"
+            f"| {row['name']} | {row['usd']:.10g} per {row['unit']} | {row['region']} | {row['source']} | "
+            f"{row['as_of']} |"
         )
     out.append("")
     return "\n".join(out)
@@ -96,6 +116,8 @@ def markdown(results: dict) -> str:
 def _cost_section(results: dict) -> list[str]:
     cost, run = results["cost"], results["campaign_run"]
     per = cost["per_email"]
+    model = cost["model"]
+    volumes = list(cost["by_volume"])
     out = [
         "## Cost per 1,000 emails",
         "",
@@ -103,30 +125,108 @@ def _cost_section(results: dict) -> list[str]:
         f"{run['opens']:,} opens and {run['clicks']:,} clicks through the tracking routes, every SES event "
         "through `ses_events`, the stats read once. "
         f"The campaign phase took {run['campaign']['seconds']:.0f} s "
-        f"(the import of the contacts, setup, {run['setup']['seconds']:.0f} s more).",
+        f"(the import of the contacts, setup, {run['setup']['seconds']:.0f} s more). Its requests, units, "
+        "bytes stored and logged are priced per email; what depends on the month's volume (X-Ray's "
+        "reservoir, Lambda INIT, the fixed costs) is modelled at "
+        + ", ".join(volumes)
+        + " emails a month. Prices: the table at the end (us-east-1 figures standing in for the EU "
+        "region where marked).",
         "",
-        "How it is counted: every AWS request of the process through botocore hooks (`before-call`, "
-        "`after-call`) on every boto3 session; DynamoDB read and write units computed from item sizes "
-        "(1 WRU per started KB of the larger image, plus each global secondary index the write touches; "
-        "0.5 RRU per started 4 KB for eventually consistent reads; a refused conditional write costs 1 WRU) "
-        "because moto answers `ReturnConsumedCapacity` with a constant; every Lambda invocation timed "
-        "in-process, billed per started millisecond at the memory its CDK construct declares (the timing "
-        "includes the in-process emulator's answers, an upper bound of DynamoDB's few milliseconds); "
-        "SQS requests per 64 KB chunk, the pollers' empty receives left out (Lambda's event source polls "
-        "whatever is sent); one SNS publish per SES event; API Gateway per request by front door; the bytes "
-        f"the functions log, plus {cost_model.ACCESS_LOG_BYTES} bytes of access log per API request; "
-        f"X-Ray at the default sampling ({cost_model.XRAY_SAMPLED:.0%}). KMS requests do not grow "
-        "with emails (data keys are cached for minutes) and are left out.",
+        "How it is counted: every AWS request of the process through botocore hooks on every boto3 "
+        "session; DynamoDB units computed from item sizes (moto answers `ReturnConsumedCapacity` with a "
+        "constant); storage from what the campaign left in the tables (items and index entries, 100 bytes "
+        "of overhead each) kept for its retention class (13 months; content 6 days), so at steady state a "
+        "month's emails keep 13 months of storage billed, plus point-in-time recovery where a table has "
+        "it; Lambda duration from the latency model below, not the emulator's wall time, the sender billed "
+        f"at least its paced time (2 senders at {model['send_rate_per_s']:.0f} emails/s in all); Lambda "
+        "INIT per cold start at the cold-start figure measured below (cold starts per month: each "
+        f"campaign of {model['campaign_size']:,} starts fanout, sender and ses_events at their maximum "
+        "concurrency, tracking starts once an hour, the other functions once a campaign); X-Ray by its "
+        "default rule (1 request a second and 5% of the rest) per entry point, with requests spread over "
+        "the month (API) or the send windows (asynchronous functions); SQS per 64 KB chunk; one SNS "
+        "publish per SES event; API Gateway per request (REST, as deployed); the bytes logged plus "
+        f"{cost_model.ACCESS_LOG_BYTES} bytes of access log per API request. Fixed costs are counted in the "
+        "synthesized templates (`bench/deployed.py`). Free tiers are not counted.",
         "",
-        "| line | per 1,000 emails |",
-        "| --- | --- |",
+        "| line | " + " | ".join(f"at {v}" for v in volumes) + " |",
+        "| --- | " + " | ".join("---" for _ in volumes) + " |",
     ]
-    for name, value in sorted(cost["lines_per_1000_usd"].items(), key=lambda item: -item[1]):
-        out.append(f"| {name.replace('_', ' ')} | {_usd(value)} |")
+    headline_lines = cost["by_volume"][cost["headline_volume"]]["lines_per_1000_usd"]
+    for name in sorted(headline_lines, key=lambda n: -headline_lines[n]):
+        out.append(
+            f"| {name.replace('_', ' ')} | "
+            + " | ".join(_usd(cost["by_volume"][v]["lines_per_1000_usd"][name]) for v in volumes)
+            + " |"
+        )
+    out.append(
+        "| **total** | "
+        + " | ".join(f"**{_usd(cost['by_volume'][v]['total_per_1000_usd'])}**" for v in volumes)
+        + " |"
+    )
+    out.append(
+        "| % of SES at $0.10 / $0.16 | "
+        + " | ".join(
+            f"{cost['ratio_at'][v]['ses_0.10']:.1%} / {cost['ratio_at'][v]['ses_0.16']:.1%}" for v in volumes
+        )
+        + " |"
+    )
+    out.append(
+        "| total with WAF on | "
+        + " | ".join(_usd(cost["total_per_1000_with_waf_usd_at"][v]) for v in volumes)
+        + " |"
+    )
+    out.append(
+        "| X-Ray: share of requests traced | "
+        + " | ".join(f"{cost['by_volume'][v]['xray_traced_share']:.0%}" for v in volumes)
+        + " |"
+    )
     out += [
-        f"| **total** | **{_usd(cost['infra_per_1000_usd'])}** ({cost['ratio']:.1%} of SES) |",
         "",
-        "Front door of the tracking routes (everything else equal): "
+        "Fixed monthly costs, from the synthesized templates: "
+        + ", ".join(
+            f"{name.replace('_', ' ')} ${value:.2f}"
+            for name, value in cost["fixed_per_month_lines_usd"].items()
+        )
+        + f" (total ${cost['fixed_per_month_usd']:.2f}; with WAF on "
+        f"${cost['fixed_per_month_with_waf_usd']:.2f} plus $0.60 per million requests). "
+        + _deployed_counts(results),
+        "",
+        "Lambda seconds of the campaign, emulator wall time against the model (our code scaled to the "
+        "function's share of a vCPU, plus each AWS call at its modelled latency):",
+        "",
+        "| function | memory MB | invocations | emulator s | model: our code s | model: AWS calls s | "
+        "paced s | billed s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, m in cost["lambda_seconds"].items():
+        out.append(
+            f"| {name} | {m['memory_mb']} | {m['invocations']:,} | {m['emulator_seconds']:.1f} | "
+            f"{m['our_code_seconds']:.1f} | {m['aws_wait_seconds']:.1f} | {m['paced_seconds']:.1f} | "
+            f"{m['seconds']:.1f} |"
+        )
+    out += [
+        "",
+        f"GB-seconds per email: {per['lambda_gb_seconds']:.4f} modelled "
+        f"({per['lambda_gb_seconds_emulator_wall_time']:.4f} from the emulator's wall time).",
+        "",
+        "The latency model (`bench/latency.py`):",
+        "",
+        "| ms | calls | source |",
+        "| --- | --- | --- |",
+    ]
+    for row in latency.table():
+        out.append(f"| {row['ms']:.0f} | {', '.join(row['calls'])} | {row['source']} |")
+    out += [
+        "",
+        "Bytes stored per email at the end of the campaign, by table (items and index entries, with "
+        "DynamoDB's 100 bytes each): "
+        + ", ".join(
+            f"{table.removeprefix('consentmail-')} {value:.0f}"
+            for table, value in cost["dynamodb_stored_bytes_per_email_by_table"].items()
+        )
+        + f" (total {per['dynamodb_stored_bytes']:.0f}).",
+        "",
+        "Front door of the tracking routes (everything else equal, at the headline volume): "
         + ", ".join(
             f"{name.replace('_', ' ')} {_usd(value)}"
             for name, value in cost["infra_per_1000_by_front_door_usd"].items()
@@ -150,10 +250,6 @@ def _cost_section(results: dict) -> list[str]:
             for table, value in cost["dynamodb_rru_per_email_by_table"].items()
             if value
         )
-        + ".",
-        "",
-        "Function memory (from the CDK constructs): "
-        + ", ".join(f"{name} {mb} MB" for name, mb in cost["memory_mb"].items())
         + ".",
         "",
         "AWS requests of the campaign, by function:",
@@ -181,14 +277,52 @@ def _cost_section(results: dict) -> list[str]:
     return out
 
 
+def _deployed_counts(results: dict) -> str:
+    deployed = results.get("deployed")
+    if not deployed:
+        return ""
+    counts = deployed["default"]["resources"]
+    return (
+        "Counted: "
+        + ", ".join(f"{n} {kind.split('::')[-1]}" for kind, n in counts.items() if n)
+        + "; point-in-time recovery on "
+        + ", ".join(t.removeprefix("consentmail-") for t in deployed["default"]["pitr_tables"])
+        + "."
+    )
+
+
 def _cold_section(results: dict) -> list[str]:
+    conditions = results.get("cold_start_conditions") or {}
+    cold = results["cold_start"]
+    runs = next(iter(cold.values()))["runs"] if cold else 0
     out = [
         "## Cold start",
         "",
-        "Median of 10 fresh interpreters importing `functions.<name>.handler` (module-level initialisation "
-        "included, interpreter start-up excluded) with a deployed function's environment, against the "
-        "median of 10 doing `import boto3` and creating one client. Where the import time goes "
-        "(`-X importtime`, self time by top-level package, one run):",
+        f"Median of {runs} fresh interpreters per function, interleaved with the baseline (baseline, f1, "
+        "baseline, f2, ... each round; the baseline is the median of all its runs: `import boto3` and one "
+        "client). A function's figure is its handler's import and its first request (the sample event "
+        "named, against moto's server: clients, settings, the signing secret), interpreter start-up "
+        "excluded. "
+        + (
+            f"Measured with {conditions.get('measured_with', '')}; Lambda runs "
+            f"{conditions.get('lambda_runtime', '')}. Bytecode: {conditions.get('bytecode', '')}."
+            if conditions
+            else ""
+        ),
+        "",
+        "| function | total ms | import ms | first request ms | ratio | first request answered | event |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, c in cold.items():
+        out.append(
+            f"| {name} | {c['seconds'] * 1000:.0f} | {c.get('import_seconds', c['seconds']) * 1000:.0f} | "
+            f"{c.get('first_request_seconds', 0) * 1000:.0f} | {c['ratio']:.2f} | "
+            f"{', '.join(c.get('first_request_status', []))} | {c.get('first_event') or '(import only)'} |"
+        )
+    out += [
+        "",
+        "Where the import time goes (`-X importtime`, no bytecode for the layer, self time by top-level "
+        "package, one run):",
         "",
     ]
     for name, packages in (results.get("cold_start_profile") or {}).items():
@@ -272,12 +406,18 @@ def notes(results: dict) -> list[str]:
     if cost and run:
         emails = run["sent"]
         lines = sorted(cost["lines_per_1000_usd"].items(), key=lambda item: -item[1])
+        fixed_1000 = cost["lines_per_1000_usd"].get("fixed", 0.0)
         out += [
-            f"**Cost.** {_usd(cost['infra_per_1000_usd'])} per 1,000 emails is {cost['ratio']:.1%} "
-            "of SES's price "
-            f"(goal 2%). The largest lines: "
-            + ", ".join(f"{name.replace('_', ' ')} {_usd(value)}" for name, value in lines[:4])
-            + f". DynamoDB writes are {cost['per_email']['dynamodb_wru']:.2f} WRU per email:",
+            f"**Cost.** At {cost['headline_volume']} emails a month, {_usd(cost['infra_per_1000_usd'])} per "
+            f"1,000 emails is {cost['ratio']:.1%} of SES's $0.10 ({cost['ratio_ses_2026']:.1%} of the 2026 "
+            "plan's $0.16); the goal is 2% of $0.10. The largest lines: "
+            + ", ".join(f"{name.replace('_', ' ')} {_usd(value)}" for name, value in lines[:5])
+            + f". The fixed costs alone (${cost['fixed_per_month_usd']:.2f}/month) are "
+            f"{_usd(fixed_1000)} per 1,000 at {cost['headline_volume']}, "
+            f"{fixed_1000 / cost['ses_per_1000_usd']:.1%} of SES's price: at that volume the goal needs "
+            "fewer customer managed keys and alarms (one key for the tables, topics and queues; composite "
+            "or metric-math alarms), not only a cheaper data path. "
+            f"DynamoDB writes are {cost['per_email']['dynamodb_wru']:.2f} WRU per email:",
             "",
             "| function | operation | table | WRU per email | of which index | why |",
             "| --- | --- | --- | --- | --- | --- |",
@@ -294,7 +434,8 @@ def notes(results: dict) -> list[str]:
             )
         out += [
             "",
-            "What would close the gap, each estimated from this run's figures (cumulative):",
+            f"The data-path levers, each estimated from this run's figures at {cost['headline_volume']} "
+            "emails a month (cumulative, in this order):",
             "",
             "| change | saves per 1,000 | cost per 1,000 after |",
             "| --- | --- | --- |",
@@ -367,24 +508,20 @@ def notes(results: dict) -> list[str]:
 
 
 def _cold_cause(results: dict) -> str:
-    profiles = results.get("cold_start_profile") or {}
-    traced = sorted(
-        name for name, packages in profiles.items() if any(p["package"] == "aws_xray_sdk" for p in packages)
+    cold = results.get("cold_start") or {}
+    if not cold:
+        return ""
+    first = {name: c.get("first_request_seconds", 0.0) for name, c in cold.items()}
+    imports = {name: c.get("import_seconds", c["seconds"]) for name, c in cold.items()}
+    base = next(iter(cold.values()))["baseline_seconds"]
+    return (
+        "Most of each figure is the import, compiled from source as Lambda does it with a layer that "
+        f"ships no bytecode ({min(imports.values()) * 1000:.0f}-{max(imports.values()) * 1000:.0f} ms "
+        f"against the baseline's {base * 1000:.0f} ms); the first request adds "
+        f"{min(first.values()) * 1000:.0f}-{max(first.values()) * 1000:.0f} ms (clients, settings, the "
+        "secret through the emulator). What would close the gap: bytecode for the deployed runtime "
+        "(cp313) shipped in the layers, built with the runtime's own interpreter; lazy imports of what "
+        "only some paths need (email_validator, the resolver's validation, BatchProcessor, pydantic "
+        "settings); the tracking function without pydantic or Powertools on its import path. Where a "
+        "function cannot get there, provisioned concurrency removes its cold starts at a fixed price."
     )
-    parts = []
-    if traced:
-        parts.append(
-            f"Powertools' Tracer, created at import in {', '.join(traced)}, imports the X-Ray SDK and "
-            "patches the libraries it knows: the largest single cost."
-        )
-    else:
-        parts.append("No handler creates Powertools' Tracer at import (the X-Ray SDK is the largest block).")
-    parts.append(
-        "What remains over the goal is the sum of the smaller blocks: the REST resolver with validation "
-        "(the API functions), the pydantic settings every function reads, BatchProcessor (fanout, sender), "
-        "email_validator and our own modules (`consentmail` in the profile). Tracking, a plain handler, is "
-        "the only function within the goal; note that the baseline creates a client while our handlers "
-        "create theirs on the first request, so a first request costs roughly one client more than this "
-        "figure."
-    )
-    return " ".join(parts)
