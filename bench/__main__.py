@@ -10,11 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-from bench import cold_start, cost, deployed, hot_paths, latency, report, throughput
+from bench import cold_start, cost, deployed, hot_paths, latency, pacing, report, throughput
 from bench.campaign import progress, run_campaign, run_summary
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("cold_start", "hot_path", "campaign")
+PARTS = ("cold_start", "hot_path", "pacing", "campaign")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     if "hot_path" in parts:
         progress("hot paths")
         results["hot_path"] = hot_paths.measure(args.calls, progress)
+    if "pacing" in parts:
+        progress(f"a paced campaign with SES throttling {pacing.THROTTLED_CALLS} sends")
+        results["pacing"] = pacing.measure()
     if "campaign" in parts:
         if args.from_summary:
             summary = json.loads(args.from_summary.read_text())

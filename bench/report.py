@@ -85,6 +85,16 @@ def markdown(results: dict) -> str:
             f"| throughput (local mode) | {throughput['recipients_per_s']:.1f} recipients/s, "
             f"{throughput['aws_calls_per_recipient']:.2f} AWS calls per recipient (fan-out + sender) | | |"
         )
+    paced = results.get("pacing")
+    if paced:
+        lost = paced["missing"] + paced["sent_twice"] + paced["dead_lettered"] + paced["left_in_queue"]
+        out.append(
+            f"| send rate, paced, SES throttling {paced['throttled_calls']} sends | "
+            f"{paced['steady_emails_per_s']:.1f} emails/s steady ({paced['share_of_max_rate']:.0%} of "
+            f"max_send_rate {paced['max_send_rate']:.0f}/s), {paced['emails_per_s']:.1f}/s overall; "
+            f"{paced['missing']} missing, {paced['sent_twice']} sent twice, {paced['dead_lettered']} "
+            f"dead-lettered | 0 lost | {_mark(lost == 0)} |"
+        )
     out.append("")
     if cost:
         out += _cost_section(results)
@@ -92,6 +102,8 @@ def markdown(results: dict) -> str:
         out += _cold_section(results)
     if results.get("hot_path"):
         out += _hot_section(results)
+    if paced:
+        out += _pacing_section(results)
     if throughput:
         out += _throughput_section(results)
     out += notes(results)
@@ -345,6 +357,27 @@ def _hot_section(results: dict) -> list[str]:
         )
     out.append("")
     return out
+
+
+def _pacing_section(results: dict) -> list[str]:
+    p = results["pacing"]
+    return [
+        "## Pacing and throttling",
+        "",
+        f"A campaign to {p['recipients']:,} contacts in local mode at the configured `max_send_rate` "
+        f"({p['max_send_rate']:.0f}/s, not lifted), SES answering `TooManyRequestsException`/`Throttling` "
+        f"to the first {p['throttled_calls']} sends (`bench/ses_throttle.py`), the sender's real backoff. "
+        f"The last email went out {p['seconds']:.0f} s after the send request: {p['emails_per_s']:.1f} "
+        f"emails/s overall, {p['steady_emails_per_s']:.1f}/s over the last three quarters "
+        f"({p['share_of_max_rate']:.0%} of the configured rate; the gap is the two senders' pacing "
+        "overhead in one shared process). A throttled batch's rest goes back on the send queue as a new "
+        "message, so the stretch uses up no receives: "
+        f"{p['missing']} emails missing, {p['sent_twice']} sent twice, {p['dead_lettered']} batches "
+        f"dead-lettered (after 5 receives, as deployed), {p['left_in_queue']} left in the queue. "
+        "`tests/integration/test_ses_throttling.py` asserts the same with a stretch longer than five "
+        "receives could absorb.",
+        "",
+    ]
 
 
 def _throughput_section(results: dict) -> list[str]:
