@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
                 results["campaign_run"], results.get("cold_start"), results.get("deployed")
             )
             results["throughput"] = throughput.measure(results["campaign_run"])
+        results["prices"] = prices_rows()
+        results["latency_model"] = latency.table()
         report.write(results, args.out)
         print(report.table(results))
         return 0

@@ -36,9 +36,8 @@ _DYNAMODB_MANY = Latency(
 )
 _SQS = Latency(
     20.0,
-    "SQS: 'typical latencies for SendMessage, ReceiveMessage, and DeleteMessage API requests are in the "
-    "tens or low hundreds of milliseconds' (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/"
-    "SQSDeveloperGuide/); the low end",
+    "SQS send, receive and delete: AWS publishes no per-request figure; an assumption in the tens of "
+    "milliseconds (a round trip that SQS stores redundantly before answering)",
 )
 _SES_SEND = Latency(
     50.0,
