@@ -45,7 +45,7 @@ format: $(STAMP)
 	$(PY) -m ruff check --fix .
 
 bench: $(STAMP)
-	$(PY) -m tests.bench
+	$(PY) -m bench
 
 # Operator parameters (README "Deploy"), each passed as the CDK context key infra/config.py reads:
 # SENDER_DOMAIN (required), REGION, ALARM_EMAIL, PUBLIC_URL, WAF, MAX_SEND_RATE.

@@ -8,14 +8,19 @@ markers of what went out and sends only the rest.
 
 SES outcomes:
 - throttled (the account's rate or quota): retried with backoff; if it persists, the marker is
-  released and the batch fails so SQS redelivers it later, nothing counted as failed;
+  released and, inside a Lambda invocation, the rest of the batch (this contact and those after
+  it) is put back on the send queue as a new message and the batch ends normally: a throttled
+  stretch, however long, never uses up the message's receives and never sends it to the
+  dead-letter queue (nothing counted as failed; the markers keep it exactly once). Called outside
+  an invocation (no deadline), the batch fails instead, for its caller to retry;
 - refused for this message or this account (MessageRejected, unverified domain, paused or
   suspended account, bad request): marked and counted `failed` — visible in stats, never dropped;
 - any other error (SES answered with a 5xx, no connection): SES did not take the message, so the
   marker is released and the batch fails, to be redelivered (and eventually dead-lettered).
 
 A contact passed over gets a `skipped` marker, so it too is counted once. When the invocation is
-about to time out, the batch stops before the next contact and is redelivered. A marker left
+about to time out, the batch stops before the next contact and is redelivered (put back as a new
+message instead when SES throttled this batch, since throttling is what made it late). A marker left
 `sending` by a sender that died between claim and answer is, once stale, settled as `failed`: the
 outcome is unknown, so it is counted but never re-sent (at most once beats a duplicate).
 
@@ -23,6 +28,7 @@ Counters (`recipients`, `sent`, `failed`, `suppressed`) are added once per batch
 the batch stops half way, so what was done is counted exactly once (`recipients` = `sent` +
 `failed` once every batch is done)."""
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +37,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from consentmail.adapters.ses import TAG_ACCOUNT, TAG_CAMPAIGN, TAG_CONTACT, TAG_KIND, TAG_LIST, send_raw
+from consentmail.adapters.sqs import SendQueues
 from consentmail.core.clock import now
 from consentmail.core.errors import EmailRefused, EmailThrottled, Retryable
 from consentmail.core.records import Contact, Content, MailingList
@@ -97,8 +104,11 @@ class Sender:
         suppression=None,
         events=None,
         counters=None,
+        requeue: Callable[[SendBatch], None] | None = None,
     ):
         self.limiter = limiter
+        self._requeue = requeue
+        self._throttled_last = False
         self._send = send
         self._sleep = sleep
         self._clock = clock
@@ -125,8 +135,11 @@ class Sender:
         contacts = [self.contacts.get(batch.list_id, contact_id, at) for contact_id in batch.contact_ids]
         present = [c for c in contacts if c is not None]
         blocked = self.suppression.of_many([c.email_hash for c in present], batch.account_id, at)
+        throttled = self._throttled_last = False
+        index = 0  # where the rest of the batch starts, if it has to be put back
         try:
-            for contact in contacts:
+            for position, contact in enumerate(contacts):
+                index = position
                 left = time_left()
                 if left < TIME_RESERVE:
                     # Stop cleanly before Lambda's timeout: what was sent is counted below and the
@@ -138,7 +151,18 @@ class Sender:
                 elif not contact.sendable or contact.email_hash in blocked:
                     self._skip(batch, contact, outcome)
                 else:
-                    self._send_one(batch, mailing_list, content, contact, outcome)
+                    try:
+                        self._send_one(batch, mailing_list, content, contact, outcome)
+                    except Throttled:
+                        throttled = True
+                        raise
+                    throttled = throttled or self._throttled_last
+        except (Throttled, OutOfTime) as stop:
+            if not throttled or not math.isfinite(time_left()):
+                raise
+            # The rest goes back as a new message: a fresh receive count, so a throttled stretch
+            # never dead-letters the batch; if the queue refuses it, the batch fails as before.
+            self._put_back(batch, batch.contact_ids[index:], stop)
         finally:
             self.counters.add(batch.campaign_id, outcome.counts())
             logger.info(
@@ -208,11 +232,13 @@ class Sender:
 
     def _send_paced(self, raw: bytes, from_email: str, to: str, tags: dict[str, str]) -> str:
         delays = backoff_delays(SEND_ATTEMPTS)
+        self._throttled_last = False
         for attempt in range(SEND_ATTEMPTS):
             self.limiter.acquire()
             try:
                 return self._send(raw, from_email=from_email, to=to, tags=tags)
             except EmailThrottled as throttled:
+                self._throttled_last = True
                 if attempt == len(delays):
                     raise Throttled(throttled.code) from throttled
                 logger.warning(
@@ -220,6 +246,20 @@ class Sender:
                 )
                 self._sleep(delays[attempt])
         raise AssertionError("unreachable")
+
+    def _put_back(self, batch: SendBatch, contact_ids: list[str], stop: Exception) -> None:
+        rest = batch.model_copy(update={"contact_ids": contact_ids})
+        try:
+            if self._requeue is None:
+                queues = SendQueues()
+                self._requeue = lambda batch: queues.enqueue_batches([batch])
+            self._requeue(rest)
+        except Exception as error:
+            raise stop from error
+        logger.warning(
+            "SES throttled: the rest of the batch is back on the send queue",
+            extra={"campaign_id": batch.campaign_id, "contacts": len(contact_ids), "reason": str(stop)},
+        )
 
     def _skip(self, batch: SendBatch, contact: Contact, outcome: BatchOutcome) -> None:
         """Not sendable (pending, unsubscribed, bounced, complained, suppressed, erased): never

@@ -1,4 +1,4 @@
-"""Where a local-mode campaign's time goes: `python -m tests.bench.profile_run [--recipients 300]`
+"""Where a local-mode campaign's time goes: `python -m bench.profile_run [--recipients 300]`
 runs the same campaign as the cost benchmark under cProfile in every thread (the gateway's, the
 emulator's per-request threads, the queue workers, the SES simulator) and prints the CPU time by
 package (moto, werkzeug, botocore, our code, ...). It is how we found what bounds local mode's
@@ -11,7 +11,7 @@ import sys
 import threading
 from collections import defaultdict
 
-from tests.bench.campaign import run_campaign
+from bench.campaign import run_campaign
 
 _profiles: list[cProfile.Profile] = []
 _lock = threading.Lock()
@@ -49,7 +49,7 @@ def by_package(stats: pstats.Stats) -> list[tuple[str, float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.profile_run", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.profile_run", description=__doc__)
     parser.add_argument("--recipients", type=int, default=300)
     parser.add_argument("--dump", help="also write the merged profile here (pstats format)")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""`python -m tests.bench [--recipients N] [--only cold_start,hot_path,campaign] [--out docs]`:
+"""`python -m bench [--recipients N] [--only cold_start,hot_path,campaign] [--out docs]`:
 runs the benchmarks, writes docs/benchmarks.json and docs/benchmarks.md, prints the table.
 
 The campaign (cost and throughput) runs last and longest: 10,000 recipients through local mode.
@@ -10,18 +10,20 @@ import sys
 import time
 from pathlib import Path
 
-from tests.bench import cold_start, cost, hot_paths, report, throughput
-from tests.bench.campaign import progress, run_campaign, run_summary
+from bench import cold_start, cost, deployed, hot_paths, latency, pacing, report, throughput
+from bench.campaign import progress, run_campaign, run_summary
 
-ROOT = Path(__file__).resolve().parents[2]
-PARTS = ("cold_start", "hot_path", "campaign")
+ROOT = Path(__file__).resolve().parents[1]
+PARTS = ("cold_start", "hot_path", "pacing", "campaign")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated: " + ", ".join(PARTS))
-    parser.add_argument("--runs", type=int, default=cold_start.RUNS, help="fresh interpreters per function")
+    parser.add_argument(
+        "--runs", type=int, default=cold_start.RUNS, help="rounds of fresh interpreters (at least 11)"
+    )
     parser.add_argument("--calls", type=int, default=hot_paths.CALLS, help="calls per hot path")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument(
@@ -36,8 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.render_only:
         results = json.loads((args.out / "benchmarks.json").read_text())
         if "campaign_run" in results:
-            results["cost"] = cost.price_campaign(results["campaign_run"])
+            results["cost"] = cost.price_campaign(
+                results["campaign_run"], results.get("cold_start"), results.get("deployed")
+            )
             results["throughput"] = throughput.measure(results["campaign_run"])
+        results["prices"] = prices_rows()
+        results["latency_model"] = latency.table()
         report.write(results, args.out)
         print(report.table(results))
         return 0
@@ -48,11 +54,15 @@ def main(argv: list[str] | None = None) -> int:
     if "cold_start" in parts:
         progress("cold starts")
         results["cold_start"] = cold_start.measure(args.runs, progress)
+        results["cold_start_conditions"] = cold_start.conditions()
         results["cold_start_profile"] = cold_start.profile_slow(results["cold_start"], report.COLD_START_GOAL)
         results["cold_start_components_ms"] = cold_start.components()
     if "hot_path" in parts:
         progress("hot paths")
         results["hot_path"] = hot_paths.measure(args.calls, progress)
+    if "pacing" in parts:
+        progress(f"a paced campaign with SES throttling {pacing.THROTTLED_CALLS} sends")
+        results["pacing"] = pacing.measure()
     if "campaign" in parts:
         if args.from_summary:
             summary = json.loads(args.from_summary.read_text())
@@ -62,11 +72,14 @@ def main(argv: list[str] | None = None) -> int:
             summary = run_summary(run_campaign(args.recipients))
             summary["total_seconds"] = time.perf_counter() - campaign_started
         results["campaign_run"] = summary
-        results["cost"] = cost.price_campaign(summary)
+        progress("what the CDK app deploys (synthesized templates)")
+        results["deployed"] = deployed.count()
+        results["cost"] = cost.price_campaign(summary, results.get("cold_start"), results["deployed"])
         results["throughput"] = throughput.measure(summary)
         if summary.get("errors"):
             progress(f"campaign errors: {summary['errors']}")
     results["prices"] = prices_rows()
+    results["latency_model"] = latency.table()
     results["bench_seconds"] = time.perf_counter() - started
     json_path, md_path = report.write(results, args.out)
     print(report.table(results))
@@ -78,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def prices_rows() -> list[dict]:
-    from tests.bench import prices
+    from bench import prices
 
     return prices.table()
 

@@ -13,11 +13,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import meter
 from consentmail.core.routes import Function
 from infra.local.invoke import Invoker, lambda_context, load_handler
-from tests.bench import meter
 
-CONSTRUCTS = Path(__file__).resolve().parents[2] / "infra" / "constructs"
+CONSTRUCTS = Path(__file__).resolve().parents[1] / "infra" / "constructs"
 
 
 @dataclass

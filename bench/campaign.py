@@ -18,11 +18,11 @@ import time
 from dataclasses import dataclass, field
 from email.policy import default as default_policy
 
+from bench.lambdas import Invocations, MeteredInvoker, base_function
+from bench.meter import AwsMeter, Usage, current_function
 from consentmail.core import container
 from infra.local.runtime import LocalMode, free_port
-from tests.bench.lambdas import Invocations, MeteredInvoker, base_function
-from tests.bench.meter import AwsMeter, Usage, current_function
-from tests.integration.local_client import LocalClient
+from tests.local.local_client import LocalClient
 
 REGION = "eu-west-3"
 OPEN_SHARE = 0.20
@@ -115,6 +115,8 @@ class CampaignRun:
     clicks: int
     stats: dict
     errors: list[str] = field(default_factory=list)
+    # What the campaign left stored, by table: the bytes it added (items and index entries).
+    storage: dict = field(default_factory=dict)
 
 
 def progress(message: str) -> None:
@@ -261,6 +263,7 @@ def _run(
         time.perf_counter() - setup_started, aws_meter.reset(), invoker.reset(), logs.reset(), api.requests
     )
     api.requests = {}
+    stored_before = aws_meter.items.stored(aws_meter.schemas)
     # -- the campaign -----------------------------------------------------------------------------
     campaign_started = time.perf_counter()
     campaign = _expect(
@@ -315,6 +318,14 @@ def _run(
     campaign_phase = Phase(
         time.perf_counter() - campaign_started, aws_meter.reset(), invoker.reset(), logs.reset(), api.requests
     )
+    stored_after = aws_meter.items.stored(aws_meter.schemas)
+    storage = {
+        table: {
+            key: after[key] - stored_before.get(table, {}).get(key, 0)
+            for key in ("items", "item_bytes", "index_entries", "index_bytes")
+        }
+        for table, after in stored_after.items()
+    }
     return CampaignRun(
         recipients=recipients,
         startup_seconds=startup,
@@ -326,6 +337,7 @@ def _run(
         clicks=clicks,
         stats=stats,
         errors=sorted(set(errors)),
+        storage=storage,
     )
 
 
@@ -403,6 +415,7 @@ def run_summary(run: CampaignRun) -> dict:
         "clicks": run.clicks,
         "stats": run.stats,
         "errors": run.errors,
+        "storage": run.storage,
         "setup": phase_summary(run.setup),
         "campaign": phase_summary(run.campaign),
     }

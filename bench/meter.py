@@ -37,6 +37,7 @@ from infra.local.provision import table_name
 KB = 1024
 READ_BLOCK = 4 * KB
 SQS_CHUNK = 64 * KB
+ITEM_OVERHEAD = 100  # bytes DynamoDB adds to each stored item and index entry
 OUTSIDE = "local mode"
 _CONTEXT_KEY = "consentmail_bench"
 
@@ -120,6 +121,33 @@ class EmulatorItems:
             return None
         return {name: _typed(value) for name, value in found.attrs.items()}
 
+    def stored(self, schemas: dict[str, TableSchema]) -> dict[str, dict]:
+        """What each table stores now, as DynamoDB bills storage: every item's size plus 100 bytes
+        of overhead, and every global secondary index entry's projected size plus 100 bytes."""
+        from moto.dynamodb.models import dynamodb_backends
+
+        backend = dynamodb_backends[self.account_id][self.region]
+        result: dict[str, dict] = {}
+        for name, schema in schemas.items():
+            if name not in backend.tables:
+                continue
+            moto_table = backend.tables[name]
+            items = index_entries = item_bytes = index_bytes = 0
+            for found in moto_table.all_items():
+                item = {key: _typed(value) for key, value in found.attrs.items()}
+                items += 1
+                item_bytes += item_size(item) + ITEM_OVERHEAD
+                for entry in _index_entries(schema, item):
+                    index_entries += 1
+                    index_bytes += item_size(entry) + ITEM_OVERHEAD
+            result[name] = {
+                "items": items,
+                "item_bytes": item_bytes,
+                "index_entries": index_entries,
+                "index_bytes": index_bytes,
+            }
+        return result
+
 
 # -- what requests are billed as -----------------------------------------------------------------
 @dataclass
@@ -164,6 +192,19 @@ def _schemas_by_name() -> dict[str, TableSchema]:
 
 def _index_keys(index) -> list[str]:
     return [index.partition.name] + ([index.sort.name] if index.sort else [])
+
+
+def _index_entries(schema: TableSchema, item: dict) -> list[dict]:
+    """The entries an item has in its table's global secondary indexes (projected)."""
+    table_keys = [schema.partition.name] + ([schema.sort.name] if schema.sort else [])
+    entries = []
+    for index in schema.indexes:
+        keys = _index_keys(index)
+        if all(k in item for k in keys):
+            entries.append(
+                {k: v for k, v in item.items() if k in keys or k in table_keys} if index.keys_only else item
+            )
+    return entries
 
 
 def _gsi_writes(schema: TableSchema | None, old: dict | None, new: dict | None) -> float:
