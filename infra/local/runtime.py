@@ -18,6 +18,7 @@ from consentmail.adapters import aws_clients
 from consentmail.core.clock import parse_iso
 from consentmail.core.routes import Function
 from infra.local.authorizer import CognitoAuthorizer
+from infra.local.console import ConsoleSite, is_console_path
 from infra.local.demo import Demo, demo_page, seed_demo
 from infra.local.gateway import Gateway, json_response, problem
 from infra.local.invoke import Invoker, MissingFunction
@@ -112,6 +113,10 @@ class Urls:
         return f"{self.base}/_local/config"
 
     @property
+    def console(self) -> str:
+        return f"{self.base}/console/"
+
+    @property
     def openapi(self) -> str:
         return f"{self.base}/openapi.json"
 
@@ -141,6 +146,7 @@ class LocalMode:
         self._workers: list = []
         self._saved_environ: dict[str, str] | None = None
         self._saved_modules: dict | None = None
+        self.console = ConsoleSite()
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> "LocalMode":
@@ -256,6 +262,8 @@ class LocalMode:
 
     # -- the gateway ---------------------------------------------------------------------------
     def _wsgi(self, environ, start_response):
+        if is_console_path(environ.get("PATH_INFO", "")):
+            return self.console(environ, start_response)
         if self.gateway is None:
             response = problem(503, "Starting", "Local mode is still starting.")
             return response(environ, start_response)

@@ -104,7 +104,11 @@ export const en = {
   "dashboard.noCampaigns": "No campaign yet.",
   "dashboard.notifications": "Recipient requests",
   "dashboard.noNotifications": "No request from a recipient.",
-  "dashboard.notification": "A recipient's {type} request concerned: {lists}",
+  "dashboard.notification": "A recipient asked for {type} of their data in: {lists}",
+
+  "request.access": "a copy",
+  "request.rectification": "a correction",
+  "request.erasure": "the erasure",
 
   "status.confirmed": "confirmed",
   "status.pending": "waiting for confirmation",

@@ -106,7 +106,11 @@ export const fr: Record<MessageKey, string> = {
   "dashboard.noCampaigns": "Aucune campagne.",
   "dashboard.notifications": "Demandes des destinataires",
   "dashboard.noNotifications": "Aucune demande de destinataire.",
-  "dashboard.notification": "Une demande ({type}) d'un destinataire concernait : {lists}",
+  "dashboard.notification": "Un destinataire a fait une demande {type} concernant : {lists}",
+
+  "request.access": "d'accès",
+  "request.rectification": "de rectification",
+  "request.erasure": "d'effacement",
 
   "status.confirmed": "confirmé",
   "status.pending": "en attente de confirmation",

@@ -120,9 +120,10 @@ function CampaignsPanel() {
 }
 
 function notificationText(n: Notification, t: (k: MessageKey, v?: Record<string, string | number>) => string) {
-  const data = (n.data ?? {}) as Record<string, unknown>;
-  const lists = Array.isArray(data.lists) ? (data.lists as unknown[]).map(String).join(", ") : "";
-  const type = String(data.type ?? data.request_type ?? n.kind);
+  const data = (n.data ?? {}) as { request_type?: string; lists?: { list_id: string; name?: string }[] };
+  const lists = (data.lists ?? []).map((l) => l.name || l.list_id).join(", ");
+  const known = ["access", "rectification", "erasure"].includes(data.request_type ?? "");
+  const type = known ? t(`request.${data.request_type}` as MessageKey) : (data.request_type ?? n.kind);
   return t("dashboard.notification", { type, lists: lists || "—" });
 }
 
