@@ -210,7 +210,7 @@ function SentContent({ campaign }: { campaign: Campaign }) {
   return (
     <>
       <p>
-        <CampaignStatusBadge status={campaign.status} /> {t("campaign.sentAt", { when: dateTime(campaign.sent_at) })}{" "}
+        <CampaignStatusBadge status={campaign.status} /> {t(campaign.status === "sending" ? "campaign.sendingSince" : "campaign.sentAt", { when: dateTime(campaign.sent_at) })}{" "}
         <Link to={`/campaigns/${campaign.campaign_id}/report`}>{t("campaign.toReport")}</Link>
       </p>
       {campaign.content_expired ? (
@@ -313,7 +313,7 @@ export function CampaignEditor() {
         )
       ) : (
         <div className="editor">
-          <form onSubmit={submit} noValidate className="panel" aria-label={t("campaign.editorLabel")}>
+          <form onSubmit={submit} noValidate className="panel content" aria-label={t("campaign.editorLabel")}>
             {campaign ? <p><CampaignStatusBadge status={campaign.status} /></p> : null}
             <div className="field">
               <label htmlFor="campaign-list">{t("campaign.list")}</label>
@@ -347,16 +347,18 @@ export function CampaignEditor() {
             ) : null}
             <ActionStatus busy={remove.busy} error={remove.error} done={false} busyText={t("common.deleting")} />
           </form>
-          <PreviewPanel campaign={campaign} content={content} />
-          {campaign ? (
-            <>
-              <TestSendPanel campaign={campaign} />
-              <SchedulePanel campaign={campaign} onChange={setCampaign} />
-              <SendPanel campaign={campaign} list={list} />
-            </>
-          ) : (
-            <p className="hint">{t("campaign.saveToSend")}</p>
-          )}
+          <div className="side">
+            <PreviewPanel campaign={campaign} content={content} />
+            {campaign ? (
+              <>
+                <TestSendPanel campaign={campaign} />
+                <SchedulePanel campaign={campaign} onChange={setCampaign} />
+                <SendPanel campaign={campaign} list={list} />
+              </>
+            ) : (
+              <p className="hint">{t("campaign.saveToSend")}</p>
+            )}
+          </div>
         </div>
       )}
     </Screen>

@@ -180,12 +180,13 @@ export function CampaignReport() {
   const title = c ? t("report.title", { subject: c.subject ?? t("campaign.expiredSubject") }) : t("report.titleShort");
   return (
     <Screen title={title} wide>
-      {params.get("sent") ? <p className="notice" role="status">{t("report.justSent")}</p> : null}
+      {params.get("sent") && c?.status === "sending" ? <p className="notice" role="status">{t("report.justSent")}</p> : null}
       {c ? (
         <p>
-          <CampaignStatusBadge status={c.status} /> {c.sent_at ? t("campaign.sentAt", { when: dateTime(c.sent_at) }) : null}{" "}
+          <CampaignStatusBadge status={c.status} />{" "}
+          {c.sent_at ? t(c.status === "sending" ? "campaign.sendingSince" : "campaign.sentAt", { when: dateTime(c.sent_at) }) : null}{" "}
           <Link to={`/campaigns/${campaignId}`}>{t("report.toCampaign")}</Link>{" "}
-          <button type="button" className="secondary" onClick={() => void stats.reload()} disabled={stats.loading}>
+          <button type="button" className="secondary" onClick={() => void Promise.all([stats.reload(), campaign.reload()])} disabled={stats.loading}>
             {t("report.refresh")}
           </button>
         </p>

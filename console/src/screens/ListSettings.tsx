@@ -2,7 +2,7 @@
  * into a website, and deleting the list. */
 import { useEffect, useState, type FormEvent } from "react";
 import { useNavigate, useParams } from "react-router";
-import { API_BASE, api } from "../api/client";
+import { API_BASE, ApiError, api } from "../api/client";
 import type { MailingList } from "../api/types";
 import { ActionStatus } from "../components/ActionStatus";
 import { download } from "../components/download";
@@ -81,8 +81,25 @@ function SettingsForm({ list, onSaved }: { list: MailingList; onSaved: (l: Maili
 function ExportPanel({ list }: { list: MailingList }) {
   const { t } = useI18n();
   const exporting = useAction(async (format: "csv" | "json") => {
-    const blob = await api.exportList(list.list_id, format);
-    download(blob, `contacts-${list.list_id}.${format}`);
+    let started;
+    try {
+      started = await api.startLargeExport(list.list_id, format);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.unavailable)) throw error;
+      // A server without large exports: the whole list in one response.
+      download(await api.exportList(list.list_id, format), `contacts-${list.list_id}.${format}`);
+      return;
+    }
+    for (;;) {
+      const status = await api.largeExport(list.list_id, started.export_id);
+      if (status.download_url) {
+        // A presigned link to the file: the browser downloads it, the console never holds it.
+        window.location.assign(status.download_url);
+        return;
+      }
+      if (status.status === "failed") throw new Error(t("export.failed"));
+      await new Promise((resolve) => window.setTimeout(resolve, 1000));
+    }
   });
   return (
     <section aria-labelledby="export-title">
