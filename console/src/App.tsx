@@ -52,7 +52,7 @@ function RequireSession({ children }: { children: ReactNode }) {
     void session.resume().then((ok) => setState(ok ? "ok" : "out"));
   }, [state]);
   if (state === "ok" || session.signedIn()) return <>{children}</>;
-  if (state === "resuming") return <p role="status">…</p>;
+  if (state === "resuming") return <p role="status" data-loading>…</p>;
   const next = location.pathname + location.search;
   return <Navigate to={`/sign-in?next=${encodeURIComponent(next)}`} replace />;
 }

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from infra import console_site
 from infra.local.runtime import LocalMode
@@ -141,7 +142,8 @@ class Console:
 
     def check(self, name: str, full_page: bool = True) -> None:
         """axe-core on the screen as it is now: zero serious or critical violations; then its screenshot."""
-        self.page.wait_for_load_state("networkidle")
+        # Every loading placeholder of the console carries data-loading: wait until none is left.
+        expect(self.page.locator("[data-loading]")).to_have_count(0)
         results = self.page.evaluate(
             "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
         )

@@ -82,7 +82,7 @@ def test_add_a_contact_needs_its_consent_proof_and_the_problem_shows_at_the_fiel
     consent_text = page.get_by_label("The text they agreed to")
     expect(consent_text).to_have_attribute("aria-invalid", "true")
     expect(consent_text).to_have_accessible_description(
-        re.compile(r"Word for word.*at least 1 character", re.S)
+        re.compile(r"Word for word.*This field is required", re.S)
     )
     console.check("contact-new-error")
 

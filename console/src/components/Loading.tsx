@@ -12,7 +12,7 @@ export function Loading({ loading, error }: { loading: boolean; error: unknown }
     );
   }
   return loading ? (
-    <p className="status" role="status">
+    <p className="status" role="status" data-loading>
       {t("common.loading")}
     </p>
   ) : null;

@@ -8,7 +8,7 @@ export const statusKey = (status: ContactStatus) => `status.${status}` as Messag
 
 export function StatusCounts({ value }: { value: Counts | undefined }) {
   const { t, number } = useI18n();
-  if (!value) return <span className="muted">{t("common.counting")}</span>;
+  if (!value) return <span className="muted" data-loading>{t("common.counting")}</span>;
   return (
     <ul className="counts">
       {STATUSES.map((status) => (

@@ -27,6 +27,7 @@ export const en = {
   "error.server": "The server could not do this. Try again in a moment; if it keeps failing, tell the operator.",
   "error.network": "The server could not be reached. Check your connection and try again.",
   "error.http": "The server answered with status {status}.",
+  "form.required": "This field is required.",
   "form.fixFields": "Some fields need your attention: the message under each one says what to fix.",
 
   "field.email": "Email address",
@@ -136,6 +137,7 @@ export const en = {
   "list.addContact": "Add a contact",
   "list.import": "Import",
   "list.settings": "Settings and export",
+  "list.senderAndPages": "Sender and pages",
   "list.settingsOf": "{name}: settings and export",
   "list.search": "Search",
   "list.searchHint": "An exact address, or the beginning of an address or a name.",

@@ -29,6 +29,7 @@ export const fr: Record<MessageKey, string> = {
   "error.server": "Le serveur n'a pas pu le faire. Réessayez dans un instant ; si cela persiste, prévenez l'opérateur.",
   "error.network": "Le serveur est injoignable. Vérifiez votre connexion et réessayez.",
   "error.http": "Le serveur a répondu avec le statut {status}.",
+  "form.required": "Ce champ est obligatoire.",
   "form.fixFields": "Certains champs sont à corriger : le message sous chacun dit quoi faire.",
 
   "field.email": "Adresse e-mail",
@@ -138,6 +139,7 @@ export const fr: Record<MessageKey, string> = {
   "list.addContact": "Ajouter un contact",
   "list.import": "Importer",
   "list.settings": "Réglages et export",
+  "list.senderAndPages": "Expéditeur et pages",
   "list.settingsOf": "{name} : réglages et export",
   "list.search": "Rechercher",
   "list.searchHint": "Une adresse exacte, ou le début d'une adresse ou d'un nom.",

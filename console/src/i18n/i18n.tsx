@@ -6,6 +6,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { en, type MessageKey } from "./en";
 import { fr } from "./fr";
+import { setRequiredText } from "../components/problems";
 
 const catalogues = { en, fr } as const;
 export type Language = keyof typeof catalogues;
@@ -47,6 +48,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
   }, []);
   const value = useMemo<I18n>(() => {
     const catalogue = catalogues[language];
+    setRequiredText(catalogue["form.required"]);
     const numbers = new Intl.NumberFormat(language);
     const percents = new Intl.NumberFormat(language, { style: "percent", maximumFractionDigits: 1 });
     const dates = new Intl.DateTimeFormat(language, { dateStyle: "medium" });

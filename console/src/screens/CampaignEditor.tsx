@@ -11,7 +11,7 @@ import { Field } from "../components/Field";
 import { listCounts } from "../components/listCounts";
 import { Loading } from "../components/Loading";
 import { PersonalizationPicker } from "../components/PersonalizationPicker";
-import { fieldError, problemText } from "../components/problems";
+import { fieldError } from "../components/problems";
 import { Screen } from "../components/Screen";
 import { useAction } from "../components/useAction";
 import { useLoad } from "../components/useLoad";
@@ -340,11 +340,8 @@ export function CampaignEditor() {
                 </button>
               ) : null}
             </div>
-            <ActionStatus busy={save.busy} error={err && !fieldError(err, "subject", "html", "text", "list_id") ? err : null}
-              done={save.done} busyText={t("common.saving")} doneText={t("common.saved")} />
-            {err && fieldError(err, "subject", "html", "text", "list_id") ? (
-              <p className="problem" role="alert">{t("form.fixFields")} {problemText(err, t)}</p>
-            ) : null}
+            <ActionStatus busy={save.busy} error={err} done={save.done} busyText={t("common.saving")}
+              doneText={t("common.saved")} />
             <ActionStatus busy={remove.busy} error={remove.error} done={false} busyText={t("common.deleting")} />
           </form>
           <div className="side">

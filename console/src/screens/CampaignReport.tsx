@@ -90,10 +90,10 @@ function Timeline({ campaignId }: { campaignId: string }) {
       <h2 id="timeline-title">{t("report.timeline")}</h2>
       <p className="hint">{t("report.timelineExplained")}</p>
       {timeline.error ? <p className="notice" role="status">{problemText(timeline.error, t)}</p> : null}
-      {timeline.loading && !timeline.data ? <p role="status">{t("common.loading")}</p> : null}
+      {timeline.loading && !timeline.data ? <p role="status" data-loading>{t("common.loading")}</p> : null}
       {buckets.length > 0 ? (
         <>
-          <Suspense fallback={<p role="status">{t("common.loading")}</p>}>
+          <Suspense fallback={<p role="status" data-loading>{t("common.loading")}</p>}>
             <TimelineChart buckets={buckets} label={label} names={names}
               description={t("report.chartDescription", { opened: number(total("opened")), clicked: number(total("clicked")) })} />
           </Suspense>

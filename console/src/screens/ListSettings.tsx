@@ -60,7 +60,7 @@ function SettingsForm({ list, onSaved }: { list: MailingList; onSaved: (l: Maili
   const err = save.error;
   return (
     <form onSubmit={submit} noValidate aria-labelledby="settings-title">
-      <h2 id="settings-title">{t("list.settings")}</h2>
+      <h2 id="settings-title">{t("list.senderAndPages")}</h2>
       <Field label={t("list.name")} value={form.name} onChange={set("name")} required error={fieldError(err, "name")} />
       <Field label={t("list.fromEmail")} type="email" value={form.from_email} onChange={set("from_email")} required
         error={fieldError(err, "from_email")} hint={t("list.fromEmailHint")} />

@@ -6,7 +6,7 @@ import { api } from "../api/client";
 import { ActionStatus } from "../components/ActionStatus";
 import { Field } from "../components/Field";
 import { PasswordRules, passwordMissing } from "../components/PasswordRules";
-import { fieldError, hasFieldErrors } from "../components/problems";
+import { fieldError } from "../components/problems";
 import { Screen } from "../components/Screen";
 import { useAction } from "../components/useAction";
 import { useI18n } from "../i18n/i18n";
@@ -85,9 +85,7 @@ export function SignUp() {
           {touched && !accepted ? <p className="error" id="privacy-error">{t("signUp.policyRequired")}</p> : null}
         </div>
         <button type="submit" disabled={action.busy}>{t("signUp.submit")}</button>
-        <ActionStatus busy={action.busy} error={hasFieldErrors(err) ? null : err} done={false}
-          busyText={t("signUp.busy")} />
-        {hasFieldErrors(err) ? <p className="problem" role="alert">{t("form.fixFields")}</p> : null}
+        <ActionStatus busy={action.busy} error={err} done={false} busyText={t("signUp.busy")} />
       </form>
       <p>
         {t("signUp.haveAccount")} <Link to="/sign-in">{t("signIn.submit")}</Link>
