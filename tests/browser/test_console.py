@@ -361,7 +361,7 @@ def test_the_password_and_verification_screens_explain_themselves_before_their_r
     for path, heading, name in (
         ("forgot-password", "Forgot your password", "forgot-password"),
         ("reset-password?token=example", "Choose a new password", "reset-password"),
-        ("verify-email", "Verify your email address", "verify-email"),
+        ("verify-email?token=example", "Verify your email address", "verify-email"),
     ):
         console.open(path)
         expect(console.page.get_by_role("heading", name=heading, level=1)).to_be_visible()

@@ -6,7 +6,7 @@ export function useLoad<R>(fn: () => Promise<R>, deps: unknown[]) {
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
   const generation = useRef(0);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // The caller names what the load depends on, as with useEffect.
   const load = useCallback(fn, deps);
   const reload = useCallback(async () => {
     const mine = ++generation.current;

@@ -13,14 +13,16 @@ import { useI18n, type MessageKey } from "../i18n/i18n";
 
 const TimelineChart = lazy(() => import("../components/TimelineChart"));
 
-function Rate({ label, rate, part, whole, explain }: { label: string; rate: number; part: number; whole: number; explain: string }) {
-  const { percent } = useI18n();
+type RateProps = { label: MessageKey; rate: number; part: number; whole: number; explain: MessageKey };
+
+function Rate({ label, rate, part, whole, explain }: RateProps) {
+  const { t, percent, number } = useI18n();
   return (
     <div className="stat">
-      <dt>{label}</dt>
+      <dt>{t(label)}</dt>
       <dd>
         <span className="big">{percent(rate)}</span>
-        <span className="small">{explain.replace("{part}", String(part)).replace("{whole}", String(whole))}</span>
+        <span className="small">{t(explain, { part: number(part), whole: number(whole) })}</span>
       </dd>
     </div>
   );
@@ -58,19 +60,18 @@ function Totals({ stats }: { stats: CampaignStats }) {
 }
 
 function Rates({ stats }: { stats: CampaignStats }) {
-  const { t } = useI18n();
   return (
     <dl className="rates">
-      <Rate label={t("report.openRate")} rate={stats.open_rate} part={stats.opened} whole={stats.tracked}
-        explain={t("report.openRateExplained")} />
-      <Rate label={t("report.clickRate")} rate={stats.click_rate} part={stats.clicked} whole={stats.tracked}
-        explain={t("report.clickRateExplained")} />
-      <Rate label={t("report.bounceRate")} rate={stats.bounce_rate} part={stats.bounced} whole={stats.sent}
-        explain={t("report.bounceRateExplained")} />
-      <Rate label={t("report.complaintRate")} rate={stats.complaint_rate} part={stats.complained} whole={stats.delivered}
-        explain={t("report.complaintRateExplained")} />
-      <Rate label={t("report.unsubscribeRate")} rate={stats.unsubscribe_rate} part={stats.unsubscribed}
-        whole={stats.delivered} explain={t("report.unsubscribeRateExplained")} />
+      <Rate label="report.openRate" rate={stats.open_rate} part={stats.opened} whole={stats.tracked}
+        explain="report.openRateExplained" />
+      <Rate label="report.clickRate" rate={stats.click_rate} part={stats.clicked} whole={stats.tracked}
+        explain="report.clickRateExplained" />
+      <Rate label="report.bounceRate" rate={stats.bounce_rate} part={stats.bounced} whole={stats.sent}
+        explain="report.bounceRateExplained" />
+      <Rate label="report.complaintRate" rate={stats.complaint_rate} part={stats.complained} whole={stats.delivered}
+        explain="report.complaintRateExplained" />
+      <Rate label="report.unsubscribeRate" rate={stats.unsubscribe_rate} part={stats.unsubscribed}
+        whole={stats.delivered} explain="report.unsubscribeRateExplained" />
     </dl>
   );
 }
@@ -99,7 +100,7 @@ function Timeline({ campaignId }: { campaignId: string }) {
           </Suspense>
           <details>
             <summary>{t("report.chartTable")}</summary>
-            <div className="table-scroll" role="region" aria-label={t("report.chartTable")} tabIndex={0}>
+            <div className="table-scroll" role="region" aria-label="report.chartTable" tabIndex={0}>
               <table>
                 <thead>
                   <tr>
