@@ -94,6 +94,7 @@ def test_add_a_contact_needs_its_consent_proof_and_the_problem_shows_at_the_fiel
     row = page.get_by_role("row", name=re.compile("ada@example.org"))
     expect(row).to_contain_text("confirmed")
     expect(row).to_contain_text("Yes")
+    expect(page.get_by_text("ada@example.org is added to this list.")).to_be_visible()
     console.check("list-contacts")
 
     row.get_by_role("link", name="ada@example.org").click()
@@ -350,7 +351,8 @@ def test_closing_the_account_states_when_the_data_will_be_gone(console, api):
     console.page.get_by_role("link", name="Account").click()
     page.get_by_role("button", name="Close my account").click()
     page.get_by_role("button", name="Yes, close my account").click()
-    expect(page.get_by_role("heading", name="Your account is closed")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+    expect(page.get_by_text("Your account is closed")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Everything it held will be gone by \w+"))).to_be_visible()
     console.check("account-closed")
     answer = api.post_json("/auth/login", {"email": "closing-owner@example.org", "password": "Owner-pass-1!"})

@@ -145,6 +145,7 @@ export const en = {
   "list.searchSubmit": "Search",
   "list.filterStatus": "Status",
   "list.allStatuses": "All statuses",
+  "list.added": "{email} is added to this list.",
   "list.noContacts": "No contact matches.",
   "list.delete": "Delete this list",
   "list.deleteExplained": "The list and its contacts are deleted. Campaigns already sent keep their statistics.",

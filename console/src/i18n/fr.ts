@@ -147,6 +147,7 @@ export const fr: Record<MessageKey, string> = {
   "list.searchSubmit": "Rechercher",
   "list.filterStatus": "Statut",
   "list.allStatuses": "Tous les statuts",
+  "list.added": "{email} est ajouté à cette liste.",
   "list.noContacts": "Aucun contact ne correspond.",
   "list.delete": "Supprimer cette liste",
   "list.deleteExplained": "La liste et ses contacts sont supprimés. Les campagnes déjà envoyées gardent leurs statistiques.",

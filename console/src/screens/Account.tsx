@@ -116,22 +116,16 @@ function MyData() {
 }
 
 function CloseAccount() {
-  const { t, date } = useI18n();
+  const { t } = useI18n();
   const navigate = useNavigate();
   const [confirming, setConfirming] = useState(false);
   const close = useAction(() => api.closeAccount());
   useEffect(() => {
-    if (close.result) session.clear("signed-out");
-  }, [close.result]);
-  if (close.result) {
-    return (
-      <section className="panel danger" aria-labelledby="close-title">
-        <h2 id="close-title">{t("account.closed")}</h2>
-        <p role="status">{t("account.closedOn", { date: date(close.result.deletion_due) })}</p>
-        <button type="button" className="secondary" onClick={() => navigate("/sign-in")}>{t("signUp.toSignIn")}</button>
-      </section>
-    );
-  }
+    if (!close.result) return;
+    // The account's tokens stop working: the outcome is told on the sign-in screen, outside the session.
+    session.clear("signed-out");
+    navigate(`/sign-in?closed=${encodeURIComponent(close.result.deletion_due)}`, { replace: true });
+  }, [close.result, navigate]);
   return (
     <section className="panel danger" aria-labelledby="close-title">
       <h2 id="close-title">{t("account.close")}</h2>

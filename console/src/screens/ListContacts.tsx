@@ -49,6 +49,7 @@ export function ListContacts() {
   function setStatus(value: string) {
     const next = new URLSearchParams(params);
     next.delete("cursor");
+    next.delete("added");
     if (value) next.set("status", value);
     else next.delete("status");
     setPrevious([]);
@@ -65,6 +66,9 @@ export function ListContacts() {
   return (
     <Screen title={list.data ? list.data.name : t("list.contacts")} wide>
       <ListNav listId={listId} />
+      {params.get("added") ? (
+        <p className="notice" role="status">{t("list.added", { email: params.get("added") ?? "" })}</p>
+      ) : null}
       <Loading loading={list.loading && !list.data} error={list.error} />
       <form className="filters" onSubmit={applyFilters} role="search" aria-label={t("list.searchLabel")}>
         <div className="field">

@@ -16,7 +16,7 @@ function safeNext(next: string | null): string {
 }
 
 export function SignIn() {
-  const { t } = useI18n();
+  const { t, date } = useI18n();
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const [email, setEmail] = useState("");
@@ -41,6 +41,12 @@ export function SignIn() {
       {params.get("expired") ? <p className="notice">{t("signIn.expired")}</p> : null}
       {params.get("signed_out") ? <p className="notice">{t("signIn.signedOut")}</p> : null}
       {params.get("reset") ? <p className="notice">{t("signIn.afterReset")}</p> : null}
+      {params.get("closed") ? (
+        <div className="notice" role="status">
+          <p><strong>{t("account.closed")}</strong></p>
+          <p>{t("account.closedOn", { date: date(params.get("closed")) })}</p>
+        </div>
+      ) : null}
       <form onSubmit={submit} noValidate>
         <Field label={t("field.email")} type="email" autoComplete="username" inputMode="email"
           value={email} onChange={setEmail} required />
