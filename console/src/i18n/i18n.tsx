@@ -52,6 +52,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     const numbers = new Intl.NumberFormat(language);
     const percents = new Intl.NumberFormat(language, { style: "percent", maximumFractionDigits: 1 });
     const dates = new Intl.DateTimeFormat(language, { dateStyle: "medium" });
+    // A date without a time ("2027-02-28") is that calendar day wherever the reader is.
+    const days = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeZone: "UTC" });
     const dateTimes = new Intl.DateTimeFormat(language, { dateStyle: "medium", timeStyle: "short" });
     const parse = (iso: string | null | undefined) => (iso ? new Date(iso) : null);
     return {
@@ -65,7 +67,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
       percent: (f) => percents.format(f),
       date: (iso) => {
         const d = parse(iso);
-        return d && !Number.isNaN(d.getTime()) ? dates.format(d) : "—";
+        if (!d || Number.isNaN(d.getTime())) return "—";
+        return /^\d{4}-\d{2}-\d{2}$/.test(iso ?? "") ? days.format(d) : dates.format(d);
       },
       dateTime: (iso) => {
         const d = parse(iso);
