@@ -9,7 +9,13 @@ REGION ?= eu-west-3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 export CDK_OUTDIR ?= cdk.out
 
-.PHONY: run test synth openapi lint format layer bench deploy destroy clean
+.PHONY: run test synth openapi lint format layer bench deploy destroy clean console chromium
+
+# The console (console/): dependencies from the lock file, rebuilt when a source changed.
+CONSOLE_STAMP := console/.build-stamp
+CONSOLE_DEPS := console/node_modules/.package-lock.json
+CONSOLE_SOURCES := $(shell find console/src -type f) console/index.html console/vite.config.ts \
+	console/tsconfig.json console/package.json
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,14 +29,29 @@ $(DEPS_LAYER)/.built: pyproject.toml tools/build_layer.py | $(STAMP)
 
 layer: $(DEPS_LAYER)/.built
 
-run: $(STAMP)
+$(CONSOLE_DEPS): console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	touch $(CONSOLE_DEPS)
+
+$(CONSOLE_STAMP): $(CONSOLE_SOURCES) $(CONSOLE_DEPS)
+	cd console && npm run build
+	touch $(CONSOLE_STAMP)
+
+console: $(CONSOLE_STAMP)
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+chromium:
+	@test -x /usr/bin/chromium && test -x /usr/bin/chromedriver || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+run: $(STAMP) console
 	$(PY) -m infra.local --port $(PORT)
 
-test: $(STAMP) layer
+test: $(STAMP) layer console chromium
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
-synth: $(STAMP) layer
+synth: $(STAMP) layer console
 	REGION=$(REGION) $(PY) -m infra.app
 
 openapi: $(STAMP)
@@ -49,7 +70,7 @@ bench: $(STAMP)
 
 # Operator parameters (README "Deploy"), each passed as the CDK context key infra/config.py reads:
 # SENDER_DOMAIN (required), REGION, ALARM_EMAIL, PUBLIC_URL, WAF, MAX_SEND_RATE.
-deploy: $(STAMP) layer
+deploy: $(STAMP) layer console
 	@test -n "$(SENDER_DOMAIN)" || { echo "make deploy needs SENDER_DOMAIN=<the domain consentmail sends from>" >&2; exit 2; }
 	npx --yes aws-cdk@2 deploy --all --require-approval broadening \
 		-c region=$(REGION) -c sender_domain=$(SENDER_DOMAIN) \
@@ -58,6 +79,7 @@ deploy: $(STAMP) layer
 		$(if $(WAF),-c waf=$(WAF)) \
 		$(if $(MAX_SEND_RATE),-c max_send_rate=$(MAX_SEND_RATE)) \
 		$(if $(WEBHOOK_TOPICS),-c webhook_topics=$(WEBHOOK_TOPICS))
+	$(PY) -m infra.console_upload --stack ConsentmailService --region $(REGION)
 
 # Removes the service stack only: the data stack's tables, key, user pool and secret are retained
 # by design (README "Deploy" says how to remove them for good).
@@ -66,4 +88,4 @@ destroy: $(STAMP) layer
 		$(if $(SENDER_DOMAIN),-c sender_domain=$(SENDER_DOMAIN))
 
 clean:
-	rm -rf $(VENV) build cdk.out .pytest_cache .ruff_cache
+	rm -rf $(VENV) build cdk.out .pytest_cache .ruff_cache console/node_modules console/dist $(CONSOLE_STAMP)

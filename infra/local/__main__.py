@@ -34,6 +34,7 @@ def banner(mode: LocalMode) -> str:
         [
             "",
             "consentmail local mode is running (Ctrl-C to stop)",
+            f"  console        {mode.urls.console}",
             f"  demo website   {mode.urls.demo}",
             f"  outbox         {mode.urls.outbox}  (in a browser: {mode.urls.outbox_page})",
             f"  configuration  {mode.urls.config}",

@@ -17,6 +17,7 @@ from consentmail.core import container
 from consentmail.core.clock import parse_iso
 from consentmail.core.routes import Function
 from infra.local.authorizer import CognitoAuthorizer
+from infra.local.console import ConsoleSite, is_console_path
 from infra.local.demo import Demo, demo_page, seed_demo
 from infra.local.gateway import Gateway, ProblemRequestHandler, json_response, problem
 from infra.local.invoke import Invoker, MissingFunction
@@ -74,6 +75,10 @@ class Urls:
         return f"{self.base}/_local/config"
 
     @property
+    def console(self) -> str:
+        return f"{self.base}/console/"
+
+    @property
     def openapi(self) -> str:
         return f"{self.base}/openapi.json"
 
@@ -102,6 +107,7 @@ class LocalMode:
         self._server_thread: threading.Thread | None = None
         self._workers: list = []
         self._saved_environ: dict[str, str] | None = None
+        self.console = ConsoleSite()
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> "LocalMode":
@@ -217,6 +223,8 @@ class LocalMode:
 
     # -- the gateway ---------------------------------------------------------------------------
     def _wsgi(self, environ, start_response):
+        if is_console_path(environ.get("PATH_INFO", "")):
+            return self.console(environ, start_response)
         if self.gateway is None:
             response = problem(503, "Starting", "Local mode is still starting.")
             return response(environ, start_response)

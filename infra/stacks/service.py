@@ -13,6 +13,7 @@ from consentmail.core.tables import SCHEMAS, Table
 from infra.config import Config
 from infra.constructs.api import PublicApi
 from infra.constructs.capabilities import Accounts, SubjectRequests, Subscription, Tracking
+from infra.constructs.console import ConsoleSite
 from infra.constructs.layers import Layers
 from infra.constructs.mailing import CONFIGURATION_SET, Mailing
 from infra.constructs.messaging import Messaging
@@ -68,6 +69,7 @@ class ServiceStack(Stack):
         if missing:
             raise ValueError(f"routes name functions the service stack does not build: {sorted(missing)}")
         api.add_routes(api_functions)
+        self.console = ConsoleSite(self, "Console", rest_api=api.rest_api)
 
         if config.waf:
             ApiFirewall(self, "Firewall", stage=api.stage)

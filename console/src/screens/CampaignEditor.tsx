@@ -1,0 +1,363 @@
+/** A campaign: the editor (subject, HTML, text, personalization), a live preview in a sandboxed
+ * frame for a chosen contact, test send, schedule, and send with a confirmation that says how many
+ * contacts will receive it. A sent campaign shows its content until it expires (6 days). */
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router";
+import { ApiError, api } from "../api/client";
+import type { Campaign, MailingList, Preview } from "../api/types";
+import { ActionStatus } from "../components/ActionStatus";
+import { CampaignStatusBadge } from "../components/CampaignStatusBadge";
+import { Field } from "../components/Field";
+import { listCounts } from "../components/listCounts";
+import { Loading } from "../components/Loading";
+import { PersonalizationPicker } from "../components/PersonalizationPicker";
+import { fieldError } from "../components/problems";
+import { Screen } from "../components/Screen";
+import { useAction } from "../components/useAction";
+import { useLoad } from "../components/useLoad";
+import { browserTimeZone, timeZones, zonedIso } from "../components/zonedTime";
+import { useI18n } from "../i18n/i18n";
+
+type Content = { list_id: string; subject: string; html: string; text: string };
+type Target = "subject" | "html" | "text";
+
+function PreviewPanel({ campaign, content }: { campaign: Campaign | null; content: Content }) {
+  const { t } = useI18n();
+  const contacts = useLoad(
+    () => (content.list_id ? api.contacts(content.list_id, { limit: 50 }) : Promise.resolve({ items: [], next_cursor: null })),
+    [content.list_id],
+  );
+  const [contactId, setContactId] = useState("");
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const [fallback, setFallback] = useState(false);
+  const load = useAction(async () => {
+    if (!campaign) throw new Error(t("preview.saveFirst"));
+    try {
+      setPreview(await api.preview(campaign.campaign_id, contactId || undefined));
+      setFallback(false);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.unavailable)) throw error;
+      // This server cannot render yet: show the saved content as written, tags and all.
+      setPreview({ subject: content.subject, html: content.html, text: content.text });
+      setFallback(true);
+    }
+  });
+  return (
+    <section aria-labelledby="preview-title" className="panel">
+      <h2 id="preview-title">{t("preview.title")}</h2>
+      <div className="row">
+        <div className="field">
+          <label htmlFor="preview-contact">{t("preview.contact")}</label>
+          <select id="preview-contact" value={contactId} onChange={(e) => setContactId(e.target.value)}>
+            <option value="">{t("preview.sample")}</option>
+            {(contacts.data?.items ?? []).map((c) => (
+              <option key={c.contact_id} value={c.contact_id}>{c.email}</option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <button type="button" className="secondary" onClick={() => void load.run()} disabled={load.busy}>
+        {t("preview.show")}
+      </button>
+      <ActionStatus busy={load.busy} error={load.error} done={false} busyText={t("preview.busy")} />
+      {preview ? (
+        <div className="preview">
+          {fallback ? <p className="notice">{t("preview.unrendered")}</p> : null}
+          <p><strong>{t("campaign.subject")}:</strong> {preview.subject}</p>
+          {/* No allow-scripts, no allow-same-origin: the email's HTML can neither run nor reach the console. */}
+          <iframe title={t("preview.frameTitle")} sandbox="" srcDoc={preview.html} />
+          {preview.text ? (
+            <details>
+              <summary>{t("campaign.text")}</summary>
+              <pre>{preview.text}</pre>
+            </details>
+          ) : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function TestSendPanel({ campaign }: { campaign: Campaign }) {
+  const { t } = useI18n();
+  const profile = useLoad(() => api.profile(), []);
+  const [to, setTo] = useState("");
+  useEffect(() => {
+    if (profile.data && !to) setTo(profile.data.email);
+  }, [profile.data, to]);
+  const send = useAction(() =>
+    api.testSend(campaign.campaign_id, to.split(",").map((a) => a.trim()).filter(Boolean)),
+  );
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    void send.run();
+  }
+  return (
+    <form className="panel" onSubmit={submit} aria-labelledby="test-title" noValidate>
+      <h2 id="test-title">{t("test.title")}</h2>
+      <Field label={t("test.to")} value={to} onChange={setTo} hint={t("test.hint")}
+        error={fieldError(send.error, "to")} />
+      <button type="submit" className="secondary" disabled={send.busy}>{t("test.submit")}</button>
+      <ActionStatus busy={send.busy} error={send.error} done={send.done} busyText={t("test.busy")}
+        doneText={t("test.done")} />
+    </form>
+  );
+}
+
+function SchedulePanel({ campaign, onChange }: { campaign: Campaign; onChange: (c: Campaign) => void }) {
+  const { t, dateTime } = useI18n();
+  const zones = timeZones();
+  const [date, setDate] = useState("");
+  const [time, setTime] = useState("09:00");
+  const [zone, setZone] = useState(browserTimeZone());
+  const schedule = useAction(async () => {
+    const result = await api.schedule(campaign.campaign_id, zonedIso(date, time, zone));
+    onChange({ ...campaign, status: "scheduled", scheduled_at: result.scheduled_at });
+  });
+  const cancel = useAction(async () => {
+    await api.unschedule(campaign.campaign_id);
+    onChange({ ...campaign, status: "draft", scheduled_at: null });
+  });
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    void schedule.run();
+  }
+  if (campaign.status === "scheduled") {
+    return (
+      <section className="panel" aria-labelledby="schedule-title">
+        <h2 id="schedule-title">{t("schedule.title")}</h2>
+        <p>{t("schedule.scheduledFor", { when: dateTime(campaign.scheduled_at) })}</p>
+        <button type="button" className="secondary" onClick={() => void cancel.run()} disabled={cancel.busy}>
+          {t("schedule.cancel")}
+        </button>
+        <ActionStatus busy={cancel.busy} error={cancel.error} done={false} busyText={t("common.saving")} />
+      </section>
+    );
+  }
+  return (
+    <form className="panel" onSubmit={submit} aria-labelledby="schedule-title" noValidate>
+      <h2 id="schedule-title">{t("schedule.title")}</h2>
+      <p className="hint">{t("schedule.hint")}</p>
+      <div className="row">
+        <Field label={t("schedule.date")} type="date" value={date} onChange={setDate} required
+          error={fieldError(schedule.error, "at")} />
+        <Field label={t("schedule.time")} type="time" value={time} onChange={setTime} required />
+        <div className="field">
+          <label htmlFor="schedule-zone">{t("schedule.zone")}</label>
+          <select id="schedule-zone" value={zone} onChange={(e) => setZone(e.target.value)}>
+            {zones.map((z) => (
+              <option key={z} value={z}>{z}</option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <button type="submit" className="secondary" disabled={schedule.busy || !date}>{t("schedule.submit")}</button>
+      <ActionStatus busy={schedule.busy} error={schedule.error} done={false} busyText={t("common.saving")} />
+    </form>
+  );
+}
+
+function SendPanel({ campaign, list }: { campaign: Campaign; list: MailingList | undefined }) {
+  const { t, number } = useI18n();
+  const navigate = useNavigate();
+  const [recipients, setRecipients] = useState<{ n: number; partial: boolean } | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const count = useAction(async () => {
+    if (!list) throw new Error(t("send.noList"));
+    const counted = await listCounts(list);
+    setRecipients({ n: counted.counts.confirmed ?? 0, partial: counted.partial });
+    setConfirming(true);
+  });
+  const send = useAction(async () => {
+    await api.send(campaign.campaign_id);
+    navigate(`/campaigns/${campaign.campaign_id}/report?sent=1`);
+  });
+  return (
+    <section className="panel" aria-labelledby="send-title">
+      <h2 id="send-title">{t("send.title")}</h2>
+      {confirming && recipients ? (
+        <div className="confirm" role="group" aria-labelledby="send-question">
+          <p id="send-question">
+            <strong>
+              {t("send.confirm", {
+                n: `${number(recipients.n)}${recipients.partial ? "+" : ""}`,
+                list: list?.name ?? "",
+              })}
+            </strong>
+          </p>
+          <p>{t("send.explained")}</p>
+          <button type="button" onClick={() => void send.run()} disabled={send.busy || recipients.n === 0}>
+            {t("send.yes", { n: number(recipients.n) })}
+          </button>{" "}
+          <button type="button" className="secondary" onClick={() => setConfirming(false)}>{t("common.cancel")}</button>
+        </div>
+      ) : (
+        <button type="button" onClick={() => void count.run()} disabled={count.busy}>{t("send.start")}</button>
+      )}
+      <ActionStatus busy={count.busy || send.busy} error={count.error ?? send.error} done={false}
+        busyText={send.busy ? t("send.busy") : t("send.counting")} />
+    </section>
+  );
+}
+
+function SentContent({ campaign }: { campaign: Campaign }) {
+  const { t, dateTime } = useI18n();
+  const duplicate = useAction(() => api.duplicate(campaign.campaign_id));
+  const navigate = useNavigate();
+  useEffect(() => {
+    if (duplicate.result) navigate(`/campaigns/${duplicate.result.campaign_id}`);
+  }, [duplicate.result, navigate]);
+  return (
+    <>
+      <p>
+        <CampaignStatusBadge status={campaign.status} /> {t(campaign.status === "sending" ? "campaign.sendingSince" : "campaign.sentAt", { when: dateTime(campaign.sent_at) })}{" "}
+        <Link to={`/campaigns/${campaign.campaign_id}/report`}>{t("campaign.toReport")}</Link>
+      </p>
+      {campaign.content_expired ? (
+        <p className="notice">{t("campaign.expired")}</p>
+      ) : (
+        <>
+          <p className="hint">{t("campaign.willExpire")}</p>
+          <p><strong>{t("campaign.subject")}:</strong> {campaign.subject}</p>
+          <iframe className="sent-html" title={t("preview.frameTitle")} sandbox="" srcDoc={campaign.html ?? ""} />
+        </>
+      )}
+      <button type="button" className="secondary" onClick={() => void duplicate.run()} disabled={duplicate.busy}>
+        {t("campaign.duplicate")}
+      </button>
+      <ActionStatus busy={duplicate.busy} error={duplicate.error} done={false} busyText={t("common.saving")} />
+    </>
+  );
+}
+
+export function CampaignEditor() {
+  const { t } = useI18n();
+  const { campaignId } = useParams();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const lists = useLoad(() => api.lists(), []);
+  const loaded = useLoad(
+    () => (campaignId ? api.campaign(campaignId) : Promise.resolve(null)),
+    [campaignId],
+  );
+  const [campaign, setCampaign] = useState<Campaign | null>(null);
+  const [content, setContent] = useState<Content>({ list_id: params.get("list") ?? "", subject: "", html: "", text: "" });
+  const [target, setTarget] = useState<Target>("html");
+  const fields = useRef<Partial<Record<Target, HTMLInputElement | HTMLTextAreaElement>>>({});
+
+  useEffect(() => {
+    const c = loaded.data;
+    setCampaign(c ?? null);
+    if (c) setContent({ list_id: c.list_id, subject: c.subject ?? "", html: c.html ?? "", text: c.text ?? "" });
+  }, [loaded.data]);
+  useEffect(() => {
+    const first = lists.data?.items[0];
+    if (!campaignId && !content.list_id && first) setContent((c) => ({ ...c, list_id: first.list_id }));
+  }, [lists.data, campaignId, content.list_id]);
+
+  const set = (name: keyof Content) => (value: string) => setContent((c) => ({ ...c, [name]: value }));
+  const focus = (name: Target) => (element: HTMLInputElement | HTMLTextAreaElement) => {
+    fields.current[name] = element;
+    setTarget(name);
+  };
+  function insert(tag: string) {
+    const element = fields.current[target];
+    const value = content[target];
+    const start = element?.selectionStart ?? value.length;
+    const end = element?.selectionEnd ?? value.length;
+    setContent((c) => ({ ...c, [target]: value.slice(0, start) + tag + value.slice(end) }));
+    window.setTimeout(() => {
+      element?.focus();
+      element?.setSelectionRange(start + tag.length, start + tag.length);
+    });
+  }
+
+  const save = useAction(async () => {
+    const body = { ...content, text: content.text || null };
+    if (campaign) {
+      setCampaign(await api.updateCampaign(campaign.campaign_id, body));
+    } else {
+      const created = await api.createCampaign(body);
+      setCampaign(created);
+      navigate(`/campaigns/${created.campaign_id}`, { replace: true });
+    }
+  });
+  const remove = useAction(async () => {
+    if (campaign) await api.deleteCampaign(campaign.campaign_id);
+    navigate("/");
+  });
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    void save.run();
+  }
+
+  const list = lists.data?.items.find((l) => l.list_id === content.list_id);
+  const editable = !campaign || campaign.status === "draft";
+  const title = campaign ? campaign.subject || t("campaign.expiredSubject") : t("campaign.newTitle");
+  const err = save.error;
+  const labels: Record<Target, string> = {
+    subject: t("campaign.subject"),
+    html: t("campaign.html"),
+    text: t("campaign.text"),
+  };
+
+  return (
+    <Screen title={title} wide>
+      <Loading loading={(loaded.loading && campaignId !== undefined && !campaign) || (lists.loading && !lists.data)}
+        error={loaded.error ?? lists.error} />
+      {campaign && !editable ? (
+        campaign.status === "scheduled" ? (
+          <SchedulePanel campaign={campaign} onChange={setCampaign} />
+        ) : (
+          <SentContent campaign={campaign} />
+        )
+      ) : (
+        <div className="editor">
+          <form onSubmit={submit} noValidate className="panel content" aria-label={t("campaign.editorLabel")}>
+            {campaign ? <p><CampaignStatusBadge status={campaign.status} /></p> : null}
+            <div className="field">
+              <label htmlFor="campaign-list">{t("campaign.list")}</label>
+              <select id="campaign-list" value={content.list_id} onChange={(e) => set("list_id")(e.target.value)}
+                aria-invalid={fieldError(err, "list_id") ? true : undefined}>
+                {(lists.data?.items ?? []).map((l) => (
+                  <option key={l.list_id} value={l.list_id}>{l.name}</option>
+                ))}
+              </select>
+              {fieldError(err, "list_id") ? <p className="error">{fieldError(err, "list_id")}</p> : null}
+            </div>
+            <Field label={labels.subject} value={content.subject} onChange={set("subject")} required
+              onFocus={focus("subject")} error={fieldError(err, "subject")} />
+            <PersonalizationPicker target={labels[target]} onInsert={insert} />
+            <Field label={labels.html} value={content.html} onChange={set("html")} required multiline={12} monospace
+              onFocus={focus("html")} error={fieldError(err, "html")} hint={t("campaign.htmlHint")} />
+            <Field label={labels.text} value={content.text} onChange={set("text")} multiline={6} monospace
+              onFocus={focus("text")} error={fieldError(err, "text")} hint={t("campaign.textHint")} />
+            <div className="buttons">
+              <button type="submit" disabled={save.busy}>{campaign ? t("common.save") : t("campaign.create")}</button>
+              {campaign ? (
+                <button type="button" className="danger" onClick={() => void remove.run()} disabled={remove.busy}>
+                  {t("campaign.delete")}
+                </button>
+              ) : null}
+            </div>
+            <ActionStatus busy={save.busy} error={err} done={save.done} busyText={t("common.saving")}
+              doneText={t("common.saved")} />
+            <ActionStatus busy={remove.busy} error={remove.error} done={false} busyText={t("common.deleting")} />
+          </form>
+          <div className="side">
+            <PreviewPanel campaign={campaign} content={content} />
+            {campaign ? (
+              <>
+                <TestSendPanel campaign={campaign} />
+                <SchedulePanel campaign={campaign} onChange={setCampaign} />
+                <SendPanel campaign={campaign} list={list} />
+              </>
+            ) : (
+              <p className="hint">{t("campaign.saveToSend")}</p>
+            )}
+          </div>
+        </div>
+      )}
+    </Screen>
+  );
+}

@@ -1,0 +1,207 @@
+/** A campaign's report: totals and rates with their denominators in words, a chart of opens and
+ * clicks over time, clicks per link, and bounces, complaints and unsubscribes. */
+import { lazy, Suspense, useCallback, useMemo } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
+import { api } from "../api/client";
+import type { CampaignStats } from "../api/types";
+import { CampaignStatusBadge } from "../components/CampaignStatusBadge";
+import { Loading } from "../components/Loading";
+import { problemText } from "../components/problems";
+import { Screen } from "../components/Screen";
+import { useLoad } from "../components/useLoad";
+import { useI18n, type MessageKey } from "../i18n/i18n";
+
+const TimelineChart = lazy(() => import("../components/TimelineChart"));
+
+type RateProps = { label: MessageKey; rate: number; part: number; whole: number; explain: MessageKey };
+
+function Rate({ label, rate, part, whole, explain }: RateProps) {
+  const { t, percent, number } = useI18n();
+  return (
+    <div className="stat">
+      <dt>{t(label)}</dt>
+      <dd>
+        <span className="big">{percent(rate)}</span>
+        <span className="small">{t(explain, { part: number(part), whole: number(whole) })}</span>
+      </dd>
+    </div>
+  );
+}
+
+function Totals({ stats }: { stats: CampaignStats }) {
+  const { t, number } = useI18n();
+  const rows: [MessageKey, number, MessageKey][] = [
+    ["report.recipients", stats.recipients, "report.recipientsExplained"],
+    ["report.sent", stats.sent, "report.sentExplained"],
+    ["report.failed", stats.failed ?? 0, "report.failedExplained"],
+    ["report.delivered", stats.delivered, "report.deliveredExplained"],
+    ["report.bounced", stats.bounced, "report.bouncedExplained"],
+    ["report.complained", stats.complained, "report.complainedExplained"],
+    ["report.tracked", stats.tracked, "report.trackedExplained"],
+    ["report.opened", stats.opened, "report.openedExplained"],
+    ["report.machineOpens", stats.machine_opens, "report.machineOpensExplained"],
+    ["report.clicked", stats.clicked, "report.clickedExplained"],
+    ["report.unsubscribed", stats.unsubscribed, "report.unsubscribedExplained"],
+  ];
+  return (
+    <table className="totals">
+      <caption>{t("report.totals")}</caption>
+      <tbody>
+        {rows.map(([label, value, explained]) => (
+          <tr key={label}>
+            <th scope="row">{t(label)}</th>
+            <td className="num">{number(value)}</td>
+            <td className="small">{t(explained)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Rates({ stats }: { stats: CampaignStats }) {
+  return (
+    <dl className="rates">
+      <Rate label="report.openRate" rate={stats.open_rate} part={stats.opened} whole={stats.tracked}
+        explain="report.openRateExplained" />
+      <Rate label="report.clickRate" rate={stats.click_rate} part={stats.clicked} whole={stats.tracked}
+        explain="report.clickRateExplained" />
+      <Rate label="report.bounceRate" rate={stats.bounce_rate} part={stats.bounced} whole={stats.sent}
+        explain="report.bounceRateExplained" />
+      <Rate label="report.complaintRate" rate={stats.complaint_rate} part={stats.complained} whole={stats.delivered}
+        explain="report.complaintRateExplained" />
+      <Rate label="report.unsubscribeRate" rate={stats.unsubscribe_rate} part={stats.unsubscribed}
+        whole={stats.delivered} explain="report.unsubscribeRateExplained" />
+    </dl>
+  );
+}
+
+function Timeline({ campaignId }: { campaignId: string }) {
+  const { t, dateTime, number } = useI18n();
+  const timeline = useLoad(() => api.timeline(campaignId), [campaignId]);
+  const label = useCallback((iso: string) => dateTime(iso), [dateTime]);
+  const names = useMemo(
+    () => ({ opened: t("report.opened"), clicked: t("report.clicked"), delivered: t("report.delivered") }),
+    [t],
+  );
+  const buckets = timeline.data?.buckets ?? [];
+  const total = (key: "opened" | "clicked") => buckets.reduce((sum, b) => sum + b[key], 0);
+  return (
+    <section className="panel" aria-labelledby="timeline-title">
+      <h2 id="timeline-title">{t("report.timeline")}</h2>
+      <p className="hint">{t("report.timelineExplained")}</p>
+      {timeline.error ? <p className="notice" role="status">{problemText(timeline.error, t)}</p> : null}
+      {timeline.loading && !timeline.data ? <p role="status" data-loading>{t("common.loading")}</p> : null}
+      {buckets.length > 0 ? (
+        <>
+          <Suspense fallback={<p role="status" data-loading>{t("common.loading")}</p>}>
+            <TimelineChart buckets={buckets} label={label} names={names}
+              description={t("report.chartDescription", { opened: number(total("opened")), clicked: number(total("clicked")) })} />
+          </Suspense>
+          <details>
+            <summary>{t("report.chartTable")}</summary>
+            <div className="table-scroll" role="region" aria-label="report.chartTable" tabIndex={0}>
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("report.from")}</th>
+                    <th scope="col">{t("report.delivered")}</th>
+                    <th scope="col">{t("report.opened")}</th>
+                    <th scope="col">{t("report.clicked")}</th>
+                    <th scope="col">{t("report.bounced")}</th>
+                    <th scope="col">{t("report.complained")}</th>
+                    <th scope="col">{t("report.unsubscribed")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {buckets.map((b) => (
+                    <tr key={b.start}>
+                      <th scope="row">{dateTime(b.start)}</th>
+                      <td>{b.delivered}</td>
+                      <td>{b.opened}</td>
+                      <td>{b.clicked}</td>
+                      <td>{b.bounced}</td>
+                      <td>{b.complained}</td>
+                      <td>{b.unsubscribed}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </details>
+        </>
+      ) : timeline.data ? (
+        <p>{t("report.noTimeline")}</p>
+      ) : null}
+    </section>
+  );
+}
+
+function Links({ campaignId }: { campaignId: string }) {
+  const { t, number } = useI18n();
+  const links = useLoad(() => api.links(campaignId), [campaignId]);
+  return (
+    <section className="panel" aria-labelledby="links-title">
+      <h2 id="links-title">{t("report.links")}</h2>
+      {links.error ? <p className="notice" role="status">{problemText(links.error, t)}</p> : null}
+      {links.data && links.data.length === 0 ? <p>{t("report.noLinks")}</p> : null}
+      {links.data && links.data.length > 0 ? (
+        <div className="table-scroll" role="region" aria-labelledby="links-title" tabIndex={0}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t("report.link")}</th>
+                <th scope="col">{t("report.clicks")}</th>
+                <th scope="col">{t("report.uniqueClicks")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {links.data.map((l) => (
+                <tr key={l.url}>
+                  <th scope="row" className="url">{l.url}</th>
+                  <td className="num">{number(l.clicks)}</td>
+                  <td className="num">{number(l.unique_clicks)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+export function CampaignReport() {
+  const { t, dateTime } = useI18n();
+  const { campaignId = "" } = useParams();
+  const [params] = useSearchParams();
+  const campaign = useLoad(() => api.campaign(campaignId), [campaignId]);
+  const stats = useLoad(() => api.stats(campaignId), [campaignId]);
+  const c = campaign.data;
+  const title = c ? t("report.title", { subject: c.subject ?? t("campaign.expiredSubject") }) : t("report.titleShort");
+  return (
+    <Screen title={title} wide>
+      {params.get("sent") && c?.status === "sending" ? <p className="notice" role="status">{t("report.justSent")}</p> : null}
+      {c ? (
+        <p>
+          <CampaignStatusBadge status={c.status} />{" "}
+          {c.sent_at ? t(c.status === "sending" ? "campaign.sendingSince" : "campaign.sentAt", { when: dateTime(c.sent_at) }) : null}{" "}
+          <Link to={`/campaigns/${campaignId}`}>{t("report.toCampaign")}</Link>{" "}
+          <button type="button" className="secondary" onClick={() => void Promise.all([stats.reload(), campaign.reload()])} disabled={stats.loading}>
+            {t("report.refresh")}
+          </button>
+        </p>
+      ) : null}
+      <Loading loading={stats.loading && !stats.data} error={stats.error ?? campaign.error} />
+      {stats.data ? (
+        <>
+          <Rates stats={stats.data} />
+          <p className="hint">{t("report.trackingExplained")}</p>
+          <Totals stats={stats.data} />
+        </>
+      ) : null}
+      <Timeline campaignId={campaignId} />
+      <Links campaignId={campaignId} />
+    </Screen>
+  );
+}

@@ -1,0 +1,34 @@
+/** Verify email: the link in the verification email lands here with its token, and one button
+ * proves the address (a POST, so mail scanners fetching the link change nothing). */
+import { Link, useSearchParams } from "react-router";
+import { api } from "../api/client";
+import { ActionStatus } from "../components/ActionStatus";
+import { Screen } from "../components/Screen";
+import { useAction } from "../components/useAction";
+import { useI18n } from "../i18n/i18n";
+
+export function VerifyEmail() {
+  const { t } = useI18n();
+  const [params] = useSearchParams();
+  const token = params.get("token") ?? "";
+  const action = useAction(() => api.verifyEmail(token));
+  return (
+    <Screen title={t("verify.title")}>
+      {token ? (
+        <>
+          <p>{t("verify.intro")}</p>
+          <button type="button" onClick={() => void action.run()} disabled={action.busy || action.done}>
+            {t("verify.submit")}
+          </button>
+        </>
+      ) : (
+        <p>{t("verify.noToken")}</p>
+      )}
+      <ActionStatus busy={action.busy} error={action.error} done={action.done}
+        busyText={t("verify.busy")} doneText={t("verify.done")} />
+      <p>
+        <Link to="/sign-in">{t("signUp.toSignIn")}</Link>
+      </p>
+    </Screen>
+  );
+}
