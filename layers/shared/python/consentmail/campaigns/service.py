@@ -17,6 +17,7 @@ from consentmail.campaigns.stats import CampaignStats, campaign_stats
 from consentmail.core.errors import Conflict, FieldError, InvalidInput, NotFound
 from consentmail.core.records import CampaignRecord, CampaignStatus, Content
 from consentmail.core.sensitive_data import check_content
+from consentmail.mail.personalization import check_templates
 from consentmail.sending.models import FanOutMessage
 from consentmail.store.campaigns import CampaignRepository
 from consentmail.store.content import ContentRepository
@@ -52,6 +53,7 @@ class CampaignService:
 
     def create(self, account_id: str, request: CampaignCreate, at: datetime) -> CampaignView:
         self._own_list(account_id, request.list_id, at)
+        check_templates({"subject": request.subject, "html": request.html, "text": request.text})
         check_content({"subject": request.subject, "html": request.html, "text": request.text or ""})
         record = CampaignRecord(
             campaign_id=uuid.uuid4().hex,
@@ -103,6 +105,7 @@ class CampaignService:
                     if not value
                 ]
                 raise InvalidInput("The campaign's content has expired; send subject and html.", missing)
+            check_templates({"subject": subject, "html": html, "text": text})
             check_content({"subject": subject, "html": html, "text": text or ""})
             content = Content(subject=subject, html=html, text=text)
             self.content.put(campaign_id, content, at)
