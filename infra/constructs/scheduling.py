@@ -48,11 +48,14 @@ class CampaignScheduling(Construct):
         self.group.grant_write_schedules(function.role)
         self.group.grant_delete_schedules(function.role)
         self.role.grant_pass_role(function.role)
-        region = Stack.of(self).region
-        region_text = "<AWS::Region>" if Token.is_unresolved(region) else region
+        # cdk-nag names the finding with the ARN as synthesized: a stack with an explicit account or
+        # region has them written in, otherwise they are pseudo-parameters.
+        stack = Stack.of(self)
+        region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
+        account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
         acknowledge(
             function.policy,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:{region_text}:<AWS::AccountId>:"
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:{region}:{account}:"
             f"schedule/{GROUP_NAME}/*]",
             "A campaign's schedule is named after the campaign, created when its owner schedules it: "
             "the statement is limited to the schedules of consentmail's own group, no other group's.",

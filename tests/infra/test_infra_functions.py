@@ -194,7 +194,7 @@ TABLE_ACCESS: dict[Function, dict[str, str]] = {
         **dict.fromkeys(("accounts", "lists", "contacts", "consent", "campaigns", "content", "events"), RW),
         "suppression": R,
     },
-    Function.FANOUT: {"campaigns": RW, "content": R, "lists": R, "contacts": R},
+    Function.FANOUT: {"campaigns": RW, "content": RW, "lists": R, "contacts": R, "accounts": R},
     Function.SENDER: {
         "campaigns": RW,
         "events": RW,

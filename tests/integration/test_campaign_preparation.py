@@ -442,3 +442,48 @@ def test_duplicating_another_accounts_campaign_is_404(accounts):
     original = create()
 
     assert call("POST", f"/campaigns/{original['campaign_id']}/duplicate", claims=STRANGER).status == 404
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "campaigns_preview",
+        "campaigns_test",
+        "campaigns_schedule",
+        "campaigns_unschedule",
+        "campaigns_duplicate",
+    ],
+)
+def test_each_sample_event_reaches_its_route(accounts, name):
+    """The samples in events/ are what API Gateway delivers: each one is routed and validated, and
+    answers 404 for its campaign id, which no account has."""
+    from functions.accounts.handler import handler
+    from tests.accounts_helpers import sample
+    from tests.http_events import FakeContext
+
+    result = handler(sample(name, OWNER), FakeContext())
+
+    assert result["statusCode"] == 404, result["body"]
+    assert json.loads(result["body"])["detail"] == "There is no campaign with this id."
+
+
+def test_a_schedule_firing_after_the_account_closed_sends_nothing(accounts, aws, clock, pipeline):
+    add_contact(accounts, "ada@example.org")
+    campaign = create()
+    when = NOW + timedelta(hours=1)
+    schedule(campaign["campaign_id"], when)
+    message = CampaignSchedules().due(when)[0].payload
+    from consentmail.core.records import AccountStatus
+    from consentmail.store.accounts import AccountRepository
+
+    profile = AccountRepository().get_profile(OWNER["sub"], NOW)
+    profile.status = AccountStatus.CLOSED
+    AccountRepository().save_profile(profile)
+    clock.move_to(when)
+
+    boto3.client("sqs", region_name="eu-west-3").send_message(
+        QueueUrl=aws.environment["CONSENTMAIL_FANOUT_QUEUE_URL"], MessageBody=message
+    )
+    pipeline()
+
+    assert sent_messages() == []

@@ -1,5 +1,7 @@
 """What the campaign routes take and return: the campaign, its preview, a test send, a schedule."""
 
+from typing import Annotated
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from consentmail.core.clock import iso
@@ -78,7 +80,9 @@ MAX_TEST_RECIPIENTS = 5
 class TestSendRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to: list[str] = Field(min_length=1, max_length=MAX_TEST_RECIPIENTS)
+    to: list[Annotated[str, Field(min_length=1, max_length=320)]] = Field(
+        min_length=1, max_length=MAX_TEST_RECIPIENTS
+    )
 
 
 class TestSendAccepted(BaseModel):

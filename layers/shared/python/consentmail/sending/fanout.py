@@ -19,8 +19,9 @@ from aws_lambda_powertools import Logger
 
 from consentmail.adapters.sqs import SendQueues
 from consentmail.core.clock import parse_iso
-from consentmail.core.records import CampaignRecord, CampaignStatus
+from consentmail.core.records import AccountStatus, CampaignRecord, CampaignStatus
 from consentmail.sending.models import BATCH_SIZE, FanOutMessage, SendBatch
+from consentmail.store.accounts import AccountRepository
 from consentmail.store.campaigns import CampaignRepository
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.content import ContentRepository
@@ -42,12 +43,20 @@ class FanOutResult:
 
 class FanOut:
     def __init__(
-        self, campaigns=None, contacts=None, queues=None, page_size: int = PAGE_SIZE, lists=None, content=None
+        self,
+        campaigns=None,
+        contacts=None,
+        queues=None,
+        page_size: int = PAGE_SIZE,
+        lists=None,
+        content=None,
+        accounts=None,
     ):
         self.campaigns = campaigns or CampaignRepository()
         self.contacts = contacts or ContactRepository()
         self.lists = lists or ListRepository()
         self.content = content or ContentRepository()
+        self.accounts = accounts or AccountRepository()
         self.queues = queues or SendQueues()
         self.page_size = page_size
 
@@ -64,6 +73,12 @@ class FanOut:
             # by its send marker; going on resumes a fan-out that stopped half way.
             return True
         if campaign.status != CampaignStatus.SCHEDULED:
+            return False
+        profile = self.accounts.get_profile(campaign.account_id, at)
+        if profile is None or profile.status != AccountStatus.ACTIVE:
+            # Closed after scheduling: a closed account sends nothing (its data awaits the purge).
+            self.campaigns.unschedule(campaign.campaign_id, at)
+            logger.info("scheduled send dropped: the account is closed", extra=extra)
             return False
         if self.lists.get(campaign.list_id, at) is None or not self.content.extend(campaign.campaign_id, at):
             # Nothing to send: back to draft, where its owner sees it unsent.
