@@ -49,7 +49,11 @@ class Sending(Construct):
             timeout=FANOUT_TIMEOUT,
             reserved_concurrency=FANOUT_CONCURRENCY,
             needs=Needs(
-                writes=(T.CAMPAIGNS,), reads=(T.CONTENT, T.LISTS, T.CONTACTS), send_to=(queues.send,)
+                # A scheduled send starts here: it restarts the content's 6 days (as POST /send
+                # does) and checks the account is still open.
+                writes=(T.CAMPAIGNS, T.CONTENT),
+                reads=(T.LISTS, T.CONTACTS, T.ACCOUNTS),
+                send_to=(queues.send,),
             ),
             consumes=Consumes(queues.fanout, batch_size=1, max_concurrency=FANOUT_CONCURRENCY),
         )

@@ -2,6 +2,7 @@
 CDK stacks create in AWS, from the same schema constants, and returns the settings environment
 that points the functions at them."""
 
+import json
 from dataclasses import dataclass
 
 import boto3
@@ -15,6 +16,7 @@ SENDER_DOMAIN = "example.com"
 SYSTEM_FROM = f"privacy@{SENDER_DOMAIN}"
 CONFIGURATION_SET = f"{PREFIX}-events"
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
+SCHEDULE_GROUP = f"{PREFIX}-campaigns"
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,28 @@ def provision(region: str, public_url: str, max_send_rate: float = 14.0) -> Prov
     sqs = boto3.client("sqs", region_name=region)
     fanout = sqs.create_queue(QueueName=f"{PREFIX}-fanout")["QueueUrl"]
     send = sqs.create_queue(QueueName=f"{PREFIX}-send")["QueueUrl"]
+    fanout_arn = sqs.get_queue_attributes(QueueUrl=fanout, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+
+    # Scheduled sends: the group and the role the stack creates; the emulator stores schedules but
+    # never fires them, local mode's schedule job does (infra/local/schedules.py).
+    boto3.client("scheduler", region_name=region).create_schedule_group(Name=SCHEDULE_GROUP)
+    scheduler_role = boto3.client("iam", region_name=region).create_role(
+        RoleName=f"{PREFIX}-scheduler",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "scheduler.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
 
     sns = boto3.client("sns", region_name=region)
     ses_topic = sns.create_topic(Name=f"{PREFIX}-ses-events")["TopicArn"]
@@ -118,6 +142,9 @@ def provision(region: str, public_url: str, max_send_rate: float = 14.0) -> Prov
         "CONSENTMAIL_SYSTEM_FROM": SYSTEM_FROM,
         "CONSENTMAIL_FANOUT_QUEUE_URL": fanout,
         "CONSENTMAIL_SEND_QUEUE_URL": send,
+        "CONSENTMAIL_FANOUT_QUEUE_ARN": fanout_arn,
+        "CONSENTMAIL_SCHEDULE_GROUP": SCHEDULE_GROUP,
+        "CONSENTMAIL_SCHEDULER_ROLE_ARN": scheduler_role,
         "CONSENTMAIL_USER_POOL_ID": pool["Id"],
         "CONSENTMAIL_USER_POOL_CLIENT_ID": client["ClientId"],
         "CONSENTMAIL_MAX_SEND_RATE": str(max_send_rate),

@@ -1,5 +1,6 @@
 """Local mode, assembled: the emulator (moto's server), the provisioned resources, the demo seed,
-the SES simulator, the queue workers, the purge timer and the gateway with its local-only routes.
+the SES simulator, the queue workers, the purge and schedule timers and the gateway with its
+local-only routes.
 `LocalMode(port).start()` … `.stop()`; `python -m infra.local` runs it until interrupted."""
 
 import logging
@@ -23,6 +24,7 @@ from infra.local.gateway import Gateway, ProblemRequestHandler, json_response, p
 from infra.local.invoke import Invoker, MissingFunction
 from infra.local.outbox import outbox_page, sent_emails
 from infra.local.provision import Provisioned, provision
+from infra.local.schedules import ScheduleTimer, fire_due
 from infra.local.ses_simulator import SesSimulator
 from infra.local.workers import PurgeTimer, QueueWorker, scheduled_event
 
@@ -151,6 +153,7 @@ class LocalMode:
                 QueueWorker(Function.FANOUT, env["CONSENTMAIL_FANOUT_QUEUE_URL"], self.region, self.invoker),
                 QueueWorker(Function.SENDER, env["CONSENTMAIL_SEND_QUEUE_URL"], self.region, self.invoker),
                 PurgeTimer(self.region, self.invoker, self.purge_interval),
+                ScheduleTimer(),
             ]
             for worker in self._workers:
                 worker.start()
@@ -240,6 +243,7 @@ class LocalMode:
             ("GET", "/_local/config"): self._config,
             ("GET", "/_local/outbox"): self._outbox,
             ("POST", "/_local/jobs/purge"): self._purge,
+            ("POST", "/_local/jobs/schedules"): self._schedules,
             ("GET", "/openapi.json"): self._openapi,
         }
 
@@ -268,7 +272,9 @@ class LocalMode:
             return Response(html, 200, headers=headers)
         return json_response(emails)
 
-    def _purge(self, request: Request) -> Response:
+    @staticmethod
+    def _job_time(request: Request) -> str | Response:
+        """The `time` of a job request, or the 422 that says what to send."""
         data = request.get_json(silent=True)
         at = data.get("time") if isinstance(data, dict) else None
         try:
@@ -279,6 +285,18 @@ class LocalMode:
             return problem(
                 422, "Invalid input", 'The body must be {"time": "<ISO 8601 date-time>"}.', "invalid-input"
             )
+        return at
+
+    def _schedules(self, request: Request) -> Response:
+        at = self._job_time(request)
+        if isinstance(at, Response):
+            return at
+        return json_response({"fired": fire_due(parse_iso(at))})
+
+    def _purge(self, request: Request) -> Response:
+        at = self._job_time(request)
+        if isinstance(at, Response):
+            return at
         try:
             result = self.invoker(Function.PURGE, scheduled_event(at, self.region))
         except MissingFunction as error:

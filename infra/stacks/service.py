@@ -21,6 +21,7 @@ from infra.constructs.monitoring import Monitoring
 from infra.constructs.nag import acknowledge
 from infra.constructs.purge import Purge
 from infra.constructs.queues import SendingQueues
+from infra.constructs.scheduling import CampaignScheduling
 from infra.constructs.sending import Sending
 from infra.constructs.ses_events import SesEvents
 from infra.constructs.shared import ServiceResources
@@ -38,10 +39,14 @@ class ServiceStack(Stack):
         mailing = Mailing(self, "Mailing", sender_domain=config.sender_domain, key=messaging.key)
         queues = SendingQueues(self, "Queues", key=messaging.key)
         api = PublicApi(self, "Api", user_pool=data.auth.user_pool)
+        scheduling = CampaignScheduling(self, "Scheduling", fanout_queue=queues.fanout)
 
         shared = ServiceResources(
             layers=Layers(self, "Layers"),
-            environment=self._settings_environment(config, data, api, mailing, queues, messaging),
+            environment={
+                **self._settings_environment(config, data, api, mailing, queues, messaging),
+                **{PREFIX + name: value for name, value in scheduling.environment().items()},
+            },
             tables=self._tables(data),
             secret=self._signing_secret(data),
             user_pool=data.auth.user_pool,
@@ -53,6 +58,7 @@ class ServiceStack(Stack):
         subscription = Subscription(self, "Subscription", shared=shared)
         tracking = Tracking(self, "Tracking", shared=shared)
         accounts = Accounts(self, "Accounts", shared=shared)
+        scheduling.allow_managing(accounts.handler)
         subject_requests = SubjectRequests(self, "SubjectRequests", shared=shared)
         ses_events = SesEvents(self, "SesEvents", shared=shared)
         sending = Sending(self, "Sending", shared=shared, max_send_rate=config.max_send_rate)

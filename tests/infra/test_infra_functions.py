@@ -20,6 +20,9 @@ SETTINGS_ENV = {
         "SYSTEM_FROM",
         "FANOUT_QUEUE_URL",
         "SEND_QUEUE_URL",
+        "FANOUT_QUEUE_ARN",
+        "SCHEDULE_GROUP",
+        "SCHEDULER_ROLE_ARN",
         "USER_POOL_ID",
         "USER_POOL_CLIENT_ID",
         "MAX_SEND_RATE",
@@ -191,7 +194,7 @@ TABLE_ACCESS: dict[Function, dict[str, str]] = {
         **dict.fromkeys(("accounts", "lists", "contacts", "consent", "campaigns", "content", "events"), RW),
         "suppression": R,
     },
-    Function.FANOUT: {"campaigns": RW, "content": R, "lists": R, "contacts": R},
+    Function.FANOUT: {"campaigns": RW, "content": RW, "lists": R, "contacts": R, "accounts": R},
     Function.SENDER: {
         "campaigns": RW,
         "events": RW,

@@ -75,6 +75,7 @@ def test_create_answers_201_with_the_campaign_as_a_draft(app, clock):
         "status": "draft",
         "content_expired": False,
         "created_at": "2026-11-20T09:00:00Z",
+        "scheduled_at": None,
         "sent_at": None,
     }
 

@@ -23,7 +23,10 @@ class SendQueues:
         self._send_url = send_url or settings.send_queue_url
 
     def enqueue_fanout(self, message: BaseModel) -> None:
-        self._sqs.send_message(QueueUrl=self._fanout_url, MessageBody=message.model_dump_json())
+        # Optional fields left out: a message says only what its sender set.
+        self._sqs.send_message(
+            QueueUrl=self._fanout_url, MessageBody=message.model_dump_json(exclude_none=True)
+        )
 
     def enqueue_batches(self, batches: list[BaseModel]) -> None:
         for start in range(0, len(batches), _SQS_BATCH):

@@ -1,6 +1,8 @@
-"""What the campaign routes take and return, and the SQS messages of the send pipeline."""
+"""What the campaign routes take and return: the campaign, its preview, a test send, a schedule."""
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from consentmail.core.clock import iso
 from consentmail.core.header_text import HeaderText
@@ -43,6 +45,7 @@ class CampaignView(BaseModel):
     status: CampaignStatus
     content_expired: bool
     created_at: str
+    scheduled_at: str | None
     sent_at: str | None
 
     @classmethod
@@ -56,5 +59,45 @@ class CampaignView(BaseModel):
             status=record.status,
             content_expired=content is None,
             created_at=iso(record.created_at),
+            scheduled_at=iso(record.scheduled_at) if record.scheduled_at else None,
             sent_at=iso(record.sent_at) if record.sent_at else None,
         )
+
+
+# A test goes to the account holder's own addresses: a handful is plenty.
+MAX_TEST_RECIPIENTS = 5
+
+
+class TestSendRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: list[Annotated[str, Field(min_length=1, max_length=320)]] = Field(
+        min_length=1, max_length=MAX_TEST_RECIPIENTS
+    )
+
+
+class TestSendAccepted(BaseModel):
+    status: str = "sent"
+    to: list[str]
+
+
+class ScheduleRequest(BaseModel):
+    """`at`: ISO 8601 with an offset (a time without one is ambiguous, and refused)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    at: AwareDatetime
+
+
+class ScheduleAccepted(BaseModel):
+    status: CampaignStatus
+    scheduled_at: str
+
+
+class PreviewView(BaseModel):
+    """The email one contact would get: subject, HTML part and text part, footer and tracking
+    included as that contact gets them."""
+
+    subject: str
+    html: str
+    text: str

@@ -54,6 +54,31 @@ class Forbidden(DomainError):
     type = "https://consentmail.dev/problems/forbidden"
 
 
+class Gone(DomainError):
+    """What the request needs existed but is gone for good (a campaign's content after 6 days)."""
+
+    status = 410
+    title = "Gone"
+    type = "https://consentmail.dev/problems/gone"
+
+
+class TooManyRequests(DomainError):
+    """An account's own limit (e.g. test sends per day): the same request succeeds later."""
+
+    status = 429
+    title = "Too many requests"
+    type = "https://consentmail.dev/problems/too-many-requests"
+
+
+class Unavailable(DomainError):
+    """A service behind us (SES, the scheduler) did not take the request; nothing was changed, and
+    the same request may succeed shortly."""
+
+    status = 503
+    title = "Service unavailable"
+    type = "https://consentmail.dev/problems/unavailable"
+
+
 class PayloadTooLarge(DomainError):
     status = 413
     title = "Payload too large"

@@ -145,6 +145,8 @@ class Notification(BaseModel):
 
 class CampaignStatus(StrEnum):
     DRAFT = "draft"
+    # Waiting for its one-time schedule (adapters/scheduler.py); back to draft when unscheduled.
+    SCHEDULED = "scheduled"
     SENDING = "sending"
     SENT = "sent"
 
@@ -159,6 +161,9 @@ class CampaignRecord(BaseModel):
     created_at: datetime
     updated_at: datetime
     sent_at: datetime | None = None
+    # When a scheduled send is due; kept once it started, so a second firing of the same schedule
+    # is recognised (and a firing of an older, replaced schedule is not).
+    scheduled_at: datetime | None = None
     # Where the fan-out resumes after a redelivery or a continuation: the list's last page key.
     fanout_cursor: dict | None = None
 

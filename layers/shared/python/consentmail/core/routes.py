@@ -162,6 +162,11 @@ ROUTES: tuple[Route, ...] = (
     _account("DELETE", "/campaigns/{campaign_id}"),
     _account("POST", "/campaigns/{campaign_id}/send"),
     _account("GET", "/campaigns/{campaign_id}/stats"),
+    _account("GET", "/campaigns/{campaign_id}/preview"),
+    _account("POST", "/campaigns/{campaign_id}/test"),
+    _account("POST", "/campaigns/{campaign_id}/schedule"),
+    _account("DELETE", "/campaigns/{campaign_id}/schedule"),
+    _account("POST", "/campaigns/{campaign_id}/duplicate"),
 )
 
 # The API Gateway stage the routes are deployed on (and local mode's events name).

@@ -25,6 +25,11 @@ class Settings(BaseModel):
     # The address system emails (opt-in for lists without a sender, subject requests) come from.
     system_from: str
     fanout_queue_url: str
+    # Scheduled sends: EventBridge Scheduler one-time schedules in this group put a fan-out message
+    # on this queue, as this role (the accounts function may pass it to the scheduler, nothing else).
+    fanout_queue_arn: str
+    schedule_group: str
+    scheduler_role_arn: str
     send_queue_url: str
     user_pool_id: str
     user_pool_client_id: str
@@ -67,6 +72,9 @@ def settings_from_env(environ: dict[str, str]) -> Settings:
         "system_from": need(PREFIX + "SYSTEM_FROM"),
         "fanout_queue_url": need(PREFIX + "FANOUT_QUEUE_URL"),
         "send_queue_url": need(PREFIX + "SEND_QUEUE_URL"),
+        "fanout_queue_arn": need(PREFIX + "FANOUT_QUEUE_ARN"),
+        "schedule_group": need(PREFIX + "SCHEDULE_GROUP"),
+        "scheduler_role_arn": need(PREFIX + "SCHEDULER_ROLE_ARN"),
         "user_pool_id": need(PREFIX + "USER_POOL_ID"),
         "user_pool_client_id": need(PREFIX + "USER_POOL_CLIENT_ID"),
         "max_send_rate": need(PREFIX + "MAX_SEND_RATE"),

@@ -2,11 +2,14 @@
 
 Every email carries: From the list's sender; `List-Unsubscribe: <https unsubscribe URL>` and
 `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 2369, RFC 8058); the recipient's own
-unsubscribe and preference links in both parts, where the content put the placeholders
-`{{unsubscribe_url}}` / `{{preferences_url}}`, else in a footer. Only when the contact has given
-tracking consent: a 1x1 open pixel, and every http(s) link of the HTML part rewritten to a signed
-click URL that redirects to the link exactly as written. Without consent, the links are exactly
-as written and there is no pixel. A campaign without a text part gets one derived from its HTML.
+unsubscribe and preference links in both parts, where the content put the tags
+`{{ unsubscribe_url }}` / `{{ preferences_url }}`, else in a footer. The content is rendered for
+the recipient first (mail/personalization.py: names, address, attributes, HTML-escaped in the HTML
+part), then links are rewritten, so a link built from a contact's attribute is tracked like any.
+Only when the contact has given tracking consent: a 1x1 open pixel, and every http(s) link of the
+HTML part rewritten to a signed click URL that redirects to the link exactly as written. Without
+consent, the links are exactly as written and there is no pixel. A campaign without a text part
+gets one derived from its HTML.
 """
 
 import html
@@ -18,12 +21,12 @@ from email.utils import format_datetime
 
 from consentmail.core.links import Recipient, click_url, open_url, preferences_url, unsubscribe_url
 from consentmail.core.records import Contact, Content, MailingList
+from consentmail.core.sensitive_data import check_content
 from consentmail.core.settings import get_settings
 from consentmail.mail.html_transform import html_to_text, insert_before_body_end, is_web_link, rewrite_links
 from consentmail.mail.mime import recipient_header, sender_header
+from consentmail.mail.personalization import CampaignTemplates, uses
 
-UNSUBSCRIBE_PLACEHOLDERS = ("{{unsubscribe_url}}", "{{ unsubscribe_url }}")
-PREFERENCES_PLACEHOLDERS = ("{{preferences_url}}", "{{ preferences_url }}")
 # Bodies are encoded with 78-character lines; headers are serialized with RFC 5322's 998 limit so a
 # long List-Unsubscribe URL stays one plain header instead of RFC 2047 encoded words, which
 # mailbox providers do not decode in that header.
@@ -36,20 +39,6 @@ class RecipientLinks:
     preferences: str
 
 
-def _has(text: str, placeholders: tuple[str, ...]) -> bool:
-    return any(p in text for p in placeholders)
-
-
-def _fill(text: str, links: RecipientLinks, escape: bool) -> str:
-    unsubscribe = html.escape(links.unsubscribe) if escape else links.unsubscribe
-    preferences = html.escape(links.preferences) if escape else links.preferences
-    for placeholder in UNSUBSCRIBE_PLACEHOLDERS:
-        text = text.replace(placeholder, unsubscribe)
-    for placeholder in PREFERENCES_PLACEHOLDERS:
-        text = text.replace(placeholder, preferences)
-    return text
-
-
 def _own_link(url: str) -> bool:
     """Our unsubscribe and preference pages are never wrapped in a click redirect."""
     base = get_settings().base_url
@@ -57,9 +46,17 @@ def _own_link(url: str) -> bool:
 
 
 def html_part(
-    source: str, mailing_list: MailingList, links: RecipientLinks, recipient: Recipient | None, at: datetime
+    rendered_html: str,
+    mailing_list: MailingList,
+    links: RecipientLinks,
+    recipient: Recipient | None,
+    at: datetime,
+    *,
+    places_unsubscribe: bool,
+    places_preferences: bool,
 ) -> str:
-    """The HTML for one recipient; `recipient` only for contacts who allow tracking."""
+    """The rendered HTML for one recipient; `recipient` only for contacts who allow tracking."""
+    body = rendered_html
     if recipient is not None:
 
         def tracked(url: str) -> str | None:
@@ -67,15 +64,11 @@ def html_part(
                 return None
             return click_url(recipient, url, at)
 
-        # Links are rewritten before the placeholders are filled, so our own links never are.
-        source = rewrite_links(source, tracked)
-    needs_unsubscribe = not _has(source, UNSUBSCRIBE_PLACEHOLDERS)
-    needs_preferences = not _has(source, PREFERENCES_PLACEHOLDERS)
-    body = _fill(source, links, escape=True)
+        body = rewrite_links(body, tracked)
     footer: list[str] = []
-    if needs_unsubscribe:
+    if not places_unsubscribe:
         footer.append(f'<a href="{html.escape(links.unsubscribe)}">Unsubscribe</a>')
-    if needs_preferences:
+    if not places_preferences:
         footer.append(f'<a href="{html.escape(links.preferences)}">Manage your preferences</a>')
     if footer:
         body = insert_before_body_end(
@@ -93,14 +86,21 @@ def html_part(
     return body
 
 
-def text_part(source: str | None, html_source: str, mailing_list: MailingList, links: RecipientLinks) -> str:
-    text = source if source else html_to_text(html_source)
+def text_part(
+    rendered_text: str | None,
+    rendered_html: str,
+    mailing_list: MailingList,
+    links: RecipientLinks,
+    *,
+    places_unsubscribe: bool,
+    places_preferences: bool,
+) -> str:
+    text = rendered_text if rendered_text else html_to_text(rendered_html)
     footer: list[str] = []
-    if not _has(text, UNSUBSCRIBE_PLACEHOLDERS):
+    if not places_unsubscribe:
         footer.append(f"Unsubscribe: {links.unsubscribe}")
-    if not _has(text, PREFERENCES_PLACEHOLDERS):
+    if not places_preferences:
         footer.append(f"Manage your preferences: {links.preferences}")
-    text = _fill(text, links, escape=False)
     if footer:
         text = (
             text.rstrip("\n")
@@ -111,24 +111,96 @@ def text_part(source: str | None, html_source: str, mailing_list: MailingList, l
     return text
 
 
-def build_campaign_email(
-    *, content: Content, mailing_list: MailingList, contact: Contact, campaign_id: str, at: datetime
-) -> bytes:
+@dataclass(frozen=True)
+class RenderedEmail:
+    """What one recipient gets, before MIME: the preview shows exactly this."""
+
+    subject: str
+    html: str
+    text: str
+    unsubscribe_url: str
+
+
+def render_campaign_email(
+    *,
+    templates: CampaignTemplates,
+    mailing_list: MailingList,
+    contact: Contact,
+    campaign_id: str,
+    at: datetime,
+    tracked: bool | None = None,
+) -> RenderedEmail:
+    """The recipient's personalized email; tracking (pixel, rewritten links) only when `tracked`,
+    which defaults to the contact's own tracking consent. Raises RenderingFailed, or InvalidInput
+    when the rendered text carries sensitive data."""
     links = RecipientLinks(unsubscribe_url(contact, at), preferences_url(contact, at))
-    recipient = (
-        Recipient(mailing_list.account_id, campaign_id, contact.list_id, contact.contact_id)
-        if contact.tracking_consent
-        else None
+    rendered = templates.render(contact, links.unsubscribe, links.preferences)
+    if templates.personal:
+        # The static content was checked when it was saved; the contact's values are new text.
+        check_content({"subject": rendered.subject, "html": rendered.html, "text": rendered.text or ""})
+    allowed = contact.tracking_consent if tracked is None else tracked and contact.tracking_consent
+    ids = (mailing_list.account_id, campaign_id, contact.list_id, contact.contact_id)
+    recipient = Recipient(*ids) if allowed else None
+    content = templates.content
+    text_places = (
+        (uses(content.text, "unsubscribe_url"), uses(content.text, "preferences_url"))
+        if content.text
+        # A text part derived from the HTML carries the HTML's links.
+        else (uses(content.html, "unsubscribe_url"), uses(content.html, "preferences_url"))
     )
+    html_places = (uses(content.html, "unsubscribe_url"), uses(content.html, "preferences_url"))
+    return RenderedEmail(
+        subject=rendered.subject,
+        html=html_part(
+            rendered.html,
+            mailing_list,
+            links,
+            recipient,
+            at,
+            places_unsubscribe=html_places[0],
+            places_preferences=html_places[1],
+        ),
+        text=text_part(
+            rendered.text,
+            rendered.html,
+            mailing_list,
+            links,
+            places_unsubscribe=text_places[0],
+            places_preferences=text_places[1],
+        ),
+        unsubscribe_url=links.unsubscribe,
+    )
+
+
+def mime_of(email: RenderedEmail, mailing_list: MailingList, to: str, at: datetime) -> bytes:
+    """The raw MIME message of a rendered email."""
     message = EmailMessage(policy=SMTP)
     message["From"] = sender_header(mailing_list.from_email, mailing_list.from_name)
-    message["To"] = recipient_header(contact.email)
-    message["Subject"] = content.subject
+    message["To"] = recipient_header(to)
+    message["Subject"] = email.subject
     message["Date"] = format_datetime(at)
-    message["List-Unsubscribe"] = f"<{links.unsubscribe}>"
+    message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(text_part(content.text, content.html, mailing_list, links), charset="utf-8")
-    message.add_alternative(
-        html_part(content.html, mailing_list, links, recipient, at), subtype="html", charset="utf-8"
-    )
+    message.set_content(email.text, charset="utf-8")
+    message.add_alternative(email.html, subtype="html", charset="utf-8")
     return message.as_bytes(policy=_SERIALIZE)
+
+
+def build_campaign_email(
+    *,
+    content: Content,
+    mailing_list: MailingList,
+    contact: Contact,
+    campaign_id: str,
+    at: datetime,
+    templates: CampaignTemplates | None = None,
+) -> bytes:
+    """One recipient's raw MIME; pass `templates` compiled once per batch to save recompiling."""
+    email = render_campaign_email(
+        templates=templates or CampaignTemplates(content),
+        mailing_list=mailing_list,
+        contact=contact,
+        campaign_id=campaign_id,
+        at=at,
+    )
+    return mime_of(email, mailing_list, contact.email, at)

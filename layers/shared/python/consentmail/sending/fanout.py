@@ -4,6 +4,10 @@ redelivered or continued fan-out resumes where it stopped; when time runs short 
 to a continuation message instead of being cut off. When every contact is enqueued, the campaign
 is `sent`.
 
+A message from a campaign's one-time schedule (it names `scheduled_at`) first starts the send,
+with the same conditional status move as `POST /send` (scheduled -> sending, guarded by the
+scheduled time): a schedule that fires twice starts it once.
+
 Only the status is filtered here (fewer messages); the sender reads every contact again, because
 an address can be unsubscribed, suppressed or erased between fan-out and send."""
 
@@ -14,10 +18,14 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 
 from consentmail.adapters.sqs import SendQueues
-from consentmail.core.records import CampaignStatus
+from consentmail.core.clock import parse_iso
+from consentmail.core.records import AccountStatus, CampaignRecord, CampaignStatus
 from consentmail.sending.models import BATCH_SIZE, FanOutMessage, SendBatch
+from consentmail.store.accounts import AccountRepository
 from consentmail.store.campaigns import CampaignRepository
 from consentmail.store.contacts import ContactRepository
+from consentmail.store.content import ContentRepository
+from consentmail.store.lists import ListRepository
 
 logger = Logger(child=True)
 
@@ -34,11 +42,53 @@ class FanOutResult:
 
 
 class FanOut:
-    def __init__(self, campaigns=None, contacts=None, queues=None, page_size: int = PAGE_SIZE):
+    def __init__(
+        self,
+        campaigns=None,
+        contacts=None,
+        queues=None,
+        page_size: int = PAGE_SIZE,
+        lists=None,
+        content=None,
+        accounts=None,
+    ):
         self.campaigns = campaigns or CampaignRepository()
         self.contacts = contacts or ContactRepository()
+        self.lists = lists or ListRepository()
+        self.content = content or ContentRepository()
+        self.accounts = accounts or AccountRepository()
         self.queues = queues or SendQueues()
         self.page_size = page_size
+
+    def _start_scheduled(self, campaign: CampaignRecord, when: datetime, at: datetime) -> bool:
+        """A schedule fired: start the send as `POST /send` would, once. True when this fan-out
+        should go on (it started the send, or it is a redelivery of the message that did)."""
+        extra = {"campaign_id": campaign.campaign_id}
+        if campaign.scheduled_at != when:
+            # Unscheduled, sent already, or scheduled again for another time since.
+            logger.info("schedule fired for a campaign no longer scheduled for it", extra=extra)
+            return False
+        if campaign.status == CampaignStatus.SENDING:
+            # The same schedule again (at-least-once delivery): each contact is still sent once,
+            # by its send marker; going on resumes a fan-out that stopped half way.
+            return True
+        if campaign.status != CampaignStatus.SCHEDULED:
+            return False
+        profile = self.accounts.get_profile(campaign.account_id, at)
+        if profile is None or profile.status != AccountStatus.ACTIVE:
+            # Closed after scheduling: a closed account sends nothing (its data awaits the purge).
+            self.campaigns.unschedule(campaign.campaign_id, at)
+            logger.info("scheduled send dropped: the account is closed", extra=extra)
+            return False
+        if self.lists.get(campaign.list_id, at) is None or not self.content.extend(campaign.campaign_id, at):
+            # Nothing to send: back to draft, where its owner sees it unsent.
+            self.campaigns.unschedule(campaign.campaign_id, at)
+            logger.warning("scheduled send dropped: the list or the content is gone", extra=extra)
+            return False
+        started = self.campaigns.start_scheduled(campaign.campaign_id, when, at)
+        if started:
+            logger.info("scheduled send started", extra=extra)
+        return started
 
     def run(
         self, message: FanOutMessage, at: datetime, time_left: Callable[[], float] = lambda: float("inf")
@@ -50,6 +100,10 @@ class FanOut:
                 "fan-out for a campaign that no longer exists", extra={"campaign_id": message.campaign_id}
             )
             return result
+        if message.scheduled_at is not None:
+            if not self._start_scheduled(campaign, parse_iso(message.scheduled_at), at):
+                return result
+            campaign = self.campaigns.get(message.campaign_id, at) or campaign
         if campaign.status != CampaignStatus.SENDING:
             # Already fanned out (a duplicate message) or never started: nothing to do.
             return result

@@ -10,6 +10,9 @@ class FanOutMessage(BaseModel):
 
     campaign_id: str
     account_id: str
+    # Set by a campaign's one-time schedule (adapters/scheduler.py): the time it was scheduled
+    # for. The fan-out then starts the send itself, only if the campaign is still scheduled for it.
+    scheduled_at: str | None = None
 
 
 class SendBatch(BaseModel):

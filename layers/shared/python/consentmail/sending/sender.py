@@ -18,6 +18,10 @@ SES outcomes:
 - any other error (SES answered with a 5xx, no connection): SES did not take the message, so the
   marker is released and the batch fails, to be redelivered (and eventually dead-lettered).
 
+Content is compiled once per batch (mail/personalization.py) and rendered per recipient; a
+recipient whose email cannot be rendered, or whose rendered email would carry sensitive data, is
+counted `failed` with the reason in the log, never silently skipped.
+
 A contact passed over gets a `skipped` marker, so it too is counted once. When the invocation is
 about to time out, the batch stops before the next contact and is redelivered (put back as a new
 message instead when SES throttled this batch, since throttling is what made it late). A marker left
@@ -39,9 +43,10 @@ from aws_lambda_powertools import Logger
 from consentmail.adapters.ses import TAG_ACCOUNT, TAG_CAMPAIGN, TAG_CONTACT, TAG_KIND, TAG_LIST, send_raw
 from consentmail.adapters.sqs import SendQueues
 from consentmail.core.clock import now
-from consentmail.core.errors import EmailRefused, EmailThrottled, Retryable
+from consentmail.core.errors import EmailRefused, EmailThrottled, InvalidInput, Retryable
 from consentmail.core.records import Contact, Content, MailingList
 from consentmail.mail.campaign_email import build_campaign_email
+from consentmail.mail.personalization import CampaignTemplates, RenderingFailed
 from consentmail.sending.models import SendBatch
 from consentmail.sending.pacing import RateLimiter, backoff_delays
 from consentmail.store.campaigns import CampaignRepository
@@ -137,6 +142,14 @@ class Sender:
         blocked = self.suppression.of_many([c.email_hash for c in present], batch.account_id, at)
         throttled = self._throttled_last = False
         index = 0  # where the rest of the batch starts, if it has to be put back
+        # Compiled once per batch, rendered per recipient; content that cannot even compile fails
+        # each recipient visibly (counted `failed`) rather than the whole batch over and over.
+        templates: CampaignTemplates | RenderingFailed | None = None
+        if content is not None:
+            try:
+                templates = CampaignTemplates(content)
+            except RenderingFailed as failed:
+                templates = failed
         try:
             for position, contact in enumerate(contacts):
                 index = position
@@ -152,7 +165,7 @@ class Sender:
                     self._skip(batch, contact, outcome)
                 else:
                     try:
-                        self._send_one(batch, mailing_list, content, contact, outcome)
+                        self._send_one(batch, mailing_list, content, templates, contact, outcome)
                     except Throttled:
                         throttled = True
                         raise
@@ -180,6 +193,7 @@ class Sender:
         batch: SendBatch,
         mailing_list: MailingList,
         content: Content | None,
+        templates: "CampaignTemplates | RenderingFailed | None",
         contact: Contact,
         outcome: BatchOutcome,
     ) -> None:
@@ -209,9 +223,24 @@ class Sender:
             # The content expired before this batch ran (6 days after send start): a visible failure.
             self._failed(batch, contact, outcome, "content expired")
             return
-        raw = build_campaign_email(
-            content=content, mailing_list=mailing_list, contact=contact, campaign_id=batch.campaign_id, at=at
-        )
+        try:
+            if isinstance(templates, RenderingFailed):
+                raise templates
+            raw = build_campaign_email(
+                content=content,
+                mailing_list=mailing_list,
+                contact=contact,
+                campaign_id=batch.campaign_id,
+                at=at,
+                templates=templates,
+            )
+        except RenderingFailed as failed:
+            self._failed(batch, contact, outcome, str(failed))
+            return
+        except InvalidInput:
+            # The contact's own values made the rendered email carry sensitive data: not sent.
+            self._failed(batch, contact, outcome, "sensitive data in the rendered email")
+            return
         tags = {
             TAG_KIND: "campaign",
             TAG_ACCOUNT: batch.account_id,

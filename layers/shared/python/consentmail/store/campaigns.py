@@ -4,20 +4,27 @@ beside it, each shard under its own partition key (see store/counters.py); this 
 touches them except to delete them with the campaign.
 
 The status moves draft -> sending -> sent, only forward, each step a conditional update, so a
-send starts exactly once however many times it is asked for.
+send starts exactly once however many times it is asked for. A scheduled send waits in
+`scheduled` (back to `draft` when unscheduled); its start is the same conditional move, guarded by
+the time it was scheduled for, so a schedule that fires twice, or one replaced meanwhile, starts
+nothing twice.
+
+Beside them, one counter item per account and day limits test sends (`TESTS#account#day`/`RATE`,
+expiring after two days; not indexed by account, since it carries no `account_id`).
 
 Access patterns (docs/architecture.md, data-access map): create, get, get for an account;
-campaigns of an account (`by_account`); save a draft (conditional on status); start sending, undo
-start, finish fan-out (conditional status moves); save the fan-out cursor; delete with its
-counters."""
+campaigns of an account (`by_account`); save a draft (conditional on status); schedule, unschedule,
+start sending (now or as scheduled), undo start, finish fan-out (conditional status moves); save
+the fan-out cursor; delete with its counters; take test-send slots (conditional counter)."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from boto3.dynamodb.conditions import Key
 
 from consentmail.adapters import aws_clients
 from consentmail.core.clock import iso
 from consentmail.core.records import CampaignRecord, CampaignStatus
+from consentmail.core.retention import EXPIRY_BUCKET_ATTRIBUTE, TTL_ATTRIBUTE, ttl_attributes
 from consentmail.core.tables import Table
 from consentmail.store.counters import counter_keys
 from consentmail.store.dynamo import (
@@ -32,7 +39,9 @@ from consentmail.store.dynamo import (
 CAMPAIGN = "CAMPAIGN"
 
 
-_TIMES = ("created_at", "updated_at", "sent_at")
+_TIMES = ("created_at", "updated_at", "sent_at", "scheduled_at")
+# Test sends of one account on one day: `TESTS#<account_id>#<day>` / `RATE`, expiring after 2 days.
+TEST_SENDS = "RATE"
 
 
 def _key(campaign_id: str) -> dict:
@@ -92,15 +101,79 @@ class CampaignRepository:
             )
 
     def start_sending(self, campaign_id: str, at: datetime) -> bool:
-        """draft -> sending, once: True for the one caller that moved it, False for every other."""
+        """draft (or scheduled: send now instead) -> sending, once: True for the one caller that
+        moved it, False for every other. A pending schedule's time is dropped, so its firing
+        later starts nothing."""
         return self._update_if(
             campaign_id,
-            update="SET #status = :sending, sent_at = :at, updated_at = :at",
-            condition="#status = :draft",
+            update="SET #status = :sending, sent_at = :at, updated_at = :at REMOVE scheduled_at",
+            condition="#status IN (:draft, :scheduled)",
             values={
                 ":sending": CampaignStatus.SENDING.value,
                 ":draft": CampaignStatus.DRAFT.value,
+                ":scheduled": CampaignStatus.SCHEDULED.value,
                 ":at": iso(at),
+            },
+        )
+
+    def schedule(self, campaign_id: str, when: datetime, at: datetime) -> bool:
+        """draft or scheduled -> scheduled for `when`; False once the send has started."""
+        return self._update_if(
+            campaign_id,
+            update="SET #status = :scheduled, scheduled_at = :when, updated_at = :at",
+            condition="#status IN (:draft, :scheduled)",
+            values={
+                ":scheduled": CampaignStatus.SCHEDULED.value,
+                ":draft": CampaignStatus.DRAFT.value,
+                ":when": iso(when),
+                ":at": iso(at),
+            },
+        )
+
+    def unschedule(self, campaign_id: str, at: datetime) -> bool:
+        """scheduled -> draft; False if it was not scheduled (its send has started, or never was)."""
+        return self._update_if(
+            campaign_id,
+            update="SET #status = :draft, updated_at = :at REMOVE scheduled_at",
+            condition="#status = :scheduled",
+            values={
+                ":scheduled": CampaignStatus.SCHEDULED.value,
+                ":draft": CampaignStatus.DRAFT.value,
+                ":at": iso(at),
+            },
+        )
+
+    def start_scheduled(self, campaign_id: str, when: datetime, at: datetime) -> bool:
+        """scheduled for exactly `when` -> sending, once: the schedule that fires first wins; a
+        second firing, or the firing of a schedule since replaced or cancelled, changes nothing."""
+        return self._update_if(
+            campaign_id,
+            update="SET #status = :sending, sent_at = :at, updated_at = :at",
+            condition="#status = :scheduled AND scheduled_at = :when",
+            values={
+                ":scheduled": CampaignStatus.SCHEDULED.value,
+                ":sending": CampaignStatus.SENDING.value,
+                ":when": iso(when),
+                ":at": iso(at),
+            },
+        )
+
+    def take_test_sends(self, account_id: str, count: int, limit: int, at: datetime) -> bool:
+        """Take `count` of the account's `limit` test sends of the day (UTC); False when that would
+        go over. Atomic, so parallel requests cannot together exceed it."""
+        day = at.astimezone(UTC).date().isoformat()
+        key = f"TESTS#{account_id}#{day}"
+        expiry = ttl_attributes(at + timedelta(days=2), key)
+        return conditionally(
+            self._table.update_item,
+            Key={"campaign_id": key, "sk": TEST_SENDS},
+            UpdateExpression="ADD sent :n SET expires_at = :e, expiry_bucket = :b",
+            ConditionExpression="attribute_not_exists(sent) OR sent <= :most",
+            ExpressionAttributeValues={
+                ":n": count,
+                ":most": limit - count,
+                ":e": expiry[TTL_ATTRIBUTE],
+                ":b": expiry[EXPIRY_BUCKET_ATTRIBUTE],
             },
         )
 
@@ -147,7 +220,7 @@ class CampaignRepository:
             self._table.update_item,
             Key=_key(campaign_id),
             UpdateExpression=update,
-            ConditionExpression=condition,
+            ConditionExpression=f"attribute_exists(campaign_id) AND ({condition})",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues=values,
         )
