@@ -20,7 +20,9 @@ from tests.accounts_helpers import (
     claims_of,
     create_list,
     emailed_token,
+    invoke,
     login,
+    sample,
     sign_up,
     verify,
 )
@@ -358,3 +360,25 @@ def test_changing_the_password_needs_a_signed_in_caller_and_both_fields(aws):
     assert unsigned.status == 401 and partial.status == 422
     assert [e["field"] for e in partial.problem["errors"]] == ["current_password"]
     assert login(OWNER, PASSWORD).status == 200
+
+
+# --- the sample events ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("auth_password_forgot", 202),
+        ("accounts_verify", 400),
+        ("auth_password_reset", 400),
+        ("auth_refresh", 401),
+        ("auth_logout", 401),
+        ("account_password_change", 401),
+    ],
+)
+def test_each_sample_event_reaches_its_route(aws, name, status):
+    # The samples hold placeholders for tokens, and name an account that does not exist here:
+    # each answers its route's refusal, never a 404 or a 5xx.
+    reply = invoke(sample(name))
+
+    assert reply.status == status, reply.text
