@@ -278,9 +278,11 @@ class AccountService:
         profile = self.active_profile(account_id, at)
         check_password(new)
         try:
-            self.login(profile.email, current, at)
+            check = self.login(profile.email, current, at)
         except Unauthorized as error:
             raise Forbidden(WRONG_CURRENT_PASSWORD) from error
+        # Checking the password opened a session nobody holds: close it at once.
+        self.identity.revoke(check.refresh_token)
         self.identity.set_password(profile.username, new)
 
     # --- the profile ---------------------------------------------------------------------------
