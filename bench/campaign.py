@@ -22,6 +22,7 @@ from bench.lambdas import Invocations, MeteredInvoker, base_function
 from bench.meter import AwsMeter, Usage, current_function
 from consentmail.core import container
 from infra.local.runtime import LocalMode, free_port
+from tests.local.flows import emailed_token
 from tests.local.local_client import LocalClient
 
 REGION = "eu-west-3"
@@ -224,6 +225,9 @@ def _run(
         "accept_privacy_policy": "2026-11",
     }
     _expect(api.call("POST", "/accounts", owner), 201, "create account")
+    # No send before the address is verified: follow the emailed link, as the holder would.
+    verify_token = emailed_token(api.client, owner["email"], "Verify your email address")
+    api.call("POST", "/accounts/verify", {"token": verify_token})
     login = _expect(
         api.call("POST", "/auth/login", {"email": owner["email"], "password": owner["password"]}),
         200,

@@ -148,9 +148,40 @@ def login(email: str, password: str = PASSWORD) -> Reply:
     return call("POST", "/auth/login", body={"email": email, "password": password})
 
 
-def signed_in(email: str) -> dict:
-    """A new account's verified claims (what account routes receive)."""
+# The token in the account emails' text part: `POST {"token": "<token>", ...}`.
+_EMAILED_TOKEN = re.compile(r'\{"token": "([A-Za-z0-9_.-]+)"')
+
+
+def emailed_token(to: str, subject: str) -> str:
+    """The token of the newest account email (verification, reset) moto's SES took for `to`."""
+    from tests.conftest import sent_messages
+    from tests.sending_helpers import parse
+
+    for message in reversed(sent_messages()):
+        parsed = parse(message.raw_data)
+        if parsed["To"] == to and parsed["Subject"] == subject:
+            match = _EMAILED_TOKEN.search(parsed.get_body(("plain",)).get_content())
+            assert match, parsed
+            return match.group(1)
+    raise AssertionError(f"no email {subject!r} to {to}")
+
+
+def verify(email: str) -> None:
+    """Follow the sign-up's verification email, as its recipient would."""
+    reply = call("POST", "/accounts/verify", body={"token": emailed_token(email, VERIFY_SUBJECT)})
+    assert reply.status == 204, reply.text
+
+
+VERIFY_SUBJECT = "Verify your email address"
+RESET_SUBJECT = "Reset your password"
+
+
+def signed_in(email: str, *, verified: bool = True) -> dict:
+    """A new account's verified claims (what account routes receive); its address verified unless
+    `verified=False`."""
     sign_up(email)
+    if verified:
+        verify(email)
     reply = login(email)
     assert reply.status == 200, reply.text
     return claims_of(reply.json()["id_token"])

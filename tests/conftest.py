@@ -25,9 +25,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(getattr(pytest.mark, parts[0]))
 
 
-def sent_messages() -> list:
-    """Every message moto's SES received in this test (raw MIME in `.raw_data`)."""
+def sent_messages(to: str | None = None) -> list:
+    """Every message moto's SES received in this test (raw MIME in `.raw_data`); only those to
+    `to` when given (an account holder's own verification email aside, say)."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    return list(ses_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_REGION"]].sent_messages)
+    messages = list(ses_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_REGION"]].sent_messages)
+    return [m for m in messages if to is None or to in _recipients(m)]
+
+
+def _recipients(message) -> list[str]:
+    # Raw messages list their destinations; formatted ones group them by To, Cc and Bcc.
+    if isinstance(message.destinations, dict):
+        return [a for addresses in message.destinations.values() for a in addresses]
+    return list(message.destinations)

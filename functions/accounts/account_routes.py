@@ -1,7 +1,12 @@
-"""The account routes: sign-up, sign-in, the profile, its export, closure, notifications."""
+"""The account routes: sign-up and its verification, sign-in, refresh, sign-out, the forgotten
+password and the password change, the profile, its export, closure, notifications.
+
+A wrong current password in `POST /account/password` answers 403, not 401: the caller is signed
+in, and a console reads 401 as "the session expired, sign in again"."""
 
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
@@ -11,15 +16,23 @@ from consentmail.accounts.models import (
     Credentials,
     NewAccount,
     NotificationPage,
+    PasswordChange,
+    PasswordForgotten,
+    PasswordReset,
     ProfileOut,
     ProfilePatch,
+    Refreshed,
+    RefreshRequest,
+    ResetAccepted,
     Tokens,
+    Verification,
 )
 from consentmail.composition import accounts as services
 from consentmail.core.clock import now
 from consentmail.web.account_responses import documented
 from consentmail.web.api import client_ip
 from consentmail.web.auth import active_account_id
+from consentmail.web.documented import problem
 
 router = APIGatewayRouter()
 TAGS = ["account"]
@@ -47,6 +60,89 @@ def create_account(request: Annotated[NewAccount, Body()]) -> AccountCreated:
 )
 def login(credentials: Annotated[Credentials, Body()]) -> Tokens:
     return services.accounts().login(credentials.email, credentials.password.get_secret_value(), now())
+
+
+INVALID_LINK = {400: problem("The token is malformed, tampered with, expired or already used")}
+RULE_422 = {422: problem("Invalid input, or a password that breaks the rule (each broken rule named)")}
+
+
+@router.post(
+    "/accounts/verify",
+    status_code=204,
+    tags=TAGS,
+    summary="Verify my email address with the emailed link's token (idempotent)",
+    responses={**documented(204, None), **INVALID_LINK},
+)
+def verify_account(request: Annotated[Verification, Body()]) -> Response[None]:
+    services.accounts().verify_email(request.token, now())
+    return Response(204, None, "")
+
+
+@router.post(
+    "/auth/refresh",
+    tags=TAGS,
+    summary="New ID and access tokens for a refresh token",
+    responses=documented(200, Refreshed, 401),
+)
+def refresh(request: Annotated[RefreshRequest, Body()]) -> Refreshed:
+    return services.accounts().refresh(request.refresh_token, now())
+
+
+@router.post(
+    "/auth/logout",
+    status_code=204,
+    tags=TAGS,
+    summary="Sign out: revoke this session's refresh token",
+    responses=documented(204, None, 401),
+)
+def logout(request: Annotated[RefreshRequest, Body()]) -> Response[None]:
+    services.accounts().logout(_caller(), request.refresh_token, now())
+    return Response(204, None, "")
+
+
+@router.post(
+    "/auth/password/forgot",
+    status_code=202,
+    tags=TAGS,
+    summary="Email a password-reset link (the same answer for every address)",
+    responses=documented(202, ResetAccepted, description="Sent if the address has an account"),
+)
+def forgot_password(request: Annotated[PasswordForgotten, Body()]) -> Response[ResetAccepted]:
+    services.accounts().forgot_password(request.email, now())
+    return Response(202, "application/json", ResetAccepted(status="accepted"))
+
+
+@router.post(
+    "/auth/password/reset",
+    status_code=204,
+    tags=TAGS,
+    summary="Set a new password with a reset link's token; every session is signed out",
+    responses={**documented(204, None), **INVALID_LINK, **RULE_422},
+)
+def reset_password(request: Annotated[PasswordReset, Body()]) -> Response[None]:
+    services.accounts().reset_password(request.token, request.password.get_secret_value(), now())
+    return Response(204, None, "")
+
+
+@router.post(
+    "/account/password",
+    status_code=204,
+    tags=TAGS,
+    summary="Change my password",
+    responses={
+        **documented(204, None, 401),
+        403: problem("The current password is not correct"),
+        **RULE_422,
+    },
+)
+def change_password(request: Annotated[PasswordChange, Body()]) -> Response[None]:
+    services.accounts().change_password(
+        _caller(),
+        request.current_password.get_secret_value(),
+        request.new_password.get_secret_value(),
+        now(),
+    )
+    return Response(204, None, "")
 
 
 @router.get("/account", tags=TAGS, summary="My profile")

@@ -24,7 +24,7 @@ from consentmail.campaigns.models import (
 from consentmail.composition import accounts as services
 from consentmail.core.clock import now
 from consentmail.web.account_responses import PROBLEM, documented
-from consentmail.web.auth import active_account_id
+from consentmail.web.auth import account_id, active_account_id
 
 router = APIGatewayRouter()
 TAGS = ["campaigns"]
@@ -34,6 +34,12 @@ CampaignId = Annotated[str, Path(min_length=1, max_length=100)]
 
 def _caller() -> str:
     return active_account_id(router, services.accounts(), now())
+
+
+def _sender() -> str:
+    """The caller's account id if it may send (open, with a verified address; else 403): a test
+    send and a schedule send email as surely as `POST /send` does."""
+    return services.accounts().sending_account(account_id(router), now()).account_id
 
 
 def _problems(**described: str) -> dict:
@@ -72,6 +78,7 @@ def preview_campaign(
             s409="The campaign's list no longer exists",
             s410=EXPIRED,
             s422="An address that is not your own verified address, or invalid input",
+            s403="The account's email address is not verified yet",
             s429="More than 20 test emails today",
             s503="SES did not take the email; try again",
         ),
@@ -80,7 +87,7 @@ def preview_campaign(
 def test_campaign(
     campaign_id: CampaignId, request: Annotated[TestSendRequest, Body()]
 ) -> Response[TestSendAccepted]:
-    accepted = services.campaigns().test_send(_caller(), campaign_id, request.to, now())
+    accepted = services.campaigns().test_send(_sender(), campaign_id, request.to, now())
     return Response(202, "application/json", accepted)
 
 
@@ -92,6 +99,7 @@ def test_campaign(
     responses={
         **documented(202, ScheduleAccepted, 404, description="Scheduled"),
         **_problems(
+            s403="The account's email address is not verified yet",
             s409="The campaign has been sent, or its list no longer exists",
             s410=EXPIRED,
             s422="`at` is missing, has no offset, or is not 5 minutes to 6 days out",
@@ -102,7 +110,7 @@ def test_campaign(
 def schedule_campaign(
     campaign_id: CampaignId, request: Annotated[ScheduleRequest, Body()]
 ) -> Response[ScheduleAccepted]:
-    accepted = services.campaigns().schedule(_caller(), campaign_id, request.at, now())
+    accepted = services.campaigns().schedule(_sender(), campaign_id, request.at, now())
     return Response(202, "application/json", accepted)
 
 

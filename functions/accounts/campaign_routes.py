@@ -4,7 +4,8 @@ includes: CRUD on `/campaigns` and `POST /campaigns/{campaign_id}/send`.
 Thin: the caller's (active) account from the verified claims, the request validated by its model,
 the campaign service does the rest. Another account's campaign answers 404 like an unknown one. A
 repeated send answers 202 with the campaign's current status (`sending` or `sent`) and sends
-nothing again; a send of expired content or of a campaign whose list is gone answers 409."""
+nothing again; a send of expired content or of a campaign whose list is gone answers 409, and a
+send from an account whose address is not verified yet answers 403 (what to do in its detail)."""
 
 from typing import Annotated
 
@@ -18,7 +19,7 @@ from consentmail.composition import accounts as services
 from consentmail.core.clock import now
 from consentmail.core.records import CampaignStatus
 from consentmail.web.account_responses import PROBLEM, documented
-from consentmail.web.auth import active_account_id
+from consentmail.web.auth import account_id, active_account_id
 
 router = APIGatewayRouter()
 TAGS = ["campaigns"]
@@ -39,6 +40,16 @@ class SendAccepted(BaseModel):
 
 def _refusal_409(description: str) -> dict:
     return {409: {"description": description, "content": PROBLEM}}
+
+
+def _sender() -> str:
+    """The caller's account id if it may send: open and with a verified address (else 403)."""
+    return services.accounts().sending_account(account_id(router), now()).account_id
+
+
+NOT_VERIFIED_403 = {
+    403: {"description": "The account's email address is not verified yet", "content": PROBLEM}
+}
 
 
 @router.post("/campaigns", status_code=201, tags=TAGS, summary="Create a campaign (a draft)")
@@ -93,9 +104,10 @@ def delete_campaign(campaign_id: str) -> Response[None]:
     summary="Send the campaign once to every sendable contact of its list",
     responses={
         **documented(202, SendAccepted, 404, description="Sending (or already sent: nothing is sent again)"),
+        **NOT_VERIFIED_403,
         **_refusal_409("The content has expired or the list no longer exists"),
     },
 )
 def send_campaign(campaign_id: str) -> Response[SendAccepted]:
-    status = services.campaigns().start_send(_caller(), campaign_id, now())
+    status = services.campaigns().start_send(_sender(), campaign_id, now())
     return Response(202, "application/json", SendAccepted(status=status))

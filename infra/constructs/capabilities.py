@@ -18,12 +18,14 @@ COGNITO_ACCOUNT_ACTIONS = (
     "cognito-idp:AdminSetUserPassword",
     # Rolls back a user whose password the pool refused, so a retry can create it again.
     "cognito-idp:AdminDeleteUser",
-    # Closing an account: sign-in stops and refresh tokens are revoked at once.
+    # Closing an account (sign-in stops, refresh tokens are revoked at once), and a password reset
+    # (AdminSetUserPassword, then every other session signed out).
     "cognito-idp:AdminDisableUser",
     "cognito-idp:AdminUserGlobalSignOut",
-    "cognito-idp:AdminGetUser",
-    "cognito-idp:AdminInitiateAuth",
 )
+# Sign-in (InitiateAuth USER_PASSWORD_AUTH), refresh (InitiateAuth REFRESH_TOKEN_AUTH) and sign-out
+# (RevokeToken) are Cognito's public, unauthenticated client calls: they need no IAM permission,
+# only the app client's id, so the role gets none for them.
 
 
 class Subscription(Construct):

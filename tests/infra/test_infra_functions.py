@@ -172,6 +172,26 @@ def test_purge_may_put_metrics_only_in_its_namespace_and_delete_cognito_users(sy
     assert "sns:Publish" in _actions(statements)
 
 
+def test_accounts_may_make_exactly_the_admin_calls_of_the_account_lifecycle(synthesized):
+    # Sign-in, refresh (InitiateAuth) and sign-out (RevokeToken) are unauthenticated client calls:
+    # no IAM permission. Sign-up, reset (set password, sign every session out) and closure are
+    # the admin calls, on the user pool only.
+    statements = _policy_of(synthesized, Function.ACCOUNTS)
+    cognito = [s for s in statements if any(a.startswith("cognito-idp:") for a in _actions([s]))]
+    assert {a for a in _actions(cognito) if a.startswith("cognito-idp:")} == {
+        "cognito-idp:AdminCreateUser",
+        "cognito-idp:AdminSetUserPassword",
+        "cognito-idp:AdminDeleteUser",
+        "cognito-idp:AdminDisableUser",
+        "cognito-idp:AdminUserGlobalSignOut",
+    }
+    for statement in cognito:
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        assert all("userpool" in json.dumps(r).lower() for r in resources), statement
+
+
 def test_public_functions_have_no_cognito_or_queue_powers(synthesized):
     for function in (Function.SUBSCRIPTION, Function.TRACKING, Function.SES_WEBHOOK):
         actions = _actions(_policy_of(synthesized, function))

@@ -102,3 +102,5 @@ def test_app_client_allows_password_login_and_refresh_without_a_secret(synthesiz
     props = client["Properties"]
     assert set(props["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
     assert props["GenerateSecret"] is False
+    # POST /auth/logout revokes a refresh token (RevokeToken needs it on the client).
+    assert props["EnableTokenRevocation"] is True

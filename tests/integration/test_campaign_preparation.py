@@ -17,6 +17,7 @@ from consentmail.composition import fanout as fanout_services
 from consentmail.composition import sender as sender_services
 from consentmail.core.errors import Retryable
 from consentmail.sending.fanout import FanOut
+from consentmail.store.accounts import AccountRepository
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.counters import CounterRepository
 from tests.accounts_helpers import call, open_account
@@ -487,3 +488,26 @@ def test_a_schedule_firing_after_the_account_closed_sends_nothing(accounts, aws,
     pipeline()
 
     assert sent_messages() == []
+
+
+def test_an_unverified_account_can_preview_but_neither_test_send_nor_schedule(accounts):
+    # Given an account whose address nobody proved yet, with a campaign it prepared
+    AccountRepository().save_profile(
+        AccountRepository().get_profile(OWNER["sub"], NOW).model_copy(update={"email_verified": False})
+    )
+    campaign = create()
+
+    # When it previews, tests and schedules
+    preview = call("GET", f"/campaigns/{campaign['campaign_id']}/preview", claims=OWNER)
+    test = call(
+        "POST", f"/campaigns/{campaign['campaign_id']}/test", claims=OWNER, body={"to": [OWN_ADDRESS]}
+    )
+    at = (NOW + timedelta(hours=1)).isoformat()
+    schedule = call("POST", f"/campaigns/{campaign['campaign_id']}/schedule", claims=OWNER, body={"at": at})
+
+    # Then it sees its email, but nothing goes out from an address nobody proved
+    assert preview.status == 200
+    assert test.status == 403 and "verif" in test.problem["detail"].lower()
+    assert schedule.status == 403
+    assert sent_messages() == []
+    assert call("GET", f"/campaigns/{campaign['campaign_id']}", claims=OWNER).json()["status"] == "draft"

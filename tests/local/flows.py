@@ -3,6 +3,7 @@ up and sign in, send a campaign and wait until it has gone out, the queues are d
 events have come back; and waiting on a condition (with a deadline) instead of sleeping."""
 
 import os
+import re
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -13,6 +14,7 @@ from consentmail.core.routes import Function
 from consentmail.core.settings import PREFIX
 from infra.timeouts import timeout_seconds
 from tests.local.local_client import Answer, LocalClient
+from tests.sending_helpers import parse
 
 T = TypeVar("T")
 
@@ -37,8 +39,35 @@ def wait_until(condition: Callable[[], T], *, what: str, timeout: float = 30) ->
         pause = min(pause * 2, 0.5)
 
 
-def sign_up(client: LocalClient, email: str, *, first_name: str = "Olga", last_name: str = "Weber") -> dict:
-    """A new account holder, signed in: `account_id`, `email`, `password` and the `auth` header."""
+# The token in the account emails' text part: `POST {"token": "<token>", ...}`.
+_EMAILED_TOKEN = re.compile(r'\{"token": "([A-Za-z0-9_.-]+)"')
+
+
+def emailed_token(client: LocalClient, to: str, subject: str) -> str:
+    """The token of the newest account email (verification, reset) to `to`, from the outbox."""
+
+    def newest() -> str | None:
+        for sent in client.get("/_local/outbox", query={"to": to}).json():
+            if sent["subject"] == subject:
+                text = parse(sent["raw"]).get_body(("plain",)).get_content()
+                match = _EMAILED_TOKEN.search(text)
+                assert match, text
+                return match.group(1)
+        return None
+
+    return wait_until(newest, what=f"the email {subject!r} to {to} in the outbox")
+
+
+def sign_up(
+    client: LocalClient,
+    email: str,
+    *,
+    first_name: str = "Olga",
+    last_name: str = "Weber",
+    verified: bool = True,
+) -> dict:
+    """A new account holder, signed in: `account_id`, `email`, `password` and the `auth` header;
+    its address verified through the emailed link unless `verified=False`."""
     credentials = {"email": email, "password": OWNER_PASSWORD}
     created = client.post_json(
         "/accounts",
@@ -51,11 +80,16 @@ def sign_up(client: LocalClient, email: str, *, first_name: str = "Olga", last_n
         },
     )
     assert created.status == 201, created.text
+    if verified:
+        token = emailed_token(client, email, "Verify your email address")
+        answer = client.post_json("/accounts/verify", {"token": token})
+        assert answer.status == 204, answer.text
     signed_in = client.post_json("/auth/login", credentials)
     assert signed_in.status == 200, signed_in.text
     return {
         **credentials,
         "account_id": created.json()["account_id"],
+        "refresh_token": signed_in.json()["refresh_token"],
         "auth": {"Authorization": f"Bearer {signed_in.json()['id_token']}"},
     }
 

@@ -14,6 +14,9 @@ SENSITIVE = {
     ("POST", "/auth/login"),
     ("POST", "/auth/refresh"),
     ("POST", "/auth/password/forgot"),
+    ("POST", "/auth/password/reset"),
+    ("POST", "/accounts/verify"),
+    ("POST", "/account/password"),
     ("POST", "/subscribe"),
     ("POST", "/subject-requests"),
 }

@@ -1,5 +1,6 @@
-"""What the account routes take and return: sign-up, sign-in, the profile, closure and
-notifications. The output models are the contract's representations, built from domain records."""
+"""What the account routes take and return: sign-up and its verification, sign-in, refresh and
+sign-out, password reset and change, the profile, closure and notifications. The output models are
+the contract's representations, built from domain records."""
 
 from typing import Annotated
 
@@ -49,6 +50,57 @@ class Tokens(BaseModel):
     expires_in: int
 
 
+# Our signed tokens are a few hundred characters; Cognito's refresh tokens (JWE) under 2,000.
+Token = Annotated[str, Field(min_length=1, max_length=4096)]
+Password = Annotated[
+    SecretStr, Field(min_length=1, max_length=1024, json_schema_extra={"format": "password"})
+]
+
+
+class Verification(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: Token = Field(description="The token of the verification link emailed at sign-up")
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: Token
+
+
+class Refreshed(BaseModel):
+    id_token: str
+    access_token: str
+    expires_in: int
+
+
+class PasswordForgotten(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=254)
+
+
+class ResetAccepted(BaseModel):
+    status: str = Field(
+        description="Always `accepted`: the same answer whether the address has an account or not"
+    )
+
+
+class PasswordReset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: Token = Field(description="The token of the password-reset link (single use, 1 hour)")
+    password: Password
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Password
+    new_password: Password
+
+
 class ProfilePatch(BaseModel):
     """The editable part of the profile; the sign-in email is not (it is the Cognito username)."""
 
@@ -78,6 +130,9 @@ class ProfileOut(BaseModel):
     phone: str | None
     privacy_policy: PolicyAcceptance
     status: AccountStatus
+    email_verified: bool = Field(
+        description="False until the emailed link is followed: no campaign is sent before"
+    )
     created_at: Time
     updated_at: Time
 

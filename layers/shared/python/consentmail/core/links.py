@@ -4,6 +4,8 @@
   preferences, subject-request confirmation and export);
 - `unsubscribe_url` and `preferences_url`: the recipient's own links every campaign email carries;
   they live as long as the event data of the email that carries them (`RECIPIENT_LINK`);
+- `account_verify_url` and `password_reset_url`: the account holder's emailed links, to console
+  pages that POST their token to the API;
 - `open_url` and `click_url`: the signed tracking URLs a campaign email carries for contacts with
   tracking consent: `/t/o/<token>` (open pixel) and `/t/c/<token>` (click redirect to the exact
   link written in the campaign). Tokens carry account, campaign, list and contact ids (and the
@@ -77,3 +79,18 @@ def read_click(token: str, at: datetime) -> tuple[Recipient, str]:
     if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
         raise tokens.InvalidToken("This link is not valid.")
     return Recipient.from_claims(claims), url
+
+
+# Account holders' links open the console (`GET /console/`, same origin as the API), whose pages
+# POST the token to the API (`/accounts/verify`, `/auth/password/reset`): a GET never changes
+# anything, so mail scanners that fetch every link spend nothing.
+ACCOUNT_VERIFY_PAGE = "/console/verify-email"
+PASSWORD_RESET_PAGE = "/console/reset-password"  # noqa: S105 - a path, not a password
+
+
+def account_verify_url(token: str) -> str:
+    return link(ACCOUNT_VERIFY_PAGE, token)
+
+
+def password_reset_url(token: str) -> str:
+    return link(PASSWORD_RESET_PAGE, token)

@@ -128,6 +128,12 @@ class AccountProfile(BaseModel):
     privacy_policy: PolicyAcceptance
     privacy_policy_history: list[PolicyAcceptance] = Field(default_factory=list)
     status: AccountStatus = AccountStatus.ACTIVE
+    # Whether the holder proved the sign-up address (the emailed link): an unverified account
+    # prepares but cannot send. Profiles stored before verification existed carry no flag and
+    # count as verified, so an upgrade does not stop campaigns already planned; every sign-up
+    # since writes False explicitly.
+    email_verified: bool = True
+    email_verified_at: Time | None = None
     created_at: Time
     updated_at: Time
     closed_at: Time | None = None

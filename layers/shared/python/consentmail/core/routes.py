@@ -107,6 +107,11 @@ CLIENT_LIMITS: dict[tuple[str, str], ClientLimit] = {
     ("POST", "/auth/refresh"): ClientLimit(100),
     # Each sends an email to an address the caller names: a few a day from one person.
     ("POST", "/auth/password/forgot"): ClientLimit(20),
+    # Following an emailed link with its token (verification, reset): a person, a few times.
+    ("POST", "/accounts/verify"): ClientLimit(60),
+    ("POST", "/auth/password/reset"): ClientLimit(20),
+    # Trying the current password: the sign-in lockout counts it, and so does this.
+    ("POST", "/account/password"): ClientLimit(50),
     ("POST", "/accounts"): ClientLimit(20),
     ("POST", "/subject-requests"): ClientLimit(20),
     # Following an emailed link: a person, or a mail gateway that scans it, a few times.
@@ -137,7 +142,13 @@ ROUTES: tuple[Route, ...] = (
     _public("GET", "/subject-requests/export", Function.SUBJECT_REQUESTS, FORMS),
     _public("POST", "/webhooks/ses", Function.SES_WEBHOOK),
     Route("POST", "/accounts", Function.ACCOUNTS, FORMS),
+    Route("POST", "/accounts/verify", Function.ACCOUNTS, FORMS),
     Route("POST", "/auth/login", Function.ACCOUNTS, SIGN_IN),
+    Route("POST", "/auth/refresh", Function.ACCOUNTS, SIGN_IN),
+    _account("POST", "/auth/logout", SIGN_IN),
+    Route("POST", "/auth/password/forgot", Function.ACCOUNTS, FORMS),
+    Route("POST", "/auth/password/reset", Function.ACCOUNTS, FORMS),
+    _account("POST", "/account/password"),
     _account("GET", "/account"),
     _account("PATCH", "/account"),
     _account("DELETE", "/account"),

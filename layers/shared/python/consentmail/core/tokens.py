@@ -27,6 +27,9 @@ class Purpose(StrEnum):
     CLICK = "cl"
     SUBJECT_CONFIRM = "sc"
     SUBJECT_EXPORT = "sx"
+    # Account holders: the sign-up address's verification, and a password reset (single use).
+    ACCOUNT_VERIFY = "av"
+    PASSWORD_RESET = "pr"  # noqa: S105 - a token purpose, not a password
 
 
 def _b64(data: bytes) -> str:

@@ -5,7 +5,13 @@ Items of the accounts table (pk / sk):
 - `ACCOUNT#<id>` / `NOTIFICATION#<iso>#<id>`: notifications (subject requests, ...);
 - `EMAIL#<email_hash>` / `ACCOUNT`: the address's one account, written with a condition, so a
   repeated sign-up cannot create a second account;
-- `LOGIN#<email_hash>` / `FAILURES`: consecutive failed logins, expiring with the lockout window.
+- `LOGIN#<email_hash>` / `FAILURES`: consecutive failed logins, expiring with the lockout window;
+- `RESETMAIL#<email_hash>` / `THROTTLE`: the last password-reset email to an address, expiring
+  after the 10 minutes in which no other goes out (conditional put);
+- `RESET#<nonce>` / `USED`: a password-reset token that has been used, kept until the token
+  expires (conditional put: a token works once);
+- `REVOKED#<sha256 of a refresh token>` / `REFRESH`: a refresh token signed out of, kept as long as
+  the token could live (only a digest: the token itself is a credential).
 
 `AccountData` walks everything an account holds in the other tables (lists, contacts, consent
 records, campaigns, content, events, suppressions): closure sets their expiry, deleting a contact
@@ -14,7 +20,9 @@ removes its consent records and events. `BulkContacts` writes an import's contac
 Access patterns (docs/architecture.md, data-access map): AccountRepository: reserve, bind, release
 an address (`EMAIL#hash`/`ACCOUNT`, conditional put); account of an address; create, save, get a
 profile; add a notification, list notifications newest first (query `ACCOUNT#id`, `NOTIFICATION#`
-prefix); count, record, clear failed logins (atomic counter with expiry). AccountData: closure
+prefix); count, record, clear failed logins (atomic counter with expiry); claim the password-reset
+email slot of an address (conditional put with expiry); use, release a reset token (conditional
+put); revoke a refresh token, is it revoked (get). AccountData: closure
 sets `expires_at` on every item of the account (lists, consent, campaigns by `by_account`;
 contacts and events by partition; suppressions, counters, content by key); a list's contact keys,
 a contact's event keys; delete a contact's consent records and events. BulkContacts: which contact
@@ -35,13 +43,23 @@ from consentmail.core.retention import EXPIRY_BUCKET_ATTRIBUTE, TTL_ATTRIBUTE, t
 from consentmail.core.tables import SCHEMAS, Table
 from consentmail.store.contacts import _item as contact_item
 from consentmail.store.counters import counter_keys
-from consentmail.store.dynamo import from_dynamo, live, query_items, to_dynamo, translated_errors
+from consentmail.store.dynamo import (
+    conditionally,
+    from_dynamo,
+    live,
+    query_items,
+    to_dynamo,
+    translated_errors,
+)
 from consentmail.store.suppression import account_scope
 
 PROFILE = "PROFILE"
 EMAIL_SK = "ACCOUNT"
 FAILURES_SK = "FAILURES"
 NOTIFICATION_PREFIX = "NOTIFICATION#"
+THROTTLE_SK = "THROTTLE"
+USED_SK = "USED"
+REFRESH_SK = "REFRESH"
 
 
 def account_pk(account_id: str) -> str:
@@ -54,6 +72,18 @@ def email_pk(email_hash: str) -> str:
 
 def login_pk(email_hash: str) -> str:
     return f"LOGIN#{email_hash}"
+
+
+def reset_mail_pk(email_hash: str) -> str:
+    return f"RESETMAIL#{email_hash}"
+
+
+def reset_pk(nonce: str) -> str:
+    return f"RESET#{nonce}"
+
+
+def revoked_pk(token_digest: str) -> str:
+    return f"REVOKED#{token_digest}"
 
 
 def _expiry_of(profile: AccountProfile | None) -> dict:
@@ -197,6 +227,44 @@ class AccountRepository:
 
     def clear_login_failures(self, email_hash: str) -> None:
         self._table.delete_item(Key={"pk": login_pk(email_hash), "sk": FAILURES_SK})
+
+    # --- password reset ----------------------------------------------------------------------
+
+    def claim_reset_email(self, email_hash: str, at: datetime, window: timedelta) -> bool:
+        """Take the address's one password-reset email of the next `window`: False when one went
+        out less than `window` ago. Conditional, so parallel requests send one email between them."""
+        pk = reset_mail_pk(email_hash)
+        return conditionally(
+            self._table.put_item,
+            Item={"pk": pk, "sk": THROTTLE_SK, "sent_at": iso(at), **ttl_attributes(at + window, pk)},
+            ConditionExpression="attribute_not_exists(pk) OR expires_at <= :now",
+            ExpressionAttributeValues={":now": epoch(at)},
+        )
+
+    def use_reset_token(self, nonce: str, at: datetime, token_expires: datetime) -> bool:
+        """Mark a reset token used: True for its first use only. Kept until the token expires,
+        after which the signature check refuses it anyway."""
+        pk = reset_pk(nonce)
+        return conditionally(
+            self._table.put_item,
+            Item={"pk": pk, "sk": USED_SK, "used_at": iso(at), **ttl_attributes(token_expires, pk)},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def release_reset_token(self, nonce: str) -> None:
+        """Undo `use_reset_token` when the new password could not be set: the token works again."""
+        self._table.delete_item(Key={"pk": reset_pk(nonce), "sk": USED_SK})
+
+    # --- signed-out refresh tokens -----------------------------------------------------------
+
+    def revoke_refresh_token(self, token_digest: str, at: datetime, until: datetime) -> None:
+        pk = revoked_pk(token_digest)
+        item = {"pk": pk, "sk": REFRESH_SK, "revoked_at": iso(at), **ttl_attributes(until, pk)}
+        self._table.put_item(Item=item)
+
+    def is_refresh_token_revoked(self, token_digest: str, at: datetime) -> bool:
+        item = self._table.get_item(Key={"pk": revoked_pk(token_digest), "sk": REFRESH_SK}).get("Item")
+        return live(item, at) is not None
 
 
 def _key_names(table: Table) -> tuple[str, ...]:
