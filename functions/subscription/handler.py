@@ -27,6 +27,7 @@ logger = get_logger()
 app = make_resolver(cors=SUBSCRIBE_CORS)
 
 PREFERENCES = "/preferences"
+CONFIRM = "/confirm"
 
 
 @app.exception_handler(DomainError)
@@ -74,9 +75,24 @@ def subscribe():
 
 
 @app.get(
-    "/confirm",
+    CONFIRM,
+    cors=False,
+    summary="The confirmation page (changes nothing)",
+    description="A page whose button POSTs: mail gateways fetch every link of an email, so "
+    "following the link alone never confirms.",
+    responses={200: documented.page("A button that POSTs"), 400: documented.page("Invalid or expired link")},
+)
+def confirm_page():
+    mailing_list, _ = services.subscription().check_confirm(token(), now())
+    message = f"Confirm that you want to receive emails from {mailing_list.name}."
+    return pages.post_button_page("Confirm your subscription", message, f"?token={token()}", "Confirm")
+
+
+@app.post(
+    CONFIRM,
     cors=False,
     summary="Confirm a subscription (double opt-in)",
+    description="Idempotent; the consent ledger records the time, IP and user agent of this POST.",
     responses={
         200: documented.page("Confirmed"),
         303: documented.redirect("To the list's thank_you_url"),

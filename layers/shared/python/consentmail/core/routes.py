@@ -125,6 +125,7 @@ GENERAL_CLIENT_LIMIT = ClientLimit(2000)
 ROUTES: tuple[Route, ...] = (
     _public("POST", "/subscribe", Function.SUBSCRIPTION, FORMS, cors=True),
     _public("GET", "/confirm", Function.SUBSCRIPTION),
+    _public("POST", "/confirm", Function.SUBSCRIPTION),
     _public("GET", "/unsubscribe", Function.SUBSCRIPTION),
     _public("POST", "/unsubscribe", Function.SUBSCRIPTION),
     _public("GET", "/preferences", Function.SUBSCRIPTION),

@@ -110,6 +110,11 @@ class SubscriptionService:
             raise tokens.InvalidToken("This link no longer points to a subscription.")
         return mailing_list, contact
 
+    def check_confirm(self, token: str, at: datetime) -> tuple[MailingList, Contact]:
+        """The list and contact a confirm link points to, changing nothing: mail gateways fetch
+        every link of an email, so only the page's POST may confirm."""
+        return self._contact_of(token, Purpose.CONFIRM, at)
+
     def confirm(self, token: str, visitor: Visitor, at: datetime) -> MailingList:
         """Confirm the subscription; confirming twice changes nothing the second time."""
         mailing_list, contact = self._contact_of(token, Purpose.CONFIRM, at)
