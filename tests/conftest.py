@@ -12,7 +12,7 @@ import pytest
 REGION = "eu-west-3"
 PUBLIC_URL = "https://mail.example.test"
 
-TIERS = ("unit", "integration", "local", "infra")
+TIERS = ("unit", "integration", "local", "infra", "browser")
 _TESTS = Path(__file__).resolve().parent
 
 

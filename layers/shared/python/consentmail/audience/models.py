@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from consentmail.core.i18n import SOURCE_LANGUAGE, Language
 from consentmail.core.records import ConsentProof, Contact, ContactStatus, MailingList, Time
 
 Url = Annotated[str | None, Field(default=None, max_length=2000, pattern=r"^https?://")]
@@ -19,6 +20,10 @@ class ListIn(BaseModel):
     from_name: str = Field(default="", max_length=200)
     confirm_redirect_url: Url = None
     thank_you_url: Url = None
+    language: Language = Field(
+        default=SOURCE_LANGUAGE,
+        description="Language of the opt-in email, campaign footers and recipient pages",
+    )
 
 
 class ListPatch(BaseModel):
@@ -29,6 +34,7 @@ class ListPatch(BaseModel):
     from_name: str | None = Field(default=None, max_length=200)
     confirm_redirect_url: Url = None
     thank_you_url: Url = None
+    language: Language | None = None
 
 
 class ListOut(BaseModel):
@@ -38,6 +44,7 @@ class ListOut(BaseModel):
     from_name: str
     confirm_redirect_url: str | None
     thank_you_url: str | None
+    language: Language
     created_at: Time
 
     @classmethod

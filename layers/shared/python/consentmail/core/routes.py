@@ -132,6 +132,7 @@ ROUTES: tuple[Route, ...] = (
     _public("POST", "/preferences", Function.SUBSCRIPTION),
     _public("GET", "/t/o/{token}", Function.TRACKING, TRACKING),
     _public("GET", "/t/c/{token}", Function.TRACKING, TRACKING),
+    _public("GET", "/subject-requests", Function.SUBJECT_REQUESTS),
     _public("POST", "/subject-requests", Function.SUBJECT_REQUESTS, FORMS),
     _public("GET", "/subject-requests/confirm", Function.SUBJECT_REQUESTS, FORMS),
     _public("POST", "/subject-requests/confirm", Function.SUBJECT_REQUESTS, FORMS),

@@ -3,7 +3,8 @@
 Every email carries: From the list's sender; `List-Unsubscribe: <https unsubscribe URL>` and
 `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 2369, RFC 8058); the recipient's own
 unsubscribe and preference links in both parts, where the content put the placeholders
-`{{unsubscribe_url}}` / `{{preferences_url}}`, else in a footer. Only when the contact has given
+`{{unsubscribe_url}}` / `{{preferences_url}}`, else in a footer; the footer, in the list's
+language, always links to the rights page. Only when the contact has given
 tracking consent: a 1x1 open pixel, and every http(s) link of the HTML part rewritten to a signed
 click URL that redirects to the link exactly as written. Without consent, the links are exactly
 as written and there is no pixel. A campaign without a text part gets one derived from its HTML.
@@ -16,7 +17,16 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
-from consentmail.core.links import Recipient, click_url, open_url, preferences_url, unsubscribe_url
+from consentmail.core.i18n import texts
+from consentmail.core.links import (
+    RIGHTS_PATH,
+    Recipient,
+    click_url,
+    open_url,
+    preferences_url,
+    rights_url,
+    unsubscribe_url,
+)
 from consentmail.core.records import Contact, Content, MailingList
 from consentmail.core.settings import get_settings
 from consentmail.mail.html_transform import html_to_text, insert_before_body_end, is_web_link, rewrite_links
@@ -34,6 +44,7 @@ _SERIALIZE = SMTP.clone(max_line_length=998)
 class RecipientLinks:
     unsubscribe: str
     preferences: str
+    rights: str
 
 
 def _has(text: str, placeholders: tuple[str, ...]) -> bool:
@@ -51,9 +62,9 @@ def _fill(text: str, links: RecipientLinks, escape: bool) -> str:
 
 
 def _own_link(url: str) -> bool:
-    """Our unsubscribe and preference pages are never wrapped in a click redirect."""
+    """Our unsubscribe, preference and rights pages are never wrapped in a click redirect."""
     base = get_settings().base_url
-    return url.startswith((f"{base}/unsubscribe", f"{base}/preferences"))
+    return url.startswith((f"{base}/unsubscribe", f"{base}/preferences", f"{base}{RIGHTS_PATH}"))
 
 
 def html_part(
@@ -72,19 +83,26 @@ def html_part(
     needs_unsubscribe = not _has(source, UNSUBSCRIBE_PLACEHOLDERS)
     needs_preferences = not _has(source, PREFERENCES_PLACEHOLDERS)
     body = _fill(source, links, escape=True)
+    t = texts(mailing_list.language)
     footer: list[str] = []
     if needs_unsubscribe:
-        footer.append(f'<a href="{html.escape(links.unsubscribe)}">Unsubscribe</a>')
-    if needs_preferences:
-        footer.append(f'<a href="{html.escape(links.preferences)}">Manage your preferences</a>')
-    if footer:
-        body = insert_before_body_end(
-            body,
-            '\n<p style="font-size:12px;color:#666666;margin-top:24px">'
-            f"You receive this email because you subscribed to {html.escape(mailing_list.name)}. "
-            + " &middot; ".join(footer)
-            + "</p>\n",
+        footer.append(
+            f'<a href="{html.escape(links.unsubscribe)}">{html.escape(t.gettext("Unsubscribe"))}</a>'
         )
+    if needs_preferences:
+        manage = html.escape(t.gettext("Manage your preferences"))
+        footer.append(f'<a href="{html.escape(links.preferences)}">{manage}</a>')
+    # Every campaign tells its recipient where to ask for their data, whatever the content holds.
+    rights = html.escape(t.gettext("Your data and your rights"))
+    footer.append(f'<a href="{html.escape(links.rights)}">{rights}</a>')
+    why = t.gettext(
+        "You receive this email because you subscribed to {list_name}.", list_name=mailing_list.name
+    )
+    body = insert_before_body_end(
+        body,
+        f'\n<p lang="{t.language}" style="font-size:12px;color:#595959;margin-top:24px">'
+        f"{html.escape(why)} " + " &middot; ".join(footer) + "</p>\n",
+    )
     if recipient is not None:
         pixel = html.escape(open_url(recipient, at))
         body = insert_before_body_end(
@@ -95,26 +113,26 @@ def html_part(
 
 def text_part(source: str | None, html_source: str, mailing_list: MailingList, links: RecipientLinks) -> str:
     text = source if source else html_to_text(html_source)
+    t = texts(mailing_list.language)
     footer: list[str] = []
     if not _has(text, UNSUBSCRIBE_PLACEHOLDERS):
-        footer.append(f"Unsubscribe: {links.unsubscribe}")
+        footer.append(t.gettext("Unsubscribe: {url}", url=links.unsubscribe))
     if not _has(text, PREFERENCES_PLACEHOLDERS):
-        footer.append(f"Manage your preferences: {links.preferences}")
+        footer.append(t.gettext("Manage your preferences: {url}", url=links.preferences))
+    footer.append(t.gettext("Your data and your rights: {url}", url=links.rights))
     text = _fill(text, links, escape=False)
-    if footer:
-        text = (
-            text.rstrip("\n")
-            + f"\n\n-- \nYou receive this email because you subscribed to {mailing_list.name}.\n"
-            + "\n".join(footer)
-            + "\n"
-        )
-    return text
+    why = t.gettext(
+        "You receive this email because you subscribed to {list_name}.", list_name=mailing_list.name
+    )
+    return text.rstrip("\n") + f"\n\n-- \n{why}\n" + "\n".join(footer) + "\n"
 
 
 def build_campaign_email(
     *, content: Content, mailing_list: MailingList, contact: Contact, campaign_id: str, at: datetime
 ) -> bytes:
-    links = RecipientLinks(unsubscribe_url(contact, at), preferences_url(contact, at))
+    links = RecipientLinks(
+        unsubscribe_url(contact, at), preferences_url(contact, at), rights_url(mailing_list.language)
+    )
     recipient = (
         Recipient(mailing_list.account_id, campaign_id, contact.list_id, contact.contact_id)
         if contact.tracking_consent
@@ -131,4 +149,6 @@ def build_campaign_email(
     message.add_alternative(
         html_part(content.html, mailing_list, links, recipient, at), subtype="html", charset="utf-8"
     )
+    # After the content, which drops every Content-* header when it is set.
+    message["Content-Language"] = mailing_list.language
     return message.as_bytes(policy=_SERIALIZE)

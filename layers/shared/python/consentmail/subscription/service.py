@@ -88,8 +88,9 @@ class SubscriptionService:
         return mailing_list
 
     def send_optin(self, mailing_list: MailingList, contact: Contact, at: datetime) -> None:
-        token = tokens.issue(Purpose.CONFIRM, recipient_claims(contact), EMAILED_LINK.after(at))
-        raw = optin_message(mailing_list, contact.email, link("/confirm", token))
+        expires_at = EMAILED_LINK.after(at)
+        token = tokens.issue(Purpose.CONFIRM, recipient_claims(contact), expires_at)
+        raw = optin_message(mailing_list, contact.email, link("/confirm", token), expires_at)
         send_raw(
             raw,
             from_email=mailing_list.from_email,
