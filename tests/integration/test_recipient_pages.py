@@ -218,7 +218,7 @@ def test_a_french_lists_optin_email_and_confirm_pages_are_in_french(french_list)
 
     done = subscription_call("POST", "/confirm", query={"token": token, "lang": "fr"})
     assert done["statusCode"] == 200
-    assert "Vous êtes maintenant inscrit à Nouvelles du jardin." in done["body"]
+    assert "Votre inscription à Nouvelles du jardin est confirmée." in done["body"]
 
 
 def test_a_french_lists_preference_and_unsubscribe_pages_are_in_french_and_link_the_rights_page(french_list):
@@ -255,7 +255,7 @@ def test_a_french_lists_campaign_footer_is_in_french_with_the_rights_link(french
     html = message.get_body(preferencelist=("html",)).get_content()
     text = message.get_body(preferencelist=("plain",)).get_content()
 
-    assert "Vous recevez cet e-mail parce que vous vous êtes inscrit à Nouvelles du jardin." in html
+    assert "Vous recevez cet e-mail parce que votre adresse est inscrite à Nouvelles du jardin." in html
     assert ">Se désinscrire</a>" in html and ">Vos données et vos droits</a>" in html
     assert "https://mail.example.test/subject-requests?lang=fr" in html
     assert "Vos données et vos droits\u00a0: https://mail.example.test/subject-requests?lang=fr" in text

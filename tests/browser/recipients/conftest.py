@@ -109,7 +109,8 @@ class Recipient:
 
 @pytest.fixture
 def recipient(browser, axe_source):
-    context = browser.new_context(viewport={"width": 800, "height": 900}, locale="en-GB")
+    # bypass_csp: our pages allow no script, and axe-core has to be injected into them.
+    context = browser.new_context(viewport={"width": 800, "height": 900}, locale="en-GB", bypass_csp=True)
     try:
         yield Recipient(context.new_page(), axe_source)
     finally:

@@ -32,7 +32,7 @@ SECURITY_HEADERS = {
 _STYLE = (
     "*{box-sizing:border-box}"
     "body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;padding:1rem;"
-    "color:#1d2433;background:#fff;line-height:1.5;overflow-wrap:anywhere}"
+    "color:#1d2433;background:#fff;line-height:1.5;overflow-wrap:break-word}"
     "a{color:#1a4fb5}a:hover{color:#123a85}"
     ":focus-visible{outline:3px solid #1a4fb5;outline-offset:2px}"
     "button{font:inherit;min-height:2.75rem;padding:.5rem 1.25rem;cursor:pointer;border-radius:.3rem;"
@@ -56,7 +56,10 @@ _STYLE = (
     "footer{margin-top:2.5rem;border-top:1px solid #c8ccd3;padding-top:1rem}"
     "table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}"
     "th,td{text-align:left;vertical-align:top;border-bottom:1px solid #c8ccd3;padding:.35rem .5rem .35rem 0}"
-    "pre{white-space:pre-wrap;overflow-wrap:anywhere}"
+    "pre,.wrap{white-space:pre-wrap;overflow-wrap:anywhere}"
+    "[aria-invalid=true]{border:2px solid #a4161a}"
+    ".scroll{overflow-x:auto;margin:.5rem 0 1rem}.scroll table{min-width:36rem;margin:0}"
+    "td.when{white-space:nowrap}"
 )
 
 

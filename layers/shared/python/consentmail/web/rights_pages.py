@@ -124,6 +124,7 @@ def rights_page(page: pages.Page, form: RightsForm | None = None, status: int = 
                 "it takes a few minutes."
             )
         ),
+        f"<h2>{escape(t.gettext('Make a request'))}</h2>",
     ]
     if form.errors:
         alert = escape(t.gettext("Please correct the fields marked below."))
@@ -148,7 +149,6 @@ def rights_page(page: pages.Page, form: RightsForm | None = None, status: int = 
             f"value={kind.value}{checked} required{type_attributes}> <span>{escape(label)}</span></label>"
         )
     parts.append(
-        f"<h2>{escape(t.gettext('Make a request'))}</h2>"
         f'<form method=post action="{escape(page.action())}" novalidate>'
         f"<label for=email>{escape(t.gettext('Your email address'))}</label>{email_error}"
         f'<input type=email id=email name=email required autocomplete=email value="{escape(form.email)}"'
@@ -204,14 +204,22 @@ def _labels(t: Texts) -> dict[str, str]:
 
 
 def _words(t: Texts) -> dict[str, str]:
-    """Statuses and consent-ledger actions as a person reads them."""
+    """A contact's statuses as a person reads them."""
     return {
         "pending": t.gettext("waiting for confirmation"),
         "confirmed": t.gettext("subscribed"),
         "unsubscribed": t.gettext("unsubscribed"),
         "bounced": t.gettext("address unreachable"),
         "complained": t.gettext("marked as spam"),
+    }
+
+
+def _actions(t: Texts) -> dict[str, str]:
+    """The consent ledger's actions as a person reads them."""
+    return {
         "subscribed": t.gettext("subscribed on a website form"),
+        "confirmed": t.gettext("Subscription confirmed"),
+        "unsubscribed": t.gettext("Unsubscribed"),
         "added_by_account": t.gettext("added by the sender, with your consent"),
         "imported": t.gettext("imported by the sender, with your consent"),
         "tracking_granted": t.gettext("allowed opens and clicks to be measured"),
@@ -246,16 +254,22 @@ _SKIPPED = {"contact_id", "list_id", "events", "record_id", "expiry_bucket"}
 def _table(t: Texts, item: dict, labels: dict[str, str], words: dict[str, str]) -> str:
     rows = "".join(
         f"<tr><th scope=row>{escape(labels.get(key, key))}</th>"
-        f"<td>{escape(_value(t, value, words))}</td></tr>"
+        f"<td class=wrap>{escape(_value(t, value, words))}</td></tr>"
         for key, value in item.items()
         if key not in _SKIPPED
     )
     return f"<table>{rows}</table>"
 
 
+def _scrolling(label: str, table: str) -> str:
+    """A wide table in a region that scrolls sideways on a narrow screen (WCAG 1.4.10 lets data
+    tables keep their two dimensions), reachable and scrollable with the keyboard."""
+    return f'<div class=scroll role=region tabindex=0 aria-label="{escape(label)}">{table}</div>'
+
+
 def export_page(page: pages.Page, data: dict, json_url: str) -> Response:
     t = page.texts
-    labels, words = _labels(t), _words(t)
+    labels, words, actions = _labels(t), _words(t), _actions(t)
     generated = datetime.fromisoformat(str(data["generated_at"]).replace("Z", "+00:00"))
     parts = [
         "<p>"
@@ -284,15 +298,14 @@ def export_page(page: pages.Page, data: dict, json_url: str) -> Response:
                 f"<th scope=col>{escape(t.gettext('Campaign'))}</th></tr>"
             )
             rows = "".join(
-                f"<tr><td>{escape(_value(t, event.get('at') or event.get('sent_at') or '', words))}</td>"
+                f"<tr><td class=when>{escape(_value(t, event.get('at') or event.get('sent_at'), words))}</td>"
                 f"<td>{escape(str(event.get('kind') or event.get('record') or ''))}</td>"
                 f"<td>{escape(str(event.get('campaign_id') or ''))}</td></tr>"
                 for event in events
             )
+            caption = t.gettext("The emails sent to you and what happened to them")
             parts.append(
-                f"<table><caption>{escape(t.gettext('The emails sent to you and what happened to them'))}"
-                "</caption>"
-                f"{header}{rows}</table>"
+                _scrolling(caption, f"<table><caption>{escape(caption)}</caption>{header}{rows}</table>")
             )
     parts.append(f"<h2>{escape(t.gettext('Your consent'))}</h2>")
     records = data.get("consent_records") or []
@@ -308,15 +321,18 @@ def export_page(page: pages.Page, data: dict, json_url: str) -> Response:
                 t.gettext("From (IP address, browser)"),
             )
         )
+
+        def origin(record: dict) -> str:
+            return " · ".join(v for v in (record.get("ip"), record.get("user_agent")) if v) or "—"
+
         rows = "".join(
-            f"<tr><td>{escape(_value(t, record.get('at'), words))}</td>"
-            f"<td>{escape(_value(t, record.get('action'), words))}</td>"
+            f"<tr><td class=when>{escape(_value(t, record.get('at'), words))}</td>"
+            f"<td>{escape(_value(t, record.get('action'), actions))}</td>"
             f"<td>{escape(str(record.get('text') or '—'))}</td>"
-            f"<td>{escape(' · '.join(v for v in (record.get('ip'), record.get('user_agent')) if v) or '—')}"
-            "</td></tr>"
+            f"<td class=wrap>{escape(origin(record))}</td></tr>"
             for record in records
         )
-        parts.append(f"<table><tr>{header}</tr>{rows}</table>")
+        parts.append(_scrolling(t.gettext("Your consent"), f"<table><tr>{header}</tr>{rows}</table>"))
     return pages.html_response(t.gettext("Your data"), "".join(parts), 200, page)
 
 
