@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from consentmail.core.routes import MAX_BODY_BYTES, ROUTES, Function, http_functions
+from consentmail.subject_requests.models import SubjectRequestInput
 from consentmail.subscription.models import SubscribeRequest
 
 TITLE = "consentmail"
@@ -46,16 +47,44 @@ PROBLEM_SCHEMAS = {
 _POWERTOOLS_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 
 
+# The rights page's form: flat fields; the names are the rectification's changes.
+RIGHTS_FORM = {
+    "type": "object",
+    "required": ["email", "type"],
+    "properties": {
+        "email": {"type": "string"},
+        "type": {"type": "string", "enum": ["access", "rectification", "erasure"]},
+        "first_name": {"type": "string", "maxLength": 100},
+        "last_name": {"type": "string", "maxLength": 100},
+    },
+}
+
+
+def _request_schemas() -> dict[str, dict]:
+    """Schemas of the bodies below that no typed signature puts into the components."""
+    schema = SubjectRequestInput.model_json_schema(ref_template="#/components/schemas/{model}")
+    definitions = schema.pop("$defs", {})
+    return {**definitions, "SubjectRequestInput": schema}
+
+
 def _request_bodies() -> dict[tuple[str, str], dict]:
     """Bodies the handlers read themselves (two content types, or CSV), which Powertools cannot
     infer from a typed signature."""
     subscribe = SubscribeRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    subject_request = {"$ref": "#/components/schemas/SubjectRequestInput"}
     return {
         ("post", "/subscribe"): {
             "required": True,
             "content": {
                 "application/json": {"schema": subscribe},
                 "application/x-www-form-urlencoded": {"schema": subscribe},
+            },
+        },
+        ("post", "/subject-requests"): {
+            "required": True,
+            "content": {
+                "application/json": {"schema": subject_request},
+                "application/x-www-form-urlencoded": {"schema": RIGHTS_FORM},
             },
         },
         ("post", "/lists/{list_id}/contacts/import"): {
@@ -221,6 +250,8 @@ def build_document(servers: list[str] | None = None) -> dict:
     if missing:
         raise OpenApiError("routes of the route table no function serves: " + ", ".join(missing))
 
+    for name, schema in _request_schemas().items():
+        document["components"]["schemas"].setdefault(name, schema)
     for (method, path), body in _request_bodies().items():
         document["paths"][path][method].setdefault("requestBody", body)
 

@@ -16,7 +16,7 @@ from consentmail.composition import subscription as services
 from consentmail.core.clock import now
 from consentmail.core.errors import DomainError, InvalidInput, InvalidToken, problem_for
 from consentmail.core.logs import get_logger
-from consentmail.core.records import Visitor
+from consentmail.core.records import MailingList, Visitor
 from consentmail.subscription.models import SubscribeRequest
 from consentmail.subscription.preferences import PreferenceChanges
 from consentmail.web import documented, forms, pages
@@ -27,15 +27,27 @@ logger = get_logger()
 app = make_resolver(cors=SUBSCRIBE_CORS)
 
 PREFERENCES = "/preferences"
+CONFIRM = "/confirm"
 
 
 @app.exception_handler(DomainError)
 def refused(error: DomainError) -> Response:
+    # No list is known here: the page follows `?lang=` or the browser's language.
+    page = pages.page_for(app.current_event)
+    t = page.texts
     if isinstance(error, InvalidToken):
-        return pages.message_page("This link is not valid", error.detail, 400)
+        explanation = t.gettext(
+            "This link is broken or has expired (links in our emails work for 7 days). "
+            "Use the link in a more recent email, or subscribe again."
+        )
+        return pages.message_page(page, t.gettext("This link is not valid"), explanation, 400)
     if isinstance(error, InvalidInput) and app.current_event.path == PREFERENCES:
-        return pages.message_page("These preferences cannot be saved", error.detail, 422)
+        return pages.message_page(page, t.gettext("These preferences cannot be saved"), error.detail, 422)
     return problem_response(problem_for(error))
+
+
+def page_of(mailing_list: MailingList) -> pages.Page:
+    return pages.page_for(app.current_event, mailing_list.language)
 
 
 def visitor() -> Visitor:
@@ -68,15 +80,40 @@ def subscribe():
         return Response(202, "application/json", json.dumps({"status": "pending"}))
     if mailing_list.confirm_redirect_url:
         return pages.redirect(mailing_list.confirm_redirect_url)
+    page = page_of(mailing_list)
+    t = page.texts
     return pages.message_page(
-        "Check your inbox", "We sent you an email: follow its link to confirm your subscription."
+        page,
+        t.gettext("Check your inbox"),
+        t.gettext("We sent you an email: follow its link to confirm your subscription."),
     )
 
 
 @app.get(
-    "/confirm",
+    CONFIRM,
+    cors=False,
+    summary="The confirmation page (changes nothing)",
+    description="A page whose button POSTs: mail gateways fetch every link of an email, so "
+    "following the link alone never confirms.",
+    responses={200: documented.page("A button that POSTs"), 400: documented.page("Invalid or expired link")},
+)
+def confirm_page():
+    mailing_list, _ = services.subscription().check_confirm(token(), now())
+    page = page_of(mailing_list)
+    t = page.texts
+    return pages.post_button_page(
+        page,
+        t.gettext("Confirm your subscription"),
+        t.gettext("Do you want to receive emails from {list_name}?", list_name=mailing_list.name),
+        t.gettext("Yes, subscribe me"),
+    )
+
+
+@app.post(
+    CONFIRM,
     cors=False,
     summary="Confirm a subscription (double opt-in)",
+    description="Idempotent; the consent ledger records the time, IP and user agent of this POST.",
     responses={
         200: documented.page("Confirmed"),
         303: documented.redirect("To the list's thank_you_url"),
@@ -87,7 +124,13 @@ def confirm():
     mailing_list = services.subscription().confirm(token(), visitor(), now())
     if mailing_list.thank_you_url:
         return pages.redirect(mailing_list.thank_you_url)
-    return pages.message_page("Subscription confirmed", f"You are now subscribed to {mailing_list.name}.")
+    page = page_of(mailing_list)
+    t = page.texts
+    return pages.message_page(
+        page,
+        t.gettext("Subscription confirmed"),
+        t.gettext("You are now subscribed to {list_name}.", list_name=mailing_list.name),
+    )
 
 
 @app.get(
@@ -98,8 +141,14 @@ def confirm():
 )
 def unsubscribe_page():
     mailing_list = services.subscription().check_unsubscribe(token(), now())
-    message = f"Stop receiving emails from {mailing_list.name}?"
-    return pages.post_button_page("Unsubscribe", message, f"?token={token()}", "Unsubscribe")
+    page = page_of(mailing_list)
+    t = page.texts
+    return pages.post_button_page(
+        page,
+        t.gettext("Unsubscribe"),
+        t.gettext("Stop receiving emails from {list_name}?", list_name=mailing_list.name),
+        t.gettext("Unsubscribe"),
+    )
 
 
 @app.post(
@@ -114,7 +163,13 @@ def unsubscribe():
     one_click = "List-Unsubscribe=One-Click" in (app.current_event.decoded_body or "")
     source = "one_click" if one_click else "page"
     mailing_list = services.subscription().unsubscribe(token(), visitor(), now(), source)
-    return pages.message_page("Unsubscribed", f"You will receive no more emails from {mailing_list.name}.")
+    page = page_of(mailing_list)
+    t = page.texts
+    return pages.message_page(
+        page,
+        t.gettext("Unsubscribed"),
+        t.gettext("You will receive no more emails from {list_name}.", list_name=mailing_list.name),
+    )
 
 
 @app.get(
@@ -125,7 +180,7 @@ def unsubscribe():
 )
 def preferences_get():
     mailing_list, contact = services.preferences().open(token(), now())
-    return preferences_page(mailing_list, contact, token())
+    return preferences_page(page_of(mailing_list), mailing_list, contact)
 
 
 @app.post(
@@ -142,8 +197,10 @@ def preferences_post():
     # The page posts a form; anything but a JSON body is read as one.
     fields = forms.body_fields(app.current_event, form=not forms.is_json(app.current_event))
     changes = PreferenceChanges.from_form(fields)
-    mailing_list, contact = services.preferences().change(token(), changes, visitor(), now())
-    return preferences_page(mailing_list, contact, token(), "Your preferences are saved.")
+    requested = app.current_event.get_query_string_value("lang")
+    mailing_list, contact = services.preferences().change(token(), changes, visitor(), now(), requested)
+    page = page_of(mailing_list)
+    return preferences_page(page, mailing_list, contact, page.texts.gettext("Your preferences are saved."))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

@@ -61,7 +61,8 @@ def demo_page(list_id: str) -> tuple[str, dict[str, str]]:
     consent_text = f"I agree to receive emails from {DEMO_LIST_NAME} and can unsubscribe at any time."
     form = f"""
 <p>This is what a website embedding a consentmail subscribe form looks like. Subscribe, then open
-the <a href="/_local/outbox?format=html">outbox</a> to find the confirmation email and follow its link.</p>
+the <a href="/_local/outbox?format=html">outbox</a> to find the confirmation email, follow its link and
+press the button on the page it opens.</p>
 <form method=post action="/subscribe" enctype="application/x-www-form-urlencoded">
   <input type=hidden name=list_id value="{escape(list_id)}">
   <input type=hidden name=consent_text value="{escape(consent_text)}">
@@ -72,7 +73,8 @@ the <a href="/_local/outbox?format=html">outbox</a> to find the confirmation ema
     I allow {escape(DEMO_LIST_NAME)} to see whether I open its emails and click their links.</label>
   <button type=submit>Subscribe</button>
 </form>
-<p><a href="/_local/outbox?format=html">Outbox</a> · <a href="/_local/config">Local configuration</a> ·
+<p><a href="/subject-requests">Your data and your rights</a> ·
+<a href="/_local/outbox?format=html">Outbox</a> · <a href="/_local/config">Local configuration</a> ·
 <a href="/openapi.json">OpenAPI</a></p>
 """
     headers = dict(SECURITY_HEADERS)

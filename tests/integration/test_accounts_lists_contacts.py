@@ -68,8 +68,10 @@ def test_list_crud(owner):
         "from_name",
         "confirm_redirect_url",
         "thank_you_url",
+        "language",
         "created_at",
     }
+    assert mailing_list["language"] == "en"
     list_id = mailing_list["list_id"]
 
     assert invoke(sample("accounts_lists_get", claims=owner, list_id=list_id)).json() == mailing_list

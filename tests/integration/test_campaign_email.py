@@ -92,7 +92,9 @@ def test_footer_with_unsubscribe_and_preferences_links_in_both_parts_when_conten
     assert html.index("Unsubscribe</a>") < html.index("</body>")
 
 
-def test_placeholders_put_the_links_where_the_content_wants_them_and_no_footer(demo_list):
+def test_placeholders_put_the_links_where_the_content_wants_them_and_the_footer_keeps_only_the_rights_link(
+    demo_list,
+):
     content = Content(
         subject="Hi",
         html='<p>Hi</p><p><a href="{{unsubscribe_url}}">Leave</a> '
@@ -105,8 +107,12 @@ def test_placeholders_put_the_links_where_the_content_wants_them_and_no_footer(d
 
     unsubscribe = message["List-Unsubscribe"][1:-1]
     assert f"Leave: {unsubscribe}" in text
-    assert "You receive this email" not in text and "You receive this email" not in html
+    assert "Unsubscribe:" not in text and "Manage your preferences" not in text
+    assert ">Unsubscribe</a>" not in html and "Manage your preferences" not in html
+    # Where to ask for one's data is in every campaign, whatever the content holds.
+    assert f"Your data and your rights: {PUBLIC_URL}/subject-requests?lang=en" in text
     hrefs = Links(html).hrefs
+    assert hrefs[-1] == f"{PUBLIC_URL}/subject-requests?lang=en"  # never wrapped in a click redirect
     assert hrefs[0] == unsubscribe  # never wrapped in a click redirect
     assert hrefs[1].startswith(f"{PUBLIC_URL}/preferences?token=")
 

@@ -52,11 +52,15 @@ def subscribe(list_id: str, address: str = ADDRESS) -> dict:
 def confirm_link_in_last_email() -> str:
     raw = sent_messages()[-1].raw_data
     text = email.message_from_string(raw).get_payload()[0].get_payload(decode=True).decode()
-    return re.search(r"/confirm\?token=(\S+)", text).group(1)
+    return re.search(r"/confirm\?token=([^&\s]+)", text).group(1)
 
 
 def confirm(token: str) -> dict:
-    return subscription(api_event("GET", "/confirm", query={"token": token}))
+    """The confirm page's button (a GET only shows the page), then what the page said."""
+    shown = subscription(api_event("GET", "/confirm", query={"token": token}))
+    if shown["statusCode"] != 200:
+        return shown
+    return subscription(api_event("POST", "/confirm", query={"token": token}))
 
 
 def contact(list_id: str, address: str = ADDRESS):

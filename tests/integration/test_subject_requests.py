@@ -52,7 +52,7 @@ def messages_to(address: str) -> list:
 def link_in(message, path: str) -> str:
     parsed = email.message_from_string(message.raw_data)
     text = parsed.get_payload()[0].get_payload(decode=True).decode()
-    return re.search(rf"https://mail\.example\.test{path}\?token=(\S+)", text).group(1)
+    return re.search(rf"https://mail\.example\.test{path}\?token=([^\s&]+)", text).group(1)
 
 
 def confirm(token: str, method: str = "POST") -> dict:

@@ -140,17 +140,33 @@ def test_at_most_one_optin_email_per_address_and_list_per_ten_minutes(demo_list)
 def test_a_confirmed_contact_gets_no_new_optin_email(demo_list):
     subscribe()
     token = link_in_last_email("/confirm")
-    call(api_event("GET", "/confirm", query={"token": token}))
+    call(api_event("POST", "/confirm", query={"token": token}))
     subscribe()
     assert len(sent_messages()) == 1
 
 
-def test_confirm_link_confirms_once_and_records_ip_and_user_agent(demo_list):
+def test_following_the_confirm_link_shows_a_button_and_changes_nothing(demo_list):
     subscribe()
     token = link_in_last_email("/confirm")
 
-    first = call(api_event("GET", "/confirm", query={"token": token}, source_ip="198.51.100.7"))
-    second = call(api_event("GET", "/confirm", query={"token": token}))
+    # A mail gateway's scanner fetches the link, twice.
+    scan = api_event("GET", "/confirm", query={"token": token}, source_ip="203.0.113.9")
+    pages = [call(scan), call(scan)]
+
+    assert all(page["statusCode"] == 200 for page in pages)
+    assert headers_of(pages[0])["Content-Type"].startswith("text/html")
+    assert '<form method=post action="?token=' in pages[0]["body"] and "Demo News" in pages[0]["body"]
+    assert contact().status == ContactStatus.PENDING
+    ledger = ConsentRepository().of_email_hash(email_hash(ADDRESS), now())
+    assert [record.action.value for record in ledger] == ["subscribed"]
+
+
+def test_the_confirm_button_confirms_once_and_records_ip_and_user_agent_of_the_post(demo_list):
+    subscribe()
+    token = link_in_last_email("/confirm")
+
+    first = call(api_event("POST", "/confirm", query={"token": token}, source_ip="198.51.100.7"))
+    second = call(api_event("POST", "/confirm", query={"token": token}))
 
     assert first["statusCode"] == 200 and second["statusCode"] == 200
     assert contact().status == ContactStatus.CONFIRMED
@@ -168,7 +184,7 @@ def test_confirm_redirects_to_the_lists_thank_you_page(demo_list):
     demo_list.thank_you_url = "https://www.example.org/thanks"
     ListRepository().save(demo_list)
     subscribe()
-    response = call(api_event("GET", "/confirm", query={"token": link_in_last_email("/confirm")}))
+    response = call(api_event("POST", "/confirm", query={"token": link_in_last_email("/confirm")}))
     assert (
         response["statusCode"] == 303 and headers_of(response)["Location"] == "https://www.example.org/thanks"
     )
@@ -179,11 +195,13 @@ def test_tampered_and_expired_confirm_tokens_answer_400_html(demo_list):
     token = link_in_last_email("/confirm")
     kid, payload, signature = token.split(".")
     tampered = f"{kid}.{payload[:-2]}AA.{signature}"
+    assert call(api_event("POST", "/confirm", query={"token": tampered}))["statusCode"] == 400
     assert call(api_event("GET", "/confirm", query={"token": tampered}))["statusCode"] == 400
-    assert call(api_event("GET", "/confirm", query={"token": "garbage"}))["statusCode"] == 400
+    assert call(api_event("POST", "/confirm", query={"token": "garbage"}))["statusCode"] == 400
+    assert call(api_event("POST", "/confirm"))["statusCode"] == 400
     assert call(api_event("GET", "/confirm"))["statusCode"] == 400
     with time_machine.travel(now() + timedelta(days=7, seconds=1), tick=False):
-        expired = call(api_event("GET", "/confirm", query={"token": token}))
+        expired = call(api_event("POST", "/confirm", query={"token": token}))
     assert expired["statusCode"] == 400
     assert headers_of(expired)["Content-Type"].startswith("text/html")
     assert contact().status == ContactStatus.PENDING
@@ -194,14 +212,14 @@ def test_an_unsubscribe_token_cannot_confirm(demo_list):
 
     subscribe()
     token = unsubscribe_url(contact(), now()).split("token=")[1]
-    assert call(api_event("GET", "/confirm", query={"token": token}))["statusCode"] == 400
+    assert call(api_event("POST", "/confirm", query={"token": token}))["statusCode"] == 400
 
 
 def _confirmed_unsubscribe_token() -> str:
     from consentmail.core.links import unsubscribe_url
 
     subscribe()
-    call(api_event("GET", "/confirm", query={"token": link_in_last_email("/confirm")}))
+    call(api_event("POST", "/confirm", query={"token": link_in_last_email("/confirm")}))
     return unsubscribe_url(contact(), now()).split("token=")[1]
 
 
@@ -273,6 +291,7 @@ def test_no_route_sets_a_cookie(demo_list):
         load_event("subscribe_json"),
         load_event("subscribe_form"),
         api_event("GET", "/confirm", query={"token": "bad"}),
+        api_event("POST", "/confirm", query={"token": "bad"}),
         api_event("GET", "/unsubscribe", query={"token": token}),
         api_event("POST", "/unsubscribe", query={"token": token}),
         api_event("GET", "/nowhere"),
@@ -303,7 +322,7 @@ def test_an_erased_person_who_subscribes_and_confirms_again_is_no_longer_suppres
 
     subscribe()
     assert suppression.is_erased(email_hash(ADDRESS), now())  # a form post alone lifts nothing
-    call(api_event("GET", "/confirm", query={"token": link_in_last_email("/confirm")}))
+    call(api_event("POST", "/confirm", query={"token": link_in_last_email("/confirm")}))
 
     assert contact().status == ContactStatus.CONFIRMED
     assert not suppression.is_erased(email_hash(ADDRESS), now())

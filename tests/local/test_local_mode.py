@@ -77,7 +77,7 @@ def confirmed_contact(client: LocalClient, local_mode, address: str):
     list_id = demo_list_id(local_mode)
     assert subscribe(client, list_id, address).status == 202
     link = confirm_link(outbox(client, address)[0]["raw"], local_mode.urls.base)
-    assert client.get(link).status == 200
+    assert client.post_form(link, {}).status == 200
     return contact_of(list_id, address)
 
 
@@ -275,12 +275,20 @@ def test_the_ses_simulator_delivers_the_delivery_event_to_ses_events(local_mode,
     assert not [e for e in simulator.undelivered if e["mail"]["messageId"] == message_id]
 
 
-def test_following_the_confirm_link_confirms_the_contact(local_mode, local_client):
+def test_following_the_confirm_link_shows_a_button_and_pressing_it_confirms_the_contact(
+    local_mode, local_client
+):
     address = "bob@example.org"
     subscribe(local_client, local_mode.demo.list_id, address)
     link = confirm_link(outbox(local_client, address)[0]["raw"], local_mode.urls.base)
 
-    answer = local_client.get(link)
+    page = local_client.get(link)
+
+    assert page.status == 200 and page.content_type == "text/html"
+    assert "<form method=post" in page.text
+    assert contact_of(local_mode.demo.list_id, address).status == ContactStatus.PENDING
+
+    answer = local_client.post_form(link, {})
 
     assert answer.status == 200
     assert answer.content_type == "text/html"

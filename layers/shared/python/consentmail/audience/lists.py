@@ -30,6 +30,7 @@ class ListService:
             from_name=request.from_name,
             confirm_redirect_url=request.confirm_redirect_url,
             thank_you_url=request.thank_you_url,
+            language=request.language,
             created_at=at,
         )
         self.lists.create(mailing_list)
@@ -47,7 +48,7 @@ class ListService:
     def update(self, account_id: str, list_id: str, patch: ListPatch, at: datetime) -> MailingList:
         mailing_list = self.get(account_id, list_id, at)
         changes = patch.model_dump(exclude_unset=True)
-        for required in ("name", "from_email", "from_name"):
+        for required in ("name", "from_email", "from_name", "language"):
             if required in changes and changes[required] is None:
                 changes.pop(required)
         if "from_email" in changes:

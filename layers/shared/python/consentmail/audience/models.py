@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from consentmail.core import header_text
 from consentmail.core.attribute_names import Attributes, OptionalAttributes
 from consentmail.core.header_text import HeaderText
+from consentmail.core.i18n import SOURCE_LANGUAGE, Language
 from consentmail.core.records import ConsentProof, Contact, ContactStatus, MailingList, Time
 
 # A page of the account holder's site, used as a redirect target: http(s), a host, and no
@@ -39,6 +40,10 @@ class ListIn(BaseModel):
     from_name: HeaderText = Field(default="", max_length=200)
     confirm_redirect_url: Url = None
     thank_you_url: Url = None
+    language: Language = Field(
+        default=SOURCE_LANGUAGE,
+        description="Language of the opt-in email, campaign footers and recipient pages",
+    )
 
 
 class ListPatch(BaseModel):
@@ -49,6 +54,7 @@ class ListPatch(BaseModel):
     from_name: HeaderText | None = Field(default=None, max_length=200)
     confirm_redirect_url: Url = None
     thank_you_url: Url = None
+    language: Language | None = None
 
 
 class ListOut(BaseModel):
@@ -58,6 +64,7 @@ class ListOut(BaseModel):
     from_name: str
     confirm_redirect_url: str | None
     thank_you_url: str | None
+    language: Language
     created_at: Time
 
     @classmethod

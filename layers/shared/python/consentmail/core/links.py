@@ -6,6 +6,8 @@
   they live as long as the event data of the email that carries them (`RECIPIENT_LINK`);
 - `account_verify_url` and `password_reset_url`: the account holder's emailed links, to console
   pages that POST their token to the API;
+- `rights_url`: the rights page (access, rectification, erasure), in a language, linked from
+  every campaign footer and every recipient page;
 - `open_url` and `click_url`: the signed tracking URLs a campaign email carries for contacts with
   tracking consent: `/t/o/<token>` (open pixel) and `/t/c/<token>` (click redirect to the exact
   link written in the campaign). Tokens carry account, campaign, list and contact ids (and the
@@ -27,6 +29,13 @@ RECIPIENT_LINK = EVENT_DATA
 
 def link(path: str, token: str) -> str:
     return f"{get_settings().base_url}{path}?{urlencode({'token': token})}"
+
+
+RIGHTS_PATH = "/subject-requests"
+
+
+def rights_url(language: str) -> str:
+    return f"{get_settings().base_url}{RIGHTS_PATH}?{urlencode({'lang': language})}"
 
 
 def recipient_claims(contact: Contact) -> dict:

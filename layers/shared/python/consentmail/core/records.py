@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, PlainSerializer
 
 from consentmail.core.clock import iso
+from consentmail.core.i18n import SOURCE_LANGUAGE, Language
 
 # Every time we return is ISO 8601 UTC with a Z, second precision.
 Time = Annotated[datetime, PlainSerializer(iso, return_type=str)]
@@ -56,6 +57,8 @@ class MailingList(BaseModel):
     from_name: str = ""
     confirm_redirect_url: str | None = None
     thank_you_url: str | None = None
+    # The language of its opt-in email, campaign footers and recipient pages.
+    language: Language = SOURCE_LANGUAGE
     created_at: datetime
 
 

@@ -3,7 +3,8 @@
 Every email carries: From the list's sender; `List-Unsubscribe: <https unsubscribe URL>` and
 `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 2369, RFC 8058); the recipient's own
 unsubscribe and preference links in both parts, where the content put the tags
-`{{ unsubscribe_url }}` / `{{ preferences_url }}`, else in a footer. The content is rendered for
+`{{ unsubscribe_url }}` / `{{ preferences_url }}`, else in a footer; the footer, in the list's
+language, always links to the rights page. The content is rendered for
 the recipient first (mail/personalization.py: names, address, attributes, HTML-escaped in the HTML
 part), then links are rewritten, so a link built from a contact's attribute is tracked like any.
 Only when the contact has given tracking consent: a 1x1 open pixel, and every http(s) link of the
@@ -19,7 +20,16 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
-from consentmail.core.links import Recipient, click_url, open_url, preferences_url, unsubscribe_url
+from consentmail.core.i18n import texts
+from consentmail.core.links import (
+    RIGHTS_PATH,
+    Recipient,
+    click_url,
+    open_url,
+    preferences_url,
+    rights_url,
+    unsubscribe_url,
+)
 from consentmail.core.records import Contact, Content, MailingList
 from consentmail.core.sensitive_data import check_content
 from consentmail.core.settings import get_settings
@@ -37,12 +47,13 @@ _SERIALIZE = SMTP.clone(max_line_length=998)
 class RecipientLinks:
     unsubscribe: str
     preferences: str
+    rights: str
 
 
 def _own_link(url: str) -> bool:
-    """Our unsubscribe and preference pages are never wrapped in a click redirect."""
+    """Our unsubscribe, preference and rights pages are never wrapped in a click redirect."""
     base = get_settings().base_url
-    return url.startswith((f"{base}/unsubscribe", f"{base}/preferences"))
+    return url.startswith((f"{base}/unsubscribe", f"{base}/preferences", f"{base}{RIGHTS_PATH}"))
 
 
 def html_part(
@@ -65,19 +76,26 @@ def html_part(
             return click_url(recipient, url, at)
 
         body = rewrite_links(body, tracked)
+    t = texts(mailing_list.language)
     footer: list[str] = []
     if not places_unsubscribe:
-        footer.append(f'<a href="{html.escape(links.unsubscribe)}">Unsubscribe</a>')
-    if not places_preferences:
-        footer.append(f'<a href="{html.escape(links.preferences)}">Manage your preferences</a>')
-    if footer:
-        body = insert_before_body_end(
-            body,
-            '\n<p style="font-size:12px;color:#666666;margin-top:24px">'
-            f"You receive this email because you subscribed to {html.escape(mailing_list.name)}. "
-            + " &middot; ".join(footer)
-            + "</p>\n",
+        footer.append(
+            f'<a href="{html.escape(links.unsubscribe)}">{html.escape(t.gettext("Unsubscribe"))}</a>'
         )
+    if not places_preferences:
+        manage = html.escape(t.gettext("Manage your preferences"))
+        footer.append(f'<a href="{html.escape(links.preferences)}">{manage}</a>')
+    # Every campaign tells its recipient where to ask for their data, whatever the content holds.
+    rights = html.escape(t.gettext("Your data and your rights"))
+    footer.append(f'<a href="{html.escape(links.rights)}">{rights}</a>')
+    why = t.gettext(
+        "You receive this email because you subscribed to {list_name}.", list_name=mailing_list.name
+    )
+    body = insert_before_body_end(
+        body,
+        f'\n<p lang="{t.language}" style="font-size:12px;color:#595959;margin-top:24px">'
+        f"{html.escape(why)} " + " &middot; ".join(footer) + "</p>\n",
+    )
     if recipient is not None:
         pixel = html.escape(open_url(recipient, at))
         body = insert_before_body_end(
@@ -96,19 +114,17 @@ def text_part(
     places_preferences: bool,
 ) -> str:
     text = rendered_text if rendered_text else html_to_text(rendered_html)
+    t = texts(mailing_list.language)
     footer: list[str] = []
     if not places_unsubscribe:
-        footer.append(f"Unsubscribe: {links.unsubscribe}")
+        footer.append(t.gettext("Unsubscribe: {url}", url=links.unsubscribe))
     if not places_preferences:
-        footer.append(f"Manage your preferences: {links.preferences}")
-    if footer:
-        text = (
-            text.rstrip("\n")
-            + f"\n\n-- \nYou receive this email because you subscribed to {mailing_list.name}.\n"
-            + "\n".join(footer)
-            + "\n"
-        )
-    return text
+        footer.append(t.gettext("Manage your preferences: {url}", url=links.preferences))
+    footer.append(t.gettext("Your data and your rights: {url}", url=links.rights))
+    why = t.gettext(
+        "You receive this email because you subscribed to {list_name}.", list_name=mailing_list.name
+    )
+    return text.rstrip("\n") + f"\n\n-- \n{why}\n" + "\n".join(footer) + "\n"
 
 
 @dataclass(frozen=True)
@@ -133,7 +149,9 @@ def render_campaign_email(
     """The recipient's personalized email; tracking (pixel, rewritten links) only when `tracked`,
     which defaults to the contact's own tracking consent. Raises RenderingFailed, or InvalidInput
     when the rendered text carries sensitive data."""
-    links = RecipientLinks(unsubscribe_url(contact, at), preferences_url(contact, at))
+    links = RecipientLinks(
+        unsubscribe_url(contact, at), preferences_url(contact, at), rights_url(mailing_list.language)
+    )
     rendered = templates.render(contact, links.unsubscribe, links.preferences)
     if templates.personal:
         # The static content was checked when it was saved; the contact's values are new text.
@@ -183,6 +201,8 @@ def mime_of(email: RenderedEmail, mailing_list: MailingList, to: str, at: dateti
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.text, charset="utf-8")
     message.add_alternative(email.html, subtype="html", charset="utf-8")
+    # After the content, which drops every Content-* header when it is set.
+    message["Content-Language"] = mailing_list.language
     return message.as_bytes(policy=_SERIALIZE)
 
 

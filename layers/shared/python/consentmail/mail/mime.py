@@ -39,8 +39,9 @@ def build_message(
     message["To"] = recipient_header(to)
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
-    for name, value in (headers or {}).items():
-        message[name] = value
     message.set_content(text, charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
+    # After the content: setting it drops every Content-* header (Content-Language included).
+    for name, value in (headers or {}).items():
+        message[name] = value
     return message.as_bytes()

@@ -13,6 +13,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger
 
@@ -21,6 +22,7 @@ from consentmail.core import tokens
 from consentmail.core.addresses import email_hash, mask, normalize
 from consentmail.core.clock import iso
 from consentmail.core.errors import EmailNotSent, InvalidToken
+from consentmail.core.i18n import SOURCE_LANGUAGE, texts
 from consentmail.core.links import link
 from consentmail.core.records import ConsentAction, Contact, RequestStatus, RequestType, SubjectRequest
 from consentmail.core.retention import EMAILED_LINK
@@ -59,6 +61,11 @@ class Outcome:
     done_now: bool
 
 
+def _in_language(url: str, language: str) -> str:
+    """The emailed link opens its page in the language the request was made in."""
+    return f"{url}&{urlencode({'lang': texts(language).language})}"
+
+
 class SubjectRequestService:
     def __init__(self, requests=None, data=None, lists=None, consent=None, suppression=None, accounts=None):
         self.requests = requests or RequestRepository()
@@ -70,9 +77,9 @@ class SubjectRequestService:
 
     # --- receiving ---------------------------------------------------------------------------
 
-    def receive(self, request: SubjectRequestInput, at: datetime) -> None:
-        """Record the request and email its verification link; the caller always answers the
-        same, so nothing here may depend on whether the address is known."""
+    def receive(self, request: SubjectRequestInput, at: datetime, language: str = SOURCE_LANGUAGE) -> None:
+        """Record the request and email its verification link in `language`; the caller always
+        answers the same, so nothing here may depend on whether the address is known."""
         address = normalize(request.email)
         changes: dict = {}
         if request.type == RequestType.RECTIFICATION and request.changes:
@@ -86,14 +93,15 @@ class SubjectRequestService:
         record = self.requests.create(
             email_hash=hashed, email=address, request_type=request.type, changes=changes, at=at
         )
-        token = tokens.issue(
-            Purpose.SUBJECT_CONFIRM, {"h": hashed, "r": record.request_id}, EMAILED_LINK.after(at)
-        )
+        expires_at = EMAILED_LINK.after(at)
+        token = tokens.issue(Purpose.SUBJECT_CONFIRM, {"h": hashed, "r": record.request_id}, expires_at)
         raw = verification_message(
+            t=texts(language),
             from_email=get_settings().system_from,
             to=address,
             request_type=request.type,
-            confirm_url=link("/subject-requests/confirm", token),
+            confirm_url=_in_language(link("/subject-requests/confirm", token), language),
+            expires_at=expires_at,
         )
         self._send(raw, address, record)
         logger.info(
@@ -129,8 +137,9 @@ class SubjectRequestService:
             raise InvalidToken("This request no longer exists.")
         return found
 
-    def carry_out(self, token: str, at: datetime) -> Outcome:
-        """Carry the verified request out, once: a second POST of the same link changes nothing."""
+    def carry_out(self, token: str, at: datetime, language: str = SOURCE_LANGUAGE) -> Outcome:
+        """Carry the verified request out, once: a second POST of the same link changes nothing.
+        The export's email, for an access, is in `language`."""
         request = self.pending(token, at)
         if request.status == RequestStatus.AWAITING_VERIFICATION and not self.requests.start(request, at):
             request = self.pending(token, at)
@@ -139,7 +148,7 @@ class SubjectRequestService:
         # In progress: verified just now, or an earlier attempt failed half-way; every step below
         # is idempotent, so it is simply done again.
         if request.type == RequestType.ACCESS:
-            self._access(request, at)
+            self._access(request, at, language)
         elif request.type == RequestType.RECTIFICATION:
             self._rectify(request, at)
         else:
@@ -157,18 +166,19 @@ class SubjectRequestService:
 
     # --- access ------------------------------------------------------------------------------
 
-    def _access(self, request: SubjectRequest, at: datetime) -> None:
+    def _access(self, request: SubjectRequest, at: datetime, language: str) -> None:
         contacts = self.data.contacts(request.email_hash, at)
         if request.email:
+            expires_at = EMAILED_LINK.after(at)
             token = tokens.issue(
-                Purpose.SUBJECT_EXPORT,
-                {"h": request.email_hash, "r": request.request_id},
-                EMAILED_LINK.after(at),
+                Purpose.SUBJECT_EXPORT, {"h": request.email_hash, "r": request.request_id}, expires_at
             )
             raw = export_message(
+                t=texts(language),
                 from_email=get_settings().system_from,
                 to=request.email,
-                export_url=link("/subject-requests/export", token),
+                export_url=_in_language(link("/subject-requests/export", token), language),
+                expires_at=expires_at,
             )
             # Not swallowed: if SES refuses, the request stays in progress (reported near its due
             # date) and following the link again retries.

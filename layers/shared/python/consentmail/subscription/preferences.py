@@ -12,6 +12,7 @@ from datetime import datetime
 from consentmail.campaigns.stats import UnsubscribeCounter
 from consentmail.core import header_text, tokens
 from consentmail.core.errors import FieldError, InvalidInput
+from consentmail.core.i18n import LANGUAGES, texts
 from consentmail.core.records import ConsentAction, Contact, ContactStatus, MailingList, Visitor
 from consentmail.core.sensitive_data import check_fields
 from consentmail.core.tokens import Purpose
@@ -24,11 +25,13 @@ TRUE_VALUES = ("true", "on", "yes", "1")
 FALSE_VALUES = ("false", "off", "no", "0", "")
 
 
-def tracking_text(mailing_list: MailingList) -> str:
-    """The sentence shown next to the tracking checkbox, recorded with every change."""
-    return (
-        f"I allow {mailing_list.name} to see whether I open its emails and which links I follow. "
-        "I can withdraw this at any time on this page."
+def tracking_text(mailing_list: MailingList, language: str | None = None) -> str:
+    """The sentence shown next to the tracking checkbox, recorded with every change in the
+    language the person read it in (the list's, unless they switched the page)."""
+    return texts(language if language in LANGUAGES else mailing_list.language).gettext(
+        "I allow {list_name} to see whether I open its emails and which links I follow. "
+        "I can withdraw this at any time on this page.",
+        list_name=mailing_list.name,
     )
 
 
@@ -91,8 +94,14 @@ class PreferencesService:
         return mailing_list, contact
 
     def change(
-        self, token: str, changes: PreferenceChanges, visitor: Visitor, at: datetime
+        self,
+        token: str,
+        changes: PreferenceChanges,
+        visitor: Visitor,
+        at: datetime,
+        language: str | None = None,
     ) -> tuple[MailingList, Contact]:
+        """Apply the changes; `language` is the page's, in which tracking consent was read."""
         mailing_list, contact = self.open(token, at)
         entries: list[tuple[ConsentAction, str]] = []
         if changes.first_name is not None or changes.last_name is not None:
@@ -111,7 +120,7 @@ class PreferencesService:
                 if changes.tracking_consent
                 else ConsentAction.TRACKING_WITHDRAWN
             )
-            entries.append((action, tracking_text(mailing_list)))
+            entries.append((action, tracking_text(mailing_list, language)))
         renamed = [
             field
             for field in ("first_name", "last_name")

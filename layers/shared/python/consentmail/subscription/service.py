@@ -125,8 +125,9 @@ class SubscriptionService:
         claims = recipient_claims(contact)
         if contact.optin_nonce:
             claims["n"] = contact.optin_nonce
-        token = tokens.issue(Purpose.CONFIRM, claims, EMAILED_LINK.after(at))
-        raw = optin_message(mailing_list, contact.email, link("/confirm", token))
+        expires_at = EMAILED_LINK.after(at)
+        token = tokens.issue(Purpose.CONFIRM, claims, expires_at)
+        raw = optin_message(mailing_list, contact.email, link("/confirm", token), expires_at)
         send_raw(
             raw,
             from_email=mailing_list.from_email,
@@ -147,10 +148,15 @@ class SubscriptionService:
             raise tokens.InvalidToken("This link no longer points to a subscription.")
         return mailing_list, contact
 
-    def confirm(self, token: str, visitor: Visitor, at: datetime) -> MailingList:
-        """Confirm the subscription; confirming twice changes nothing the second time. Only the
-        current opt-in's link confirms: after a withdrawal, an older link (fetched by a link
-        scanner or a mailbox preview) is void, and only a new subscription brings the person back."""
+    def check_confirm(self, token: str, at: datetime) -> tuple[MailingList, Contact]:
+        """The list and contact a valid confirm link points to, changing nothing: mail gateways
+        fetch every link of an email, so only the page's POST may confirm."""
+        return self._confirmable(token, at)
+
+    def _confirmable(self, token: str, at: datetime) -> tuple[MailingList, Contact]:
+        """Only the current opt-in's link confirms: after a withdrawal, an older link (fetched by
+        a link scanner or a mailbox preview) is void, and only a new subscription brings the person
+        back; a closed account's lists take nobody."""
         claims = tokens.verify(token, Purpose.CONFIRM, at)
         mailing_list, contact = self._contact_of(token, Purpose.CONFIRM, at)
         current = claims.get("n") == contact.optin_nonce
@@ -158,6 +164,12 @@ class SubscriptionService:
             raise tokens.InvalidToken("This link is no longer valid: subscribe again to get a new one.")
         if self._account_closed(mailing_list, at):
             raise tokens.InvalidToken("This link no longer points to a subscription.")
+        return mailing_list, contact
+
+    def confirm(self, token: str, visitor: Visitor, at: datetime) -> MailingList:
+        """Confirm the subscription (see `_confirmable`); confirming twice changes nothing the
+        second time."""
+        mailing_list, contact = self._confirmable(token, at)
         if contact.status == ContactStatus.PENDING:
             contact.status = ContactStatus.CONFIRMED
             contact.confirmed_at = at
