@@ -213,6 +213,7 @@ def test_every_queue_and_topic_refuses_requests_without_tls(synthesized):
             assert any(_denies_plain_http(s, reference(logical_id)) for s in statements), logical_id
 
 
+@pytest.mark.promise("encryption.at_rest")
 def test_every_topic_signs_with_sha256_and_is_encrypted(synthesized):
     topics = synthesized.resources(synthesized.service, "AWS::SNS::Topic")
     assert len(topics) == 2
@@ -221,6 +222,7 @@ def test_every_topic_signs_with_sha256_and_is_encrypted(synthesized):
         assert "KmsMasterKeyId" in topic["Properties"], logical_id
 
 
+@pytest.mark.promise("encryption.at_rest")
 def test_every_queue_is_encrypted_with_the_customer_key(synthesized):
     for logical_id, queue in synthesized.resources(synthesized.service, "AWS::SQS::Queue").items():
         assert "Fn::GetAtt" in queue["Properties"]["KmsMasterKeyId"], logical_id
@@ -233,6 +235,7 @@ def test_the_configuration_set_suppresses_bounces_and_complaints_and_requires_tl
     assert props["DeliveryOptions"]["TlsPolicy"] == "REQUIRE"
 
 
+@pytest.mark.promise("encryption.at_rest")
 def test_every_kms_key_rotates(synthesized):
     keys = {
         **synthesized.resources(synthesized.data, "AWS::KMS::Key"),

@@ -488,6 +488,7 @@ def test_simulator_events_reach_ses_events_as_the_sqs_records_lambda_receives():
 
 
 # -- the queues: a campaign goes out through the workers and comes back through the simulator ---
+@pytest.mark.promise("statistics.counted")
 def test_a_campaign_send_goes_through_the_workers_and_ses_events_come_back_as_stats(local_mode, local_client):
     owner = {"email": "owner@example.org", "password": "Owner-pass-1!"}
     created = local_client.post_json(
@@ -533,6 +534,7 @@ def test_a_campaign_send_goes_through_the_workers_and_ses_events_come_back_as_st
 
 
 # -- rules that hold for every response, and the throttle (last: it drains /subscribe's burst) ---
+@pytest.mark.promise("http.no_cookies")
 def test_no_response_sets_a_cookie(local_client):
     assert local_client.answers
     assert all("Set-Cookie" not in answer.headers for answer in local_client.answers)

@@ -59,6 +59,7 @@ def test_calendar_months_end_on_the_last_day_when_the_month_is_shorter(start, mo
     assert add_months(at(start), months) == at(expected)
 
 
+@pytest.mark.promise("retention.content.6d", "retention.events.13m", "retention.account.3m")
 def test_the_three_promised_periods():
     start = at("2027-01-31T10:00:00")
     assert expires_at(RetentionClass.CONTENT, start) == start + timedelta(days=6)
@@ -87,6 +88,7 @@ def test_months_between_crosses_years():
     assert months_between("2028-03", "2028-02") == []
 
 
+@pytest.mark.promise("retention.backups")
 def test_closed_accounts_are_finished_early_enough_for_their_backups():
     assert timedelta(days=ACCOUNT_DATA_RECOVERY_DAYS, hours=1) == CLOSURE_LEAD
     for table in (Table.ACCOUNTS, Table.LISTS, Table.CONTACTS, Table.CONSENT, Table.CAMPAIGNS):
@@ -107,6 +109,7 @@ def purge() -> dict:
     return PurgeService().run(now()).as_dict()
 
 
+@pytest.mark.promise("retention.content.6d")
 @pytest.mark.parametrize("written", ["2026-11-25T09:00:00", "2027-01-31T23:30:00", "2028-02-29T12:00:00"])
 def test_content_is_read_and_kept_until_6_days_then_gone(aws, written):
     start = at(written)
@@ -132,6 +135,7 @@ def test_content_is_read_and_kept_until_6_days_then_gone(aws, written):
         ("2026-11-25T09:00:00", "2027-12-25T09:00:00"),
     ],
 )
+@pytest.mark.promise("retention.events.13m")
 def test_events_are_kept_13_calendar_months_to_the_second(aws, happened, gone):
     with time_machine.travel(at(happened), tick=False):
         events = EventRepository()
@@ -152,6 +156,7 @@ def test_events_are_kept_13_calendar_months_to_the_second(aws, happened, gone):
     assert EventRepository().delete_contact("contact-1") == 0
 
 
+@pytest.mark.promise("retention.account.3m")
 @pytest.mark.parametrize("closed", ["2026-11-30T12:00:00", "2027-11-30T12:00:00"])
 def test_account_data_is_gone_by_closure_plus_3_months_and_not_finished_early(aws, closed):
     closed_at = at(closed)

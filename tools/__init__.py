@@ -1,0 +1,1 @@
+"""Developer and operator tools run from the repository: document generators and audits."""
