@@ -9,7 +9,7 @@ REGION ?= eu-west-3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 export CDK_OUTDIR ?= cdk.out
 
-.PHONY: run test synth openapi lint format layer bench deploy destroy clean
+.PHONY: run test synth openapi compliance lint format layer bench deploy destroy clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,3 +67,8 @@ destroy: $(STAMP) layer
 
 clean:
 	rm -rf $(VENV) build cdk.out .pytest_cache .ruff_cache
+
+# docs/compliance.md and docs/records-of-processing.md, generated from the promise registry, the
+# tests' promise markers, the tables, the retention periods and the region guard.
+compliance: $(STAMP)
+	$(PY) -m tools.compliance docs

@@ -7,13 +7,14 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from consentmail.core.retention import PURGE_INTERVAL
 from consentmail.core.routes import Function
 from consentmail.core.tables import SCHEMAS
 from infra.constructs.function import METRICS_NAMESPACE, ServiceFunction
 from infra.constructs.shared import ServiceResources
 from infra.timeouts import timeout_seconds
 
-SCHEDULE = events.Schedule.rate(Duration.hours(1))
+SCHEDULE = events.Schedule.rate(Duration.seconds(int(PURGE_INTERVAL.total_seconds())))
 
 
 class Purge(Construct):

@@ -21,7 +21,7 @@ from aws_lambda_powertools import Logger
 from consentmail.adapters import aws_clients
 from consentmail.core.clock import iso, parse_iso
 from consentmail.core.records import SubjectRequest
-from consentmail.core.retention import add_months
+from consentmail.core.retention import PURGE_INTERVAL, add_months
 from consentmail.core.settings import get_settings
 from consentmail.core.tables import ACCOUNT_DATA_RECOVERY_DAYS, SCHEMAS, Table
 from consentmail.store.accounts import PROFILE
@@ -33,7 +33,7 @@ logger = Logger()
 
 # A closed account is finished this long before its deletion_due: its tables' recovery period,
 # plus the purge's own period (it runs hourly, so it may come up to an hour late).
-CLOSURE_LEAD = timedelta(days=ACCOUNT_DATA_RECOVERY_DAYS, hours=1)
+CLOSURE_LEAD = timedelta(days=ACCOUNT_DATA_RECOVERY_DAYS) + PURGE_INTERVAL
 # A run stops deleting when its invocation has less than this left (it must still report).
 SAFETY_MARGIN_SECONDS = 10
 # Subject requests due within this are reported to the operator.
