@@ -9,7 +9,7 @@ REGION ?= eu-west-3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 export CDK_OUTDIR ?= cdk.out
 
-.PHONY: run test synth openapi compliance lint format layer bench deploy destroy clean
+.PHONY: run test synth openapi compliance audit lint format layer bench deploy destroy clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,3 +72,9 @@ clean:
 # tests' promise markers, the tables, the retention periods and the region guard.
 compliance: $(STAMP)
 	$(PY) -m tools.compliance docs
+
+# Deletion receipts of the last 30 days, every signature verified: local mode by default
+# (PORT=…), or a deployed stack with AUDIT_ARGS='--aws --region eu-west-3'. Fails on a bad
+# signature or a late deletion.
+audit: $(STAMP)
+	$(PY) -m tools.audit $(if $(AUDIT_ARGS),$(AUDIT_ARGS),--local http://127.0.0.1:$(PORT))

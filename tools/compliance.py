@@ -18,6 +18,7 @@ from consentmail.core.processing import PROCESSING
 from consentmail.core.promises import PROMISES, Carrier, Promise
 from consentmail.core.retention import (
     ACCOUNT_AFTER_CLOSURE,
+    DELETION_RECEIPTS,
     EMAILED_LINK,
     EVENT_DATA,
     MESSAGE_CONTENT,
@@ -148,6 +149,7 @@ def render_records_of_processing() -> str:
         "events": describe(EVENT_DATA),
         "account": describe(ACCOUNT_AFTER_CLOSURE),
         "recovery": ACCOUNT_DATA_RECOVERY_DAYS,
+        "receipts": describe(DELETION_RECEIPTS),
     }
     lines = [
         GENERATED,

@@ -80,4 +80,11 @@ PROCESSING: dict[Table, Processing] = {
         "never send to a bounced, complaining or erased address; keep an erasure's opt-out",
         "per-account: with the account; erased: for good, as a keyed hash only",
     ),
+    Table.RECEIPTS: Processing(
+        "deletion receipts: run time, kind of data, account id, counts, deadlines, lateness, signature",
+        "none (account ids and counts only)",
+        "prove that retention and erasures ran on time (GDPR art. 5(2) accountability)",
+        "{receipts} after the run",
+        personal=False,
+    ),
 }

@@ -193,6 +193,19 @@ PROMISES: tuple[Promise, ...] = (
         (Carrier.RECOVERY,),
     ),
     Promise(
+        "retention.receipts",
+        "Every deletion the purge and erasures carry out leaves a signed receipt (counts and deadlines, "
+        "no personal data) that the account holder can read and the operator can audit; a late "
+        "deletion raises the operator's alarm.",
+        (
+            "consentmail.core.receipts",
+            "consentmail.receipts.service",
+            "consentmail.store.receipts",
+            "consentmail.purge.service",
+        ),
+        (Carrier.RECEIPTS, Carrier.SIGNING_KEYS, Carrier.ALARMS),
+    ),
+    Promise(
         "region.eu_only",
         "Data stays in the EU: the CDK app refuses any region outside its list of EU regions.",
         ("infra.regions", "infra.app"),

@@ -24,6 +24,7 @@ from consentmail.core.records import SubjectRequest
 from consentmail.core.retention import PURGE_INTERVAL, add_months
 from consentmail.core.settings import get_settings
 from consentmail.core.tables import ACCOUNT_DATA_RECOVERY_DAYS, SCHEMAS, Table
+from consentmail.receipts.service import PurgeTally, ReceiptService
 from consentmail.store.accounts import PROFILE
 from consentmail.store.closed_accounts import ClosedAccounts
 from consentmail.store.expiry import ExpiryIndex
@@ -47,8 +48,9 @@ RETENTION_OF_TABLE: dict[Table, str] = {
     Table.CONTENT: "content",
     Table.EVENTS: "events",
     Table.REQUESTS: "subject_requests",
+    Table.RECEIPTS: "receipts",
 }
-CLASSES = ("content", "events", "account", "subject_requests")
+CLASSES = ("content", "events", "account", "subject_requests", "receipts")
 
 
 def retention_of(table: Table) -> str:
@@ -79,6 +81,9 @@ class PurgeSummary:
     months: list[str] = field(default_factory=list)
     # False when the run stopped before its end (time ran out); the next run carries on.
     complete: bool = True
+    # The deletion receipts this run issued, and the latest of its deletions past its deadline.
+    receipts: int = 0
+    late_by_seconds_max: int = 0
 
     def count(self, table: Table, retention: str, n: int) -> None:
         self.deleted[retention] = self.deleted.get(retention, 0) + n
@@ -92,16 +97,19 @@ class PurgeSummary:
             "requests_near_due": self.requests_near_due,
             "months_checked": list(self.months),
             "complete": self.complete,
+            "receipts": self.receipts,
+            "late_by_seconds_max": self.late_by_seconds_max,
             "ran_as": iso(self.ran_as),
         }
 
 
 class PurgeService:
-    def __init__(self, requests=None, closed=None, indexes: dict | None = None, sns=None):
+    def __init__(self, requests=None, closed=None, indexes: dict | None = None, sns=None, receipts=None):
         self.requests = requests or RequestRepository()
         self.closed = closed or ClosedAccounts()
         self._indexes = dict(indexes or {})
         self._sns = sns
+        self.receipts: ReceiptService = receipts or ReceiptService()
 
     def index(self, table: Table) -> ExpiryIndex:
         if table not in self._indexes:
@@ -125,11 +133,16 @@ class PurgeService:
 
         # The report first: it is cheap, and must not wait behind a large deletion backlog.
         self._report_near_due(at, summary)
-        self._finish_closed_accounts(at, watermark, summary)
+        tally = PurgeTally(at, lambda: self.receipts.repository)
+        self._finish_closed_accounts(at, watermark, summary, tally)
         for table in SCHEMAS:
-            if not self._delete_due(table, at, summary, enough_time):
+            if not self._delete_due(table, at, summary, enough_time, tally):
                 summary.complete = False
                 break
+        # Receipts hook: what this run deleted, signed, even when it stopped early.
+        issued = self.receipts.issue(tally.collector)
+        summary.receipts = len(issued)
+        summary.late_by_seconds_max = max((r.late_by_seconds_max for r in issued), default=0)
         if summary.complete:
             # Every month before the current one is now empty of due items; the current one may
             # still hold items due later this month, so the next run starts there.
@@ -138,7 +151,12 @@ class PurgeService:
         return summary
 
     def _delete_due(
-        self, table: Table, at: datetime, summary: PurgeSummary, enough_time: Callable[[], bool]
+        self,
+        table: Table,
+        at: datetime,
+        summary: PurgeSummary,
+        enough_time: Callable[[], bool],
+        tally: PurgeTally,
     ) -> bool:
         """Delete the table's due items; False if time ran out first."""
         index = self.index(table)
@@ -153,12 +171,17 @@ class PurgeService:
                         # A closed account's profile goes only with the whole account (above): it
                         # tells the next run that an account is still to be finished.
                         continue
-                    deleted += index.delete_if_due(key, at)
+                    item = index.delete_due(key, at)
+                    if item is not None:
+                        deleted += 1
+                        tally.expired(table, item)
             return True
         finally:
             summary.count(table, retention_of(table), deleted)
 
-    def _finish_closed_accounts(self, at: datetime, watermark: str, summary: PurgeSummary) -> None:
+    def _finish_closed_accounts(
+        self, at: datetime, watermark: str, summary: PurgeSummary, tally: PurgeTally
+    ) -> None:
         """Closure gave each account's profile the expiry deletion_due; profiles due within the
         lead are the accounts to finish now."""
         horizon = at + CLOSURE_LEAD
@@ -175,6 +198,9 @@ class PurgeService:
                 deleted = self.closed.finish(profile["account_id"], profile)
                 for table, n in deleted.items():
                     summary.count(table, "account", n)
+                tally.account_finished(
+                    profile["account_id"], parse_iso(str(profile["deletion_due"])), sum(deleted.values())
+                )
                 summary.accounts_finished += 1
                 logger.info(
                     "closed account finished",

@@ -12,9 +12,10 @@ from boto3.dynamodb.conditions import Key
 
 from consentmail.adapters import aws_clients
 from consentmail.core.clock import epoch
+from consentmail.core.errors import Conflict
 from consentmail.core.retention import EXPIRY_BUCKET_ATTRIBUTE, EXPIRY_INDEX, EXPIRY_SHARDS, TTL_ATTRIBUTE
 from consentmail.core.tables import SCHEMAS, Table
-from consentmail.store.dynamo import conditionally, query_items
+from consentmail.store.dynamo import from_dynamo, query_items, translated_errors
 
 
 def key_names(table: Table) -> tuple[str, ...]:
@@ -42,13 +43,23 @@ class ExpiryIndex:
     def delete_if_due(self, key: dict, at: datetime) -> bool:
         """Delete the item only if it is still due: a writer may have moved its expiry since the
         index was read (content edited, a send started), and the index itself lags the table."""
-        return conditionally(
-            self._table.delete_item,
-            Key=key,
-            ConditionExpression="#ttl <= :now",
-            ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
-            ExpressionAttributeValues={":now": epoch(at)},
-        )
+        return self.delete_due(key, at) is not None
+
+    def delete_due(self, key: dict, at: datetime) -> dict | None:
+        """As `delete_if_due`, answering the deleted item (its expiry and owner make the deletion's
+        receipt) or None when it was not due. The item comes back with the delete: no extra read."""
+        try:
+            with translated_errors():
+                response = self._table.delete_item(
+                    Key=key,
+                    ConditionExpression="#ttl <= :now",
+                    ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
+                    ExpressionAttributeValues={":now": epoch(at)},
+                    ReturnValues="ALL_OLD",
+                )
+        except Conflict:
+            return None
+        return from_dynamo(response.get("Attributes") or dict(key))
 
     def get(self, key: dict) -> dict | None:
         return self._table.get_item(Key=key, ConsistentRead=True).get("Item")
