@@ -85,7 +85,8 @@ class Accounts(Construct):
         shared.read_write(
             self.handler, T.ACCOUNTS, T.LISTS, T.CONTACTS, T.CONSENT, T.CAMPAIGNS, T.CONTENT, T.EVENTS
         )
-        shared.read(self.handler, T.SUPPRESSION)
+        # Deletion receipts: read only (GET /account/retention); only the purge and erasures write them.
+        shared.read(self.handler, T.SUPPRESSION, T.RECEIPTS)
         shared.user_pool.grant(role, *COGNITO_ACCOUNT_ACTIONS)
         shared.queues.fanout.grant_send_messages(role)
         shared.secret.grant_read(role)
@@ -103,6 +104,15 @@ class SubjectRequests(Construct):
         shared.read_write(
             self.handler, T.REQUESTS, T.CONTACTS, T.CONSENT, T.EVENTS, T.ACCOUNTS, T.SUPPRESSION, T.LISTS
         )
+        # An erasure's receipt, written once and never read, changed or deleted here; the key that
+        # signs it is derived from the secret read below.
+        receipts = shared.tables[T.RECEIPTS]
+        # The table itself only (Table.grant would add its indexes, which a PutItem never needs).
+        iam.Grant.add_to_principal(
+            grantee=role, actions=["dynamodb:PutItem"], resource_arns=[receipts.table_arn]
+        )
+        if receipts.encryption_key:
+            receipts.encryption_key.grant_encrypt(role)
         shared.secret.grant_read(role)
         shared.mailing.grant_send(role)
         # An erased address leaves SES's account-level suppression list too.

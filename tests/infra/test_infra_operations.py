@@ -11,7 +11,8 @@ from consentmail.core.routes import Function
 pytestmark = pytest.mark.infra
 
 FIVE_MINUTES, ONE_HOUR = 300, 3600
-ALARMS = len(Function) * 2 + 3 + 1 + 2  # errors and throttles per function, 3 DLQs, API 5xx, SES rates
+# Errors and throttles per function, 3 DLQs, API 5xx, SES rates, late deletions.
+ALARMS = len(Function) * 2 + 3 + 1 + 2 + 1
 
 
 def _alarms(synthesized) -> dict[str, dict]:
