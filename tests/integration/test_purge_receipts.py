@@ -11,8 +11,10 @@ from consentmail.core.receipts import receipt_key, verify
 from consentmail.core.settings import get_settings
 from consentmail.core.signing_keys import get_keyring
 from consentmail.core.tables import Table
+from consentmail.receipts.service import ReceiptService
 from consentmail.store.receipts import ReceiptRepository, to_receipt
 from tests.integration.test_purge import START, add_list_with_contact, purge_as, sent_campaign
+from tools.audit import report
 
 
 @pytest.fixture
@@ -48,6 +50,11 @@ def test_a_deletion_a_day_after_its_deadline_is_late_and_the_summary_says_by_how
     late = {r.scope: r.late_by_seconds_max for r in stored() if r.kind.value == "content"}
     assert late == {"account-sender": 23 * 3600, "all": 23 * 3600}
     assert summary["late_by_seconds_max"] == 23 * 3600
+    # The operator's audit fails on it, naming the late receipts.
+    audit = ReceiptService().audit(START, START + timedelta(days=8))
+    assert not audit.passed and not audit.bad_signatures
+    assert sorted(r.scope for r in audit.late) == ["account-sender", "all"]
+    assert report(audit, START, START + timedelta(days=8)).count("LATE") == 2
 
 
 @pytest.mark.promise("retention.receipts", "retention.events.13m")
