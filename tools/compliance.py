@@ -27,7 +27,7 @@ from consentmail.core.retention import (
     TTL_ATTRIBUTE,
     Period,
 )
-from consentmail.core.tables import ACCOUNT_DATA_RECOVERY_DAYS, SCHEMAS
+from consentmail.core.tables import ACCOUNT_DATA_RECOVERY_DAYS, RECEIPTS_RECOVERY_DAYS, SCHEMAS
 from infra.regions import ALLOWED_REGIONS, DEFAULT_REGION
 from tools.promise_tests import REPOSITORY, ProvingTest, module_path, proving_tests
 
@@ -42,7 +42,10 @@ TABLE_PREFIX = "consentmail-"
 
 def describe(period: Period) -> str:
     parts = []
-    if period.months:
+    if period.months and period.months % 12 == 0:
+        years = period.months // 12
+        parts.append(f"{years} year{'s' if years != 1 else ''}")
+    elif period.months:
         parts.append(f"{period.months} calendar month{'s' if period.months != 1 else ''}")
     if period.days:
         parts.append(f"{period.days} day{'s' if period.days != 1 else ''}")
@@ -78,7 +81,10 @@ def carrier_description(carrier: Carrier) -> str:
         "in the data stack, the messaging key (queues, topics) in the service stack",
         Carrier.SIGNING_KEYS: "the Secrets Manager secret `consentmail/signing-keys` (KMS-encrypted): token "
         "signing keys, the address-hash key, the receipt-signing key derived from it",
-        Carrier.RECEIPTS: "deletion receipts (`GET /account/retention`, `make audit`); see docs/retention.md",
+        Carrier.RECEIPTS: f"the `{TABLE_PREFIX}receipts` table (kept {describe(DELETION_RECEIPTS)} by "
+        f"TTL and the purge, point-in-time recovery {RECEIPTS_RECOVERY_DAYS} days): signed deletion "
+        "receipts, read by `GET /account/retention` and `make audit`; the `consentmail-late-deletion` "
+        "alarm (docs/retention.md)",
         Carrier.ALARMS: "CloudWatch alarms to the operator topic (`infra/constructs/monitoring.py`)",
         Carrier.COGNITO: "the Cognito user pool: password policy, threat protection, user disabled at "
         "closure and deleted when the account is finished",
