@@ -25,6 +25,7 @@ from consentmail.core.addresses import email_hash
 from consentmail.core.clock import now
 from consentmail.core.records import ContactStatus
 from consentmail.core.routes import MAX_BODY_BYTES, STRICT, Function
+from consentmail.core.tables import SCHEMAS
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.subscription.service import unsubscribe_url
 from infra.local import ses_simulator
@@ -110,7 +111,9 @@ def test_config_answers_the_endpoint_region_tables_and_demo_credentials(local_mo
     config = answer.json()
     assert config["aws_endpoint_url"] == local_mode.endpoint_url
     assert config["region"] == "eu-west-3"
-    assert "consentmail-contacts" in config["tables"] and len(config["tables"]) == 9
+    assert sorted(config["tables"]) == sorted(
+        f"consentmail-{schema.table.value}" for schema in SCHEMAS.values()
+    )
     assert config["demo"]["email"] == "demo@example.com"
     assert config["demo"]["list_id"] == local_mode.demo.list_id
     password = config["demo"]["password"]
