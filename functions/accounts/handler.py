@@ -20,7 +20,14 @@ app = make_resolver()
 # The routers are this module's siblings: `functions.accounts.*` in tests and local mode, top-level
 # modules in the Lambda bundle (the function folder is the code root). A missing one fails here,
 # at cold start.
-ROUTER_MODULES = ("account_routes", "list_routes", "contact_routes", "campaign_routes", "stats_routes")
+ROUTER_MODULES = (
+    "account_routes",
+    "list_routes",
+    "contact_routes",
+    "campaign_routes",
+    "stats_routes",
+    "retention_routes",
+)
 _PACKAGE = __name__.rpartition(".")[0]
 
 for _name in ROUTER_MODULES:

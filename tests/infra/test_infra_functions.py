@@ -190,6 +190,7 @@ TABLE_ACCESS: dict[Function, dict[str, str]] = {
     Function.ACCOUNTS: {
         **dict.fromkeys(("accounts", "lists", "contacts", "consent", "campaigns", "content", "events"), RW),
         "suppression": R,
+        "receipts": R,
     },
     Function.FANOUT: {"campaigns": RW, "content": R, "lists": R, "contacts": R},
     Function.SENDER: {
@@ -209,7 +210,7 @@ TABLE_ACCESS: dict[Function, dict[str, str]] = {
         "lists": R,
     },
     Function.SUBJECT_REQUESTS: dict.fromkeys(
-        ("requests", "contacts", "consent", "events", "accounts", "suppression", "lists"), RW
+        ("requests", "contacts", "consent", "events", "accounts", "suppression", "lists", "receipts"), RW
     ),
     Function.PURGE: dict.fromkeys((schema.table.value for schema in SCHEMAS.values()), RW),
 }
