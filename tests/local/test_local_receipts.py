@@ -14,7 +14,8 @@ import pytest
 
 from consentmail.core.clock import iso, now
 from consentmail.core.retention import add_months
-from tests.local.test_local_gdpr import PROOF, link_to, list_with, send_campaign, sign_up
+from tests.local import flows
+from tests.local.test_local_gdpr import PROOF, link_to, list_with, sign_up
 from tools import audit
 
 ERASED = "erase.me@example.org"
@@ -44,7 +45,10 @@ def scenario(local_mode, local_client) -> dict:
     )
     assert added.status == 201, added.text
     started = now()
-    send_campaign(local_client, local_mode, owner, held["list_id"], "Receipt News issue 1")
+    # Both contacts get it: the reader, and the person about to be erased.
+    flows.send_campaign(
+        local_client, local_mode, owner["auth"], held["list_id"], "Receipt News issue 1", expected=2
+    )
     sent = now()
 
     # An erasure, carried out at once.
