@@ -9,7 +9,7 @@ REGION ?= eu-west-3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 export CDK_OUTDIR ?= cdk.out
 
-.PHONY: run test synth openapi lint format layer bench deploy destroy clean console chromium
+.PHONY: run test synth openapi compliance audit lint format layer bench deploy destroy clean console chromium
 
 # The console (console/): dependencies from the lock file, rebuilt when a source changed.
 CONSOLE_STAMP := console/.build-stamp
@@ -89,3 +89,14 @@ destroy: $(STAMP) layer
 
 clean:
 	rm -rf $(VENV) build cdk.out .pytest_cache .ruff_cache console/node_modules console/dist $(CONSOLE_STAMP)
+
+# docs/compliance.md and docs/records-of-processing.md, generated from the promise registry, the
+# tests' promise markers, the tables, the retention periods and the region guard.
+compliance: $(STAMP)
+	$(PY) -m tools.compliance docs
+
+# Deletion receipts of the last 30 days, every signature verified: local mode by default
+# (PORT=…), or a deployed stack with AUDIT_ARGS='--aws --region eu-west-3'. Fails on a bad
+# signature or a late deletion.
+audit: $(STAMP)
+	$(PY) -m tools.audit $(if $(AUDIT_ARGS),$(AUDIT_ARGS),--local http://127.0.0.1:$(PORT))

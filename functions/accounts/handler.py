@@ -27,6 +27,7 @@ ROUTER_MODULES = (
     "campaign_routes",
     "campaign_preparation_routes",
     "stats_routes",
+    "retention_routes",
 )
 _PACKAGE = __name__.rpartition(".")[0]
 

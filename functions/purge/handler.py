@@ -26,6 +26,8 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
         metrics.add_metric(name=f"Purged_{retention}", unit=MetricUnit.Count, value=count)
     metrics.add_metric(name="PurgeIncomplete", unit=MetricUnit.Count, value=0 if summary.complete else 1)
     metrics.add_metric(name="AccountsFinished", unit=MetricUnit.Count, value=summary.accounts_finished)
+    # Alarmed on in the service stack: a deletion past its deadline (its receipt says which).
+    metrics.add_metric(name="LateDeletionSeconds", unit=MetricUnit.Seconds, value=summary.late_by_seconds_max)
     # Alarmed on in the service stack: a subject request must be carried out within 30 days.
     metrics.add_metric(name="SubjectRequestsNearDue", unit=MetricUnit.Count, value=summary.requests_near_due)
     return summary.as_dict()

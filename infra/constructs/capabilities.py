@@ -79,7 +79,9 @@ class Accounts(Construct):
             memory_size=1024,
             needs=Needs(
                 writes=(T.ACCOUNTS, T.LISTS, T.CONTACTS, T.CONSENT, T.CAMPAIGNS, T.CONTENT, T.EVENTS),
-                reads=(T.SUPPRESSION,),
+                # Deletion receipts: read only (GET /account/retention); only the purge and
+                # erasures write them.
+                reads=(T.SUPPRESSION, T.RECEIPTS),
                 cognito=COGNITO_ACCOUNT_ACTIONS,
                 send_to=(shared.queues.fanout,),
                 secret=True,
@@ -101,6 +103,9 @@ class SubjectRequests(Construct):
             timeout=API_TIMEOUT,
             needs=Needs(
                 writes=(T.REQUESTS, T.CONTACTS, T.CONSENT, T.EVENTS, T.ACCOUNTS, T.SUPPRESSION, T.LISTS),
+                # An erasure's receipt, written once and never read, changed or deleted here; the
+                # key that signs it is derived from the secret read below.
+                appends=(T.RECEIPTS,),
                 secret=True,
                 email=True,
                 # An erased address leaves SES's account-level suppression list too.

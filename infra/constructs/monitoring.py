@@ -7,6 +7,7 @@
     consentmail-api-5xx                the API answered server errors                   Sum >= 5 in 5 min
     consentmail-ses-bounce-rate        the account's SES bounce rate                    Max >= 5 % in 1 h
     consentmail-ses-complaint-rate     the account's SES complaint rate                 Max >= 0.1 % in 1 h
+    consentmail-late-deletion          a deletion came after its deadline (receipts)    Max >= 1 s in 1 h
 
 The SES thresholds are the rates at which Amazon SES puts a sending account under review (it
 may pause sending at 10 % and 0.5 %). `Reputation.BounceRate` and `Reputation.ComplaintRate`
@@ -25,7 +26,7 @@ from constructs import Construct
 
 from consentmail.core.routes import Function
 from infra.constructs.api import STAGE, PublicApi
-from infra.constructs.function import LOG_RETENTION, ServiceFunction
+from infra.constructs.function import LOG_RETENTION, METRICS_NAMESPACE, POWERTOOLS_SERVICE, ServiceFunction
 
 ALARM_PREFIX = "consentmail-"
 PERIOD = Duration.minutes(5)
@@ -36,6 +37,9 @@ API_5XX_THRESHOLD = 5
 SES_PERIOD = Duration.hours(1)
 BOUNCE_RATE_THRESHOLD = 0.05
 COMPLAINT_RATE_THRESHOLD = 0.001
+# The purge runs hourly; lateness is in whole seconds, so 1 s or more is any lateness at all.
+LATE_DELETION_PERIOD = Duration.hours(1)
+LATE_DELETION_THRESHOLD = 1
 
 
 class Monitoring(Construct):
@@ -111,6 +115,23 @@ class Monitoring(Construct):
         # Created before the stage turns execution logging on, so API Gateway finds it there.
         api.stage.node.add_dependency(execution_logs)
         return execution_logs
+
+    def late_deletions(self) -> None:
+        """The purge's `LateDeletionSeconds`: the lateness of the latest deletion of a run, as its
+        deletion receipts record it. Anything above 0 means a retention promise was missed."""
+        self._alarm(
+            "late-deletion",
+            cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name="LateDeletionSeconds",
+                # Powertools Metrics adds the service name as a dimension to every metric.
+                dimensions_map={"service": POWERTOOLS_SERVICE},
+                statistic="Maximum",
+                period=LATE_DELETION_PERIOD,
+            ),
+            LATE_DELETION_THRESHOLD,
+            "A deletion came after its retention deadline; the run's receipts say which kind and account",
+        )
 
     def ses_reputation(self) -> None:
         for name, metric_name, threshold, what in (

@@ -6,13 +6,14 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from constructs import Construct
 
+from consentmail.core.retention import PURGE_INTERVAL
 from consentmail.core.routes import Function
 from consentmail.core.tables import SCHEMAS
 from infra.constructs.function import METRICS_NAMESPACE
 from infra.constructs.shared import Needs, ServiceResources, Unrestricted
 from infra.timeouts import timeout_seconds
 
-SCHEDULE = events.Schedule.rate(Duration.hours(1))
+SCHEDULE = events.Schedule.rate(Duration.seconds(int(PURGE_INTERVAL.total_seconds())))
 
 
 class Purge(Construct):

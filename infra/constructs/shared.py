@@ -41,11 +41,13 @@ class Unrestricted:
 @dataclass(frozen=True)
 class Needs:
     """Everything a function may do, granted in this order: its tables (read and write, then read
-    only), Cognito actions on the user pool, sending to queues, the signing secret (keyed hashes,
-    signed links), sending email, publishing to topics, and actions on *."""
+    only, then append only: PutItem on the table itself and nothing else), Cognito actions on the
+    user pool, sending to queues, the signing secret (keyed hashes, signed links), sending email,
+    publishing to topics, and actions on *."""
 
     writes: tuple[Table, ...] = ()
     reads: tuple[Table, ...] = ()
+    appends: tuple[Table, ...] = ()
     cognito: tuple[str, ...] = ()
     send_to: tuple[sqs.IQueue, ...] = ()
     secret: bool = False
@@ -125,6 +127,7 @@ class ServiceResources:
         role = function.role
         self.read_write(function, *needs.writes)
         self.read(function, *needs.reads)
+        self.append(function, *needs.appends)
         if needs.cognito:
             self.user_pool.grant(role, *needs.cognito)
         for queue in needs.send_to:
@@ -144,6 +147,17 @@ class ServiceResources:
         for table in tables:
             self.tables[table].grant_read_data(function.role)
             self._acknowledge_indexes(function, table)
+
+    def append(self, function: ServiceFunction, *tables: Table) -> None:
+        """PutItem on the table alone: Table.grant would add its indexes, which a put never needs,
+        and no read, update or delete comes with it."""
+        for table in tables:
+            resource = self.tables[table]
+            iam.Grant.add_to_principal(
+                grantee=function.role, actions=["dynamodb:PutItem"], resource_arns=[resource.table_arn]
+            )
+            if resource.encryption_key:
+                resource.encryption_key.grant_encrypt(function.role)
 
     def read_write(self, function: ServiceFunction, *tables: Table) -> None:
         for table in tables:

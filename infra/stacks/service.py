@@ -108,6 +108,7 @@ class ServiceStack(Stack):
         monitoring.dead_letters("ses-events", ses_events.dead_letters, "SES events")
         monitoring.api(api)
         monitoring.ses_reputation()
+        monitoring.late_deletions()
 
         self.api = api
         self.mailing = mailing

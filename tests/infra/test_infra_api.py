@@ -112,6 +112,7 @@ def test_every_route_is_throttled_as_the_route_table_says(synthesized):
     assert default["ThrottlingRateLimit"] and default["ThrottlingBurstLimit"]
 
 
+@pytest.mark.promise("logs.masked")
 def test_stage_traces_logs_access_without_personal_data_and_validates(synthesized):
     (stage,) = synthesized.resources(synthesized.service, "AWS::ApiGateway::Stage").values()
     props = stage["Properties"]

@@ -213,6 +213,7 @@ TABLE_ACCESS: dict[Function, dict[str, str]] = {
     Function.ACCOUNTS: {
         **dict.fromkeys(("accounts", "lists", "contacts", "consent", "campaigns", "content", "events"), RW),
         "suppression": R,
+        "receipts": R,
     },
     Function.FANOUT: {"campaigns": RW, "content": RW, "lists": R, "contacts": R, "accounts": R},
     Function.SENDER: {
@@ -232,7 +233,7 @@ TABLE_ACCESS: dict[Function, dict[str, str]] = {
         "lists": R,
     },
     Function.SUBJECT_REQUESTS: dict.fromkeys(
-        ("requests", "contacts", "consent", "events", "accounts", "suppression", "lists"), RW
+        ("requests", "contacts", "consent", "events", "accounts", "suppression", "lists", "receipts"), RW
     ),
     Function.PURGE: dict.fromkeys((schema.table.value for schema in SCHEMAS.values()), RW),
 }

@@ -17,6 +17,7 @@ CONTEXT = {"sender_domain": "example.com", "max_send_rate": 1}
 ELF_MACHINE_AARCH64 = 183
 
 
+@pytest.mark.promise("region.eu_only")
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-2", "eu-central-2", "ap-southeast-1", ""])
 def test_region_guard_refuses_regions_outside_the_eu_naming_the_allowed_ones(region):
     with pytest.raises(RegionNotAllowed) as refused:
@@ -25,6 +26,7 @@ def test_region_guard_refuses_regions_outside_the_eu_naming_the_allowed_ones(reg
         assert allowed in str(refused.value)
 
 
+@pytest.mark.promise("region.eu_only")
 @pytest.mark.parametrize("region", ALLOWED_REGIONS)
 def test_region_guard_accepts_the_eu_regions(region):
     assert check_region(region) == region
@@ -36,6 +38,7 @@ def test_region_env_var_wins_over_context_and_eu_west_3_is_the_default():
     assert config_from(CONTEXT, {}).region == "eu-west-3"
 
 
+@pytest.mark.promise("region.eu_only")
 def test_synthesis_for_us_east_1_fails_naming_the_allowed_regions(tmp_path):
     # When the app is run for a region outside the EU
     result = subprocess.run(  # noqa: S603

@@ -11,7 +11,8 @@ from consentmail.core.routes import Function
 pytestmark = pytest.mark.infra
 
 FIVE_MINUTES, ONE_HOUR = 300, 3600
-ALARMS = len(Function) * 2 + 3 + 1 + 2  # errors and throttles per function, 3 DLQs, API 5xx, SES rates
+# Errors and throttles per function, 3 DLQs, API 5xx, SES rates, late deletions.
+ALARMS = len(Function) * 2 + 3 + 1 + 2 + 1
 
 
 def _alarms(synthesized) -> dict[str, dict]:
@@ -213,6 +214,7 @@ def test_every_queue_and_topic_refuses_requests_without_tls(synthesized):
             assert any(_denies_plain_http(s, reference(logical_id)) for s in statements), logical_id
 
 
+@pytest.mark.promise("encryption.at_rest")
 def test_every_topic_signs_with_sha256_and_is_encrypted(synthesized):
     topics = synthesized.resources(synthesized.service, "AWS::SNS::Topic")
     assert len(topics) == 2
@@ -221,6 +223,7 @@ def test_every_topic_signs_with_sha256_and_is_encrypted(synthesized):
         assert "KmsMasterKeyId" in topic["Properties"], logical_id
 
 
+@pytest.mark.promise("encryption.at_rest")
 def test_every_queue_is_encrypted_with_the_customer_key(synthesized):
     for logical_id, queue in synthesized.resources(synthesized.service, "AWS::SQS::Queue").items():
         assert "Fn::GetAtt" in queue["Properties"]["KmsMasterKeyId"], logical_id
@@ -233,6 +236,7 @@ def test_the_configuration_set_suppresses_bounces_and_complaints_and_requires_tl
     assert props["DeliveryOptions"]["TlsPolicy"] == "REQUIRE"
 
 
+@pytest.mark.promise("encryption.at_rest")
 def test_every_kms_key_rotates(synthesized):
     keys = {
         **synthesized.resources(synthesized.data, "AWS::KMS::Key"),

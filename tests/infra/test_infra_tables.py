@@ -46,6 +46,7 @@ def test_every_table_has_exactly_the_schema_keys_and_indexes(synthesized):
             assert deployed["Projection"]["ProjectionType"] == ("KEYS_ONLY" if index.keys_only else "ALL")
 
 
+@pytest.mark.promise("retention.backups")
 def test_point_in_time_recovery_keeps_exactly_the_schema_period(synthesized):
     tables = _tables(synthesized)
     for schema in SCHEMAS.values():
@@ -56,6 +57,7 @@ def test_point_in_time_recovery_keeps_exactly_the_schema_period(synthesized):
             assert pitr == {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": schema.recovery_days}
 
 
+@pytest.mark.promise("encryption.at_rest")
 def test_tables_are_on_demand_encrypted_with_the_customer_key_and_retained(synthesized):
     keys = synthesized.resources(synthesized.data, "AWS::KMS::Key")
     assert len(keys) == 1
@@ -76,6 +78,7 @@ def test_every_stateful_resource_is_retained(synthesized):
             assert resource["DeletionPolicy"] == "Retain", type_
 
 
+@pytest.mark.promise("encryption.at_rest")
 def test_signing_secret_is_kms_encrypted_and_seeded_once_by_a_custom_resource(synthesized):
     (secret,) = synthesized.resources(synthesized.data, "AWS::SecretsManager::Secret").values()
     assert secret["Properties"]["Name"] == "consentmail/signing-keys"
@@ -86,6 +89,7 @@ def test_signing_secret_is_kms_encrypted_and_seeded_once_by_a_custom_resource(sy
     assert "SecretId" in seed["Properties"]
 
 
+@pytest.mark.promise("passwords.cnil")
 def test_user_pool_is_admin_only_with_email_sign_in_and_the_password_rule(synthesized):
     (pool,) = synthesized.resources(synthesized.data, "AWS::Cognito::UserPool").values()
     props = pool["Properties"]

@@ -79,6 +79,7 @@ def test_sign_up_creates_the_cognito_user_and_the_profile_with_the_policy_accept
         ("abc", [RULE_LENGTH, RULE_DIGIT, RULE_SPECIAL]),
     ],
 )
+@pytest.mark.promise("passwords.cnil")
 def test_sign_up_with_a_broken_password_rule_answers_422_naming_the_rule(aws, password, rules):
     reply = call("POST", "/accounts", body={**sample_body(), "password": password})
 
@@ -127,6 +128,7 @@ def test_login_answers_cognito_tokens(aws):
     assert claims_of(tokens["id_token"])["email"] == OWNER
 
 
+@pytest.mark.promise("login.lockout")
 def test_unknown_user_and_wrong_password_get_the_identical_answer(aws):
     sign_up(OWNER)
 
@@ -139,6 +141,7 @@ def test_unknown_user_and_wrong_password_get_the_identical_answer(aws):
     assert wrong_password.headers["Content-Type"] == unknown_user.headers["Content-Type"]
 
 
+@pytest.mark.promise("login.lockout")
 def test_ten_consecutive_failures_lock_the_address_with_the_same_answer(aws):
     sign_up(OWNER)
     failures = [login(OWNER, "Wrong-pass-1") for _ in range(LOCKOUT_THRESHOLD)]
@@ -163,6 +166,7 @@ def test_a_success_before_the_tenth_failure_resets_the_count(aws):
     assert login(OWNER).status == 200
 
 
+@pytest.mark.promise("login.lockout")
 def test_the_lockout_ends_when_the_window_has_passed(aws):
     sign_up(OWNER)
     service = AccountService()
@@ -266,6 +270,7 @@ def expires_at(table: Table, key: dict) -> int | None:
     return int(item["expires_at"]) if "expires_at" in item else None
 
 
+@pytest.mark.promise("retention.account.3m")
 def test_closing_the_account_refuses_login_and_sets_the_deadline_on_every_item(aws):
     # Given an account with a list, a contact (with consent records, events, a suppression),
     # a campaign and its content

@@ -58,6 +58,7 @@ def assert_owner_data_untouched(tenants: dict) -> None:
     assert [(c.contact_id, c.first_name) for c in contacts] == [(tenants["owner_contact"], "Ada")]
 
 
+@pytest.mark.promise("accounts.isolation")
 @pytest.mark.parametrize(("method", "template", "body", "query"), LIST_ROUTES)
 def test_another_accounts_list_answers_404_like_an_unknown_list(tenants, method, template, body, query):
     intruder = tenants["intruder"]
@@ -73,6 +74,7 @@ def test_another_accounts_list_answers_404_like_an_unknown_list(tenants, method,
     assert_owner_data_untouched(tenants)
 
 
+@pytest.mark.promise("accounts.isolation")
 @pytest.mark.parametrize(("method", "template", "body"), CONTACT_ROUTES)
 def test_another_accounts_contact_answers_404_like_an_unknown_contact(tenants, method, template, body):
     intruder = tenants["intruder"]
@@ -105,6 +107,7 @@ def test_another_accounts_contact_answers_404_like_an_unknown_contact(tenants, m
     assert_owner_data_untouched(tenants)
 
 
+@pytest.mark.promise("accounts.isolation")
 def test_the_list_index_shows_only_the_callers_lists(tenants):
     owner_view = call("GET", "/lists", claims=tenants["owner"]).json()["items"]
     intruder_view = call("GET", "/lists", claims=tenants["intruder"]).json()["items"]

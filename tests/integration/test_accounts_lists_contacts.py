@@ -57,6 +57,7 @@ def ledger(address: str) -> list:
 # --- lists ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.promise("lists.export_edit_delete")
 def test_list_crud(owner):
     created = invoke(sample("accounts_lists_create", claims=owner))
     assert created.status == 201
@@ -102,6 +103,7 @@ def test_a_list_with_an_invalid_sender_is_refused(owner):
     assert reply.problem["errors"][0]["field"] == "from_email"
 
 
+@pytest.mark.promise("lists.export_edit_delete")
 def test_deleting_a_list_deletes_its_contacts_and_their_consent_records(owner, list_id):
     contact = add_contact(owner, list_id, "ada@example.org")
 
@@ -114,6 +116,7 @@ def test_deleting_a_list_deletes_its_contacts_and_their_consent_records(owner, l
 # --- one contact ---------------------------------------------------------------------------------
 
 
+@pytest.mark.promise("consent.ledger")
 def test_adding_a_contact_with_consent_proof_confirms_it_and_records_the_proof(owner, list_id):
     reply = invoke(sample("accounts_contacts_add", claims=owner, list_id=list_id))
 
@@ -134,6 +137,7 @@ def test_adding_a_contact_with_consent_proof_confirms_it_and_records_the_proof(o
     assert sent_messages(to="ada@example.org") == []
 
 
+@pytest.mark.promise("consent.ledger")
 def test_a_contact_without_consent_proof_is_refused(owner, list_id):
     reply = call("POST", f"/lists/{list_id}/contacts", claims=owner, body={"email": "ada@example.org"})
 
@@ -141,6 +145,7 @@ def test_a_contact_without_consent_proof_is_refused(owner, list_id):
     assert "consent" in [e["field"] for e in reply.problem["errors"]]
 
 
+@pytest.mark.promise("consent.double_opt_in")
 def test_double_opt_in_keeps_the_contact_pending_and_sends_the_optin_email(owner, list_id):
     contact = add_contact(owner, list_id, "ada@example.org", double_opt_in=True)
 
@@ -151,6 +156,7 @@ def test_double_opt_in_keeps_the_contact_pending_and_sends_the_optin_email(owner
     assert "/confirm?token=" in parsed.get_payload()[0].get_payload(decode=True).decode()
 
 
+@pytest.mark.promise("sensitive_data.refused")
 def test_sensitive_data_in_a_contact_is_refused_naming_field_and_category(owner, list_id):
     reply = call(
         "POST",
@@ -169,6 +175,7 @@ def test_sensitive_data_in_a_contact_is_refused_naming_field_and_category(owner,
     )
 
 
+@pytest.mark.promise("rights.erasure")
 def test_an_erased_address_cannot_be_added_at_the_subjects_request(owner, list_id):
     SuppressionRepository().suppress_erased(email_hash("ada@example.org"), now())
 
@@ -204,6 +211,7 @@ def test_an_address_already_on_the_list_answers_409(owner, list_id):
     assert again.status == 409
 
 
+@pytest.mark.promise("lists.export_edit_delete")
 def test_contact_get_patch_delete(owner, list_id):
     contact = add_contact(owner, list_id, "ada@example.org", tracking_consent=False)
     path = f"/lists/{list_id}/contacts/{contact['contact_id']}"
@@ -426,6 +434,7 @@ def seed_contacts(list_id: str, account_id: str, count: int) -> None:
         )
 
 
+@pytest.mark.promise("lists.export_edit_delete")
 def test_csv_export_holds_the_whole_list(owner, list_id):
     # More contacts than one internal page (500)
     seed_contacts(list_id, owner["sub"], 520)
@@ -443,6 +452,7 @@ def test_csv_export_holds_the_whole_list(owner, list_id):
     assert all(not r["city"].startswith("=") for r in rows)
 
 
+@pytest.mark.promise("lists.export_edit_delete")
 def test_json_export_holds_the_whole_list_in_the_contract_representation(owner, list_id):
     seed_contacts(list_id, owner["sub"], 520)
 

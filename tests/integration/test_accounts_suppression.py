@@ -3,6 +3,8 @@ account's bounces and complaints, looked up one by one or many at once."""
 
 from datetime import timedelta
 
+import pytest
+
 from consentmail.adapters import aws_clients
 from consentmail.core.clock import epoch, now
 from consentmail.core.tables import Table
@@ -19,6 +21,7 @@ def test_an_erasure_suppresses_the_address_for_every_account(aws):
     assert repository.check("h1", "account-a", now()).reason == Reason.ERASURE
 
 
+@pytest.mark.promise("suppression.bounces_complaints")
 def test_a_bounce_suppresses_the_address_for_that_account_only(aws):
     repository = SuppressionRepository()
     repository.suppress_for_account("h1", "account-a", Reason.BOUNCE, now())

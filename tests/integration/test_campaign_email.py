@@ -65,6 +65,7 @@ def test_email_is_multipart_alternative_from_the_list_sender(demo_list):
     assert "Autumn news" in text and "<h1>" not in text
 
 
+@pytest.mark.promise("unsubscribe.every_email")
 def test_every_email_carries_one_click_list_unsubscribe_headers(demo_list):
     contact, raw = email_for(demo_list, tracking=False)
 
@@ -80,6 +81,7 @@ def test_every_email_carries_one_click_list_unsubscribe_headers(demo_list):
     assert (claims["l"], claims["c"]) == (demo_list.list_id, contact.contact_id)
 
 
+@pytest.mark.promise("unsubscribe.every_email")
 def test_footer_with_unsubscribe_and_preferences_links_in_both_parts_when_content_has_none(demo_list):
     _, raw = email_for(demo_list, tracking=False)
 
@@ -117,6 +119,7 @@ def test_placeholders_put_the_links_where_the_content_wants_them_and_the_footer_
     assert hrefs[1].startswith(f"{PUBLIC_URL}/preferences?token=")
 
 
+@pytest.mark.promise("tracking.consent_only")
 def test_without_tracking_consent_links_are_exactly_as_written_and_there_is_no_pixel(demo_list):
     _, raw = email_for(demo_list, tracking=False)
 
@@ -180,6 +183,7 @@ def test_a_given_text_part_is_used_as_written_with_the_footer_added(demo_list):
     assert f"Unsubscribe: {message['List-Unsubscribe'][1:-1]}" in text
 
 
+@pytest.mark.promise("unsubscribe.every_email")
 @pytest.mark.parametrize("tracking", [True, False])
 def test_each_recipient_gets_their_own_unsubscribe_link(demo_list, tracking):
     _, first = email_for(demo_list, tracking, address="one@example.org")

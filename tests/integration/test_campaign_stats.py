@@ -70,6 +70,7 @@ def test_a_new_campaign_has_all_zero_stats(campaign):
     }
 
 
+@pytest.mark.promise("statistics.counted")
 def test_stats_follow_deliveries_bounces_complaints_opens_clicks_and_unsubscribes(demo_list, campaign):
     readers = [sent_to(demo_list, f"reader{n}@example.org", tracking=n < 2) for n in range(4)]
     bouncer = sent_to(demo_list, "bounce@simulator.amazonses.com")

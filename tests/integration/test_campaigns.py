@@ -104,6 +104,7 @@ def test_get_list_patch_delete_round_trip(app, clock):
     assert call(app, "GET", f"/campaigns/{cid}")[0] == 404
 
 
+@pytest.mark.promise("accounts.isolation")
 def test_another_accounts_campaign_answers_404_like_an_unknown_one(app, clock):
     cid = create(app)["campaign_id"]
 
@@ -141,6 +142,7 @@ def test_invalid_bodies_answer_422_problems(app, clock):
         assert status == 422 and problem["status"] == 422
 
 
+@pytest.mark.promise("sensitive_data.refused")
 def test_sensitive_data_in_content_is_refused_naming_field_and_category(app, clock):
     status, problem = call(app, "POST", "/campaigns", body={**BODY, "text": "Card 4111 1111 1111 1111"})
 
@@ -159,6 +161,7 @@ def test_a_closed_or_unknown_account_opens_nothing(app, clock):
     assert call(app, "GET", "/campaigns", claims={"sub": "account-never-opened"})[0] == 401
 
 
+@pytest.mark.promise("retention.content.6d")
 def test_content_expires_six_days_after_creation(app, clock):
     cid = create(app)["campaign_id"]
 
@@ -172,6 +175,7 @@ def test_content_expires_six_days_after_creation(app, clock):
     assert (campaign["subject"], campaign["html"], campaign["text"]) == (None, None, None)
 
 
+@pytest.mark.promise("retention.content.6d")
 def test_an_edit_restarts_the_six_days(app, clock):
     cid = create(app)["campaign_id"]
     clock.shift(timedelta(days=5))
@@ -182,6 +186,7 @@ def test_an_edit_restarts_the_six_days(app, clock):
     assert call(app, "GET", f"/campaigns/{cid}")[1]["content_expired"] is False
 
 
+@pytest.mark.promise("retention.content.6d")
 def test_send_start_restarts_the_six_days(app, clock):
     cid = create(app)["campaign_id"]
     clock.shift(timedelta(days=5))

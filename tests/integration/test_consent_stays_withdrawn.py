@@ -82,6 +82,7 @@ def ledger(address: str = ADDRESS) -> list[str]:
 # --- finding 9 -----------------------------------------------------------------------------------
 
 
+@pytest.mark.promise("consent.withdrawal_holds")
 def test_an_old_confirm_link_does_not_bring_back_a_person_who_unsubscribed(list_id):
     subscribe(list_id)
     old_link = confirm_link_in_last_email()
@@ -97,6 +98,7 @@ def test_an_old_confirm_link_does_not_bring_back_a_person_who_unsubscribed(list_
     assert ledger() == ["subscribed", "confirmed", "unsubscribed"]
 
 
+@pytest.mark.promise("consent.withdrawal_holds")
 def test_an_unconfirmed_link_is_void_once_the_person_unsubscribed(list_id):
     subscribe(list_id)
     link = confirm_link_in_last_email()
@@ -106,6 +108,7 @@ def test_an_unconfirmed_link_is_void_once_the_person_unsubscribed(list_id):
     assert contact(list_id).status == ContactStatus.UNSUBSCRIBED
 
 
+@pytest.mark.promise("consent.withdrawal_holds")
 def test_only_a_new_subscription_with_a_new_opt_in_brings_the_person_back(list_id):
     subscribe(list_id)
     old_link = confirm_link_in_last_email()
@@ -127,6 +130,7 @@ def test_only_a_new_subscription_with_a_new_opt_in_brings_the_person_back(list_i
     assert sorted(ledger()) == sorted(["subscribed", "confirmed", "unsubscribed", "subscribed", "confirmed"])
 
 
+@pytest.mark.promise("consent.withdrawal_holds")
 def test_an_old_link_is_void_after_the_account_holder_marks_the_contact_unsubscribed(owner, list_id):
     contact_id = add_contact(owner, list_id, ADDRESS, double_opt_in=True)["contact_id"]
     link = confirm_link_in_last_email()

@@ -86,6 +86,7 @@ def import_bytes(owner: dict, list_id: str, raw: bytes):
 # --- finding 2: header-breaking characters are refused at save time ----------------------------------
 
 
+@pytest.mark.promise("input.header_safe")
 @pytest.mark.parametrize("field", ["name", "from_name"])
 @pytest.mark.parametrize("kind", sorted(HEADER_BREAKERS))
 def test_a_list_name_or_sender_name_that_would_break_a_header_is_refused_with_422(owner, field, kind):
@@ -98,6 +99,7 @@ def test_a_list_name_or_sender_name_that_would_break_a_header_is_refused_with_42
     assert call("GET", "/lists", claims=owner).json()["items"] == []
 
 
+@pytest.mark.promise("input.header_safe")
 @pytest.mark.parametrize("field", ["name", "from_name"])
 def test_a_list_cannot_be_edited_into_a_header_breaker(owner, list_id, field):
     patched = call("PATCH", f"/lists/{list_id}", claims=owner, body={field: "News\u2028Bcc: x@example.org"})
@@ -106,6 +108,7 @@ def test_a_list_cannot_be_edited_into_a_header_breaker(owner, list_id, field):
     assert subscribe(list_id)["statusCode"] == 202
 
 
+@pytest.mark.promise("input.header_safe")
 @pytest.mark.parametrize("kind", sorted(HEADER_BREAKERS))
 def test_a_campaign_subject_that_would_break_a_header_is_refused_with_422(owner, list_id, kind):
     body = {"list_id": list_id, "subject": HEADER_BREAKERS[kind], "html": "<p>Hello</p>"}
@@ -116,6 +119,7 @@ def test_a_campaign_subject_that_would_break_a_header_is_refused_with_422(owner,
     assert call("GET", "/campaigns", claims=owner).json()["items"] == []
 
 
+@pytest.mark.promise("input.header_safe")
 def test_a_campaign_subject_cannot_be_edited_into_a_header_breaker(owner, list_id):
     body = {"list_id": list_id, "subject": "Hello", "html": "<p>Hello</p>"}
     campaign_id = call("POST", "/campaigns", claims=owner, body=body).json()["campaign_id"]
@@ -133,6 +137,7 @@ def test_unicode_that_is_not_a_control_character_stays_welcome(owner, list_id):
     assert call("PATCH", f"/lists/{list_id}", claims=owner, body={"from_name": "Zoë & Søren"}).status == 200
 
 
+@pytest.mark.promise("input.header_safe")
 @pytest.mark.parametrize("field", ["first_name", "last_name"])
 def test_contact_names_that_would_break_a_personalised_subject_are_refused(owner, list_id, field):
     body = {"email": "ada@example.org", "consent": CONSENT, field: "Ada\r\nBcc: x@example.org"}

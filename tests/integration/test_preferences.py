@@ -79,6 +79,7 @@ def test_another_purposes_token_is_not_a_preference_link(reader):
     assert page(token_of(unsubscribe_url(reader, now())))["statusCode"] == 400
 
 
+@pytest.mark.promise("consent.ledger", "tracking.consent_only")
 def test_one_post_withdraws_tracking_and_the_ledger_records_it(reader):
     response = post(token_of(preferences_url(reader, now())), {"tracking_consent": "false"})
 
@@ -100,6 +101,7 @@ def test_the_page_form_posts_false_when_the_box_is_unticked(reader):
     assert ledger(reader) == [ConsentAction.TRACKING_WITHDRAWN, ConsentAction.TRACKING_GRANTED]
 
 
+@pytest.mark.promise("consent.ledger")
 def test_a_post_that_changes_nothing_adds_no_ledger_entry(reader):
     post(token_of(preferences_url(reader, now())), {"tracking_consent": "true", "first_name": "Ada"})
 
@@ -119,6 +121,7 @@ def test_withdrawal_stops_the_earlier_emails_pixel_at_once(reader):
     assert totals()["opened"] == 0
 
 
+@pytest.mark.promise("tracking.consent_only")
 def test_withdrawal_removes_the_pixel_and_rewritten_links_from_the_next_email(demo_list, reader):
     post(token_of(preferences_url(reader, now())), {"tracking_consent": "false"})
     content = Content(

@@ -121,6 +121,7 @@ def test_purge_runs_as_the_events_time_and_returns_its_summary(aws):
     assert summary["requests_near_due"] == 0
 
 
+@pytest.mark.promise("retention.content.6d")
 def test_at_7_days_a_sent_campaigns_content_is_gone_and_its_stats_remain(campaign):
     summary = purge_as(START + timedelta(days=7))
 
@@ -136,6 +137,7 @@ def test_at_7_days_a_sent_campaigns_content_is_gone_and_its_stats_remain(campaig
     assert len(EventRepository().of_contact(campaign["contact_id"], START + timedelta(days=7))) == 2
 
 
+@pytest.mark.promise("retention.events.13m")
 def test_at_13_months_and_2_days_its_events_are_gone_and_its_stats_remain(campaign):
     moment = add_months(START, 13) + timedelta(days=2)
 
@@ -146,6 +148,7 @@ def test_at_13_months_and_2_days_its_events_are_gone_and_its_stats_remain(campai
     assert CounterRepository().totals(campaign["campaign_id"])["opened"] == 1
 
 
+@pytest.mark.promise("retention.content.6d", "retention.events.13m")
 def test_nothing_is_deleted_before_its_time(campaign):
     just_before_content = START + timedelta(days=6) - timedelta(seconds=1)
     summary = purge_as(just_before_content)
@@ -158,6 +161,7 @@ def test_nothing_is_deleted_before_its_time(campaign):
     assert len(EventRepository().of_contact(campaign["contact_id"], just_before_events)) == 2
 
 
+@pytest.mark.promise("retention.content.6d", "retention.events.13m")
 def test_nothing_overdue_survives_a_purge(aws):
     """Items in every table, expiring across a year (back to within the first run's 14-month
     look-back), each either due or not at the purge's time, some a second either side of it."""
@@ -231,6 +235,7 @@ def closed_account(aws) -> dict:
     }
 
 
+@pytest.mark.promise("retention.account.3m")
 def test_a_closed_account_leaves_no_item_after_its_deletion_due(closed_account):
     summary = purge_as(closed_account["deletion_due"])
 
@@ -246,6 +251,7 @@ def test_a_closed_account_leaves_no_item_after_its_deletion_due(closed_account):
     assert error.value.response["Error"]["Code"] == "UserNotFoundException"
 
 
+@pytest.mark.promise("retention.backups")
 def test_a_closed_account_is_finished_its_recovery_period_and_an_hour_before_deletion_due(closed_account):
     """So that point-in-time recovery, which keeps deleted items for 7 days, holds nothing of the
     account after deletion_due."""
@@ -261,11 +267,13 @@ def test_a_closed_account_is_finished_its_recovery_period_and_an_hour_before_del
     assert purge_as(finish_at + timedelta(hours=1))["accounts_finished"] == 0
 
 
+@pytest.mark.promise("retention.account.3m")
 def test_the_deletion_due_is_closure_plus_3_calendar_months(closed_account):
     closed_at = START + timedelta(days=30)
     assert closed_account["deletion_due"] == add_months(closed_at, 3)
 
 
+@pytest.mark.promise("rights.deadline_watch")
 def test_open_subject_requests_near_their_due_date_are_reported_to_the_operator(aws):
     sqs = boto3.client("sqs")
     queue = sqs.create_queue(QueueName="operator-inbox")["QueueUrl"]

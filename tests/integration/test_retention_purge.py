@@ -36,6 +36,7 @@ def purge() -> dict:
     return PurgeService().run(now()).as_dict()
 
 
+@pytest.mark.promise("retention.content.6d")
 @pytest.mark.parametrize("written", ["2026-11-25T09:00:00", "2027-01-31T23:30:00", "2028-02-29T12:00:00"])
 def test_content_is_read_and_kept_until_6_days_then_gone(aws, written):
     start = at(written)
@@ -61,6 +62,7 @@ def test_content_is_read_and_kept_until_6_days_then_gone(aws, written):
         ("2026-11-25T09:00:00", "2027-12-25T09:00:00"),
     ],
 )
+@pytest.mark.promise("retention.events.13m")
 def test_events_are_kept_13_calendar_months_to_the_second(aws, happened, gone):
     with time_machine.travel(at(happened), tick=False):
         events = EventRepository()
@@ -81,6 +83,7 @@ def test_events_are_kept_13_calendar_months_to_the_second(aws, happened, gone):
     assert EventRepository().delete_contact("contact-1") == 0
 
 
+@pytest.mark.promise("retention.account.3m")
 @pytest.mark.parametrize("closed", ["2026-11-30T12:00:00", "2027-11-30T12:00:00"])
 def test_account_data_is_gone_by_closure_plus_3_months_and_not_finished_early(aws, closed):
     closed_at = at(closed)

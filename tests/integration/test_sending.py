@@ -197,6 +197,7 @@ def test_fanout_enqueues_batches_of_50_sendable_contacts(aws, demo_list, functio
     }
 
 
+@pytest.mark.promise("suppression.bounces_complaints")
 def test_every_excluded_status_is_never_sent_to(aws, demo_list, functions_wired):
     wanted = add_contact(demo_list, "confirmed@example.org")
     excluded = [

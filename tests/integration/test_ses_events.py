@@ -108,6 +108,7 @@ def test_a_send_event_counts_nothing_and_writes_nothing_the_send_marker_does_not
     assert kinds(reader) == []  # the send marker already records the send
 
 
+@pytest.mark.promise("suppression.bounces_complaints")
 def test_a_permanent_bounce_suppresses_the_address_in_every_list_of_the_account_only(demo_list, reader):
     second = add_contact(other_list(demo_list.account_id, "list-second"), ADDRESS)
     stranger = add_contact(other_list("account-other", "list-other"), ADDRESS)
@@ -127,6 +128,7 @@ def test_a_permanent_bounce_suppresses_the_address_in_every_list_of_the_account_
     assert not suppression.is_suppressed(email_hash(ADDRESS), "account-other", now())
 
 
+@pytest.mark.promise("suppression.bounces_complaints")
 def test_a_complaint_suppresses_and_counts_once_even_before_its_delivery(demo_list, reader):
     deliver(ses_event("ses_complaint", reader))  # out of order: the complaint first
     deliver(ses_event("ses_delivery", reader))

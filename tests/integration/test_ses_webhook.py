@@ -89,6 +89,7 @@ def test_identity_notifications_are_processed_too(aws, sns, demo_list):
     assert response["statusCode"] == 200 and status(contact) == ContactStatus.COMPLAINED
 
 
+@pytest.mark.promise("webhook.verified")
 def test_a_forged_notification_is_refused_with_403_and_changes_nothing(aws, sns, reader):
     response = post(sign(sns_message(aws, ses_event("ses_complaint", reader)), new_key()))
 
@@ -121,6 +122,7 @@ def test_a_certificate_url_off_the_sns_host_is_refused_without_fetching(aws, sns
     assert sns.fetched == []
 
 
+@pytest.mark.promise("webhook.verified")
 def test_a_topic_we_did_not_configure_is_refused(aws, sns, reader):
     message = sign(
         sns_message(aws, ses_event("ses_complaint", reader), TopicArn="arn:aws:sns:eu-west-3:999999999999:x"),
@@ -170,6 +172,7 @@ def test_an_unverified_subscription_confirmation_is_never_confirmed(aws, sns):
     assert not any("ConfirmSubscription" in url for url in sns.fetched)
 
 
+@pytest.mark.promise("http.no_cookies")
 def test_no_response_sets_a_cookie(aws, sns, reader):
     for response in (post("{}"), post(sign(sns_message(aws, ses_event("ses_send", reader)), sns.key))):
         assert "set-cookie" not in {name.lower() for name in headers_of(response)}

@@ -134,6 +134,7 @@ def test_receiving_answers_202_pending_and_emails_a_verification_link(aws):
     assert link_in(message, "/subject-requests/confirm")
 
 
+@pytest.mark.promise("consent.no_enumeration")
 def test_known_and_unknown_addresses_get_identical_answers(held):
     known = request("access", ADDRESS)
     unknown = request("access", "nobody.here@example.net")
@@ -159,6 +160,7 @@ def test_more_than_the_daily_limit_answers_the_same_but_sends_nothing(aws):
     assert len(messages_to(ADDRESS)) == DAILY_LIMIT + 1
 
 
+@pytest.mark.promise("rights.verified_requests")
 def test_each_request_has_a_status_and_a_due_date_30_days_after_receipt(aws):
     request("erasure")
 
@@ -174,6 +176,7 @@ def test_malformed_requests_are_refused_with_422(aws):
     assert sent_messages() == []
 
 
+@pytest.mark.promise("rights.verified_requests")
 def test_the_confirm_page_changes_nothing_until_its_button_posts(held):
     request("erasure")
     token = link_in(messages_to(ADDRESS)[-1], "/subject-requests/confirm")
@@ -187,6 +190,7 @@ def test_the_confirm_page_changes_nothing_until_its_button_posts(held):
     assert len(ContactRepository().with_email_hash(held["hash"], now())) == 2
 
 
+@pytest.mark.promise("rights.verified_requests")
 def test_an_invalid_or_expired_confirm_link_answers_400(held):
     request("erasure")
     token = link_in(messages_to(ADDRESS)[-1], "/subject-requests/confirm")
@@ -197,6 +201,7 @@ def test_an_invalid_or_expired_confirm_link_answers_400(held):
     assert len(ContactRepository().with_email_hash(held["hash"], now())) == 2
 
 
+@pytest.mark.promise("rights.erasure")
 def test_erasure_leaves_no_item_holding_the_address_or_its_contact_ids_in_any_table(held):
     response = verify_last("erasure")
 
@@ -213,6 +218,7 @@ def test_erasure_leaves_no_item_holding_the_address_or_its_contact_ids_in_any_ta
     assert CounterRepository().totals("campaign-account-a")["sent"] == 1
 
 
+@pytest.mark.promise("rights.erasure")
 def test_erasure_notifies_both_account_holders_without_the_address(held):
     verify_last("erasure")
 
@@ -227,6 +233,7 @@ def test_erasure_notifies_both_account_holders_without_the_address(held):
         assert held["contacts"][account_id] not in text
 
 
+@pytest.mark.promise("rights.erasure")
 def test_a_done_request_keeps_only_the_keyed_hash(held):
     verify_last("erasure")
 
@@ -256,6 +263,7 @@ def test_confirming_twice_carries_the_request_out_once(held):
     assert len(exports) == 1
 
 
+@pytest.mark.promise("rights.access")
 def test_access_export_holds_both_accounts_contacts_consent_records_and_events(held):
     verify_last("access")
     token = link_in(messages_to(ADDRESS)[-1], "/subject-requests/export")
@@ -312,6 +320,7 @@ def test_an_unknown_address_gets_an_empty_export(aws):
     assert export["contacts"] == [] and export["consent_records"] == [] and export["email"] is None
 
 
+@pytest.mark.promise("rights.rectification")
 def test_rectification_changes_every_contact_and_records_it_in_the_ledger(held):
     changes = {"last_name": "Hopper", "attributes": {"city": None, "rank": "Rear Admiral"}}
 
@@ -343,6 +352,7 @@ def test_requests_of_an_erased_address_find_nothing_but_still_answer_the_same(he
     assert confirm(token)["statusCode"] == 200
 
 
+@pytest.mark.promise("rights.verified_requests")
 def test_nothing_is_looked_up_before_the_address_is_verified(held, monkeypatch):
     """Known and unknown addresses take the same path: no read of the data held about them."""
     from consentmail.store.subject_data import SubjectDataRepository

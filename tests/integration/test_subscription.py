@@ -44,6 +44,7 @@ def problem(response: dict) -> dict:
     return json.loads(response["body"])
 
 
+@pytest.mark.promise("consent.double_opt_in")
 def test_json_subscribe_answers_202_pending_and_sends_the_optin_email(demo_list):
     response = call(load_event("subscribe_json"))
 
@@ -75,6 +76,7 @@ def test_form_subscribe_answers_an_html_page_or_redirects_to_the_lists_page(demo
     assert headers_of(response)["Location"] == "https://www.example.org/check-your-inbox"
 
 
+@pytest.mark.promise("consent.double_opt_in")
 @pytest.mark.parametrize("consent", [False, "off", None])
 def test_subscribe_without_consent_is_refused_with_422_naming_consent(demo_list, consent):
     body = {"list_id": "list-demo", "email": ADDRESS}
@@ -111,6 +113,7 @@ def test_malformed_json_answers_422_not_500(demo_list):
     assert response["statusCode"] == 422
 
 
+@pytest.mark.promise("consent.no_enumeration")
 def test_the_answer_is_identical_whatever_the_state_of_the_address(demo_list):
     answers = []
     answers.append(subscribe())  # new
@@ -124,6 +127,7 @@ def test_the_answer_is_identical_whatever_the_state_of_the_address(demo_list):
     assert shapes == {(202, json.dumps({"status": "pending"}), "application/json")}
 
 
+@pytest.mark.promise("consent.optin_throttle")
 def test_at_most_one_optin_email_per_address_and_list_per_ten_minutes(demo_list):
     start = now()
     with time_machine.travel(start, tick=False):
@@ -137,6 +141,7 @@ def test_at_most_one_optin_email_per_address_and_list_per_ten_minutes(demo_list)
     assert len(sent_messages()) == 2
 
 
+@pytest.mark.promise("consent.optin_throttle")
 def test_a_confirmed_contact_gets_no_new_optin_email(demo_list):
     subscribe()
     token = link_in_last_email("/confirm")
@@ -145,6 +150,7 @@ def test_a_confirmed_contact_gets_no_new_optin_email(demo_list):
     assert len(sent_messages()) == 1
 
 
+@pytest.mark.promise("consent.double_opt_in")
 def test_following_the_confirm_link_shows_a_button_and_changes_nothing(demo_list):
     subscribe()
     token = link_in_last_email("/confirm")
@@ -161,6 +167,7 @@ def test_following_the_confirm_link_shows_a_button_and_changes_nothing(demo_list
     assert [record.action.value for record in ledger] == ["subscribed"]
 
 
+@pytest.mark.promise("consent.ledger", "consent.double_opt_in")
 def test_the_confirm_button_confirms_once_and_records_ip_and_user_agent_of_the_post(demo_list):
     subscribe()
     token = link_in_last_email("/confirm")
@@ -190,6 +197,7 @@ def test_confirm_redirects_to_the_lists_thank_you_page(demo_list):
     )
 
 
+@pytest.mark.promise("consent.double_opt_in")
 def test_tampered_and_expired_confirm_tokens_answer_400_html(demo_list):
     subscribe()
     token = link_in_last_email("/confirm")
@@ -223,6 +231,7 @@ def _confirmed_unsubscribe_token() -> str:
     return unsubscribe_url(contact(), now()).split("token=")[1]
 
 
+@pytest.mark.promise("unsubscribe.every_email")
 def test_get_unsubscribe_shows_a_button_and_changes_nothing(demo_list):
     token = _confirmed_unsubscribe_token()
 
@@ -233,6 +242,7 @@ def test_get_unsubscribe_shows_a_button_and_changes_nothing(demo_list):
     assert contact().status == ContactStatus.CONFIRMED
 
 
+@pytest.mark.promise("consent.ledger", "unsubscribe.every_email")
 def test_one_click_unsubscribe_post_unsubscribes_and_records_the_withdrawal(demo_list):
     token = _confirmed_unsubscribe_token()
     event = load_event("unsubscribe_one_click")
@@ -249,6 +259,7 @@ def test_one_click_unsubscribe_post_unsubscribes_and_records_the_withdrawal(demo
     assert actions.count("unsubscribed") == 1
 
 
+@pytest.mark.promise("unsubscribe.every_email")
 def test_one_click_unsubscribe_accepts_multipart_bodies(demo_list):
     token = _confirmed_unsubscribe_token()
     boundary = "----x"
@@ -285,6 +296,7 @@ def test_cors_allows_websites_to_post_the_subscribe_form(demo_list):
     assert headers_of(posted)["Access-Control-Allow-Origin"] == "*"
 
 
+@pytest.mark.promise("http.no_cookies")
 def test_no_route_sets_a_cookie(demo_list):
     token = _confirmed_unsubscribe_token()
     events = [
@@ -301,6 +313,7 @@ def test_no_route_sets_a_cookie(demo_list):
         assert not any(name.lower() == "set-cookie" for name in headers_of(response)), event["path"]
 
 
+@pytest.mark.promise("consent.optin_throttle", "consent.no_enumeration")
 def test_an_address_suppressed_for_the_account_gets_the_same_answer_and_no_optin_email(demo_list):
     from consentmail.store.suppression import Reason, SuppressionRepository
 

@@ -62,6 +62,7 @@ def test_an_open_by_a_contact_who_allows_tracking_is_counted_once(reader):
     assert len(opens) == 2
 
 
+@pytest.mark.promise("tracking.verdict_not_ip")
 def test_an_open_event_keeps_the_verdict_but_never_the_ip_or_user_agent(reader):
     hit("o", open_token(reader), ip="198.51.100.77")
 
@@ -80,6 +81,7 @@ def test_an_invalid_open_token_still_gets_the_pixel_and_records_nothing(reader, 
     assert totals()["opened"] == 0
 
 
+@pytest.mark.promise("tracking.consent_only")
 def test_an_open_by_a_contact_without_tracking_consent_is_not_recorded(demo_list):
     contact = sent_to(demo_list, "private@example.org", tracking=False)
 
@@ -88,6 +90,7 @@ def test_an_open_by_a_contact_without_tracking_consent_is_not_recorded(demo_list
     assert [e for e in EventRepository().of_contact(contact.contact_id, now()) if e.get("kind")] == []
 
 
+@pytest.mark.promise("tracking.consent_only")
 def test_withdrawing_tracking_stops_the_earlier_emails_pixel_at_once(reader):
     token = open_token(reader)
     reader.tracking_consent = False
@@ -149,6 +152,7 @@ def test_a_click_redirects_to_the_exact_link_and_counts_a_unique_click_and_open(
     assert counts["clicked"] == 1 and counts["opened"] == 1
 
 
+@pytest.mark.promise("tracking.verdict_not_ip")
 def test_a_click_event_keeps_the_link_and_the_verdict_only(reader):
     hit("c", click_token(reader, LINK), ip="198.51.100.77")
 
@@ -157,6 +161,7 @@ def test_a_click_event_keeps_the_link_and_the_verdict_only(reader):
     assert "198.51.100.77" not in repr(event)
 
 
+@pytest.mark.promise("tracking.consent_only")
 def test_a_click_without_tracking_consent_redirects_without_recording(demo_list):
     contact = sent_to(demo_list, "private@example.org", tracking=False)
 

@@ -4,6 +4,8 @@ itself makes (415, 431, 429), and paths that must match a route exactly."""
 
 import uuid
 
+import pytest
+
 from consentmail.core.errors import PROBLEM_JSON
 from consentmail.core.routes import ROUTES
 from tests.local.local_client import Answer, LocalClient
@@ -35,6 +37,7 @@ def demo_token(client: LocalClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['id_token']}"}
 
 
+@pytest.mark.promise("http.per_client_limits")
 def test_one_client_hammering_login_does_not_lock_another_out(local_mode, local_client):
     # Given a person who signs in from their own address
     demo = local_client.get("/_local/config").json()["demo"]

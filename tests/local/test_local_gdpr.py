@@ -94,6 +94,7 @@ def two_accounts(local_mode, local_client, tag, subject) -> dict:
     return accounts
 
 
+@pytest.mark.promise("rights.access")
 def test_an_access_export_holds_both_accounts_data_and_consent_records(two_accounts, subject, local_client):
     assert local_client.post_json("/subject-requests", {"email": subject, "type": "access"}).status == 202
     confirm = link_to(local_client, subject, "/subject-requests/confirm")
@@ -112,6 +113,7 @@ def test_an_access_export_holds_both_accounts_data_and_consent_records(two_accou
     assert {r["account_id"] for r in data["consent_records"]} == set(expected)
 
 
+@pytest.mark.promise("rights.erasure")
 def test_an_erasure_leaves_no_item_with_the_address_and_both_holders_see_the_notice(
     two_accounts, subject, local_client
 ):
@@ -143,6 +145,7 @@ def _items(body) -> list[dict]:
     return body["items"] if isinstance(body, dict) and "items" in body else body
 
 
+@pytest.mark.promise("retention.content.6d", "retention.events.13m")
 def test_a_sent_campaigns_content_goes_at_7_days_and_its_events_at_13_months_and_2_days(
     local_mode, local_client
 ):
@@ -166,6 +169,7 @@ def test_a_sent_campaigns_content_goes_at_7_days_and_its_events_at_13_months_and
     assert local_client.get(f"/campaigns/{campaign_id}/stats", headers=account["auth"]).json() == stats_before
 
 
+@pytest.mark.promise("retention.account.3m")
 def test_a_closed_account_leaves_no_item_after_its_deletion_due(local_mode, local_client):
     account = sign_up(local_client, "fourth-owner@example.org")
     held = list_with(local_client, account, "Fourth News", "reader.four@example.org")

@@ -26,6 +26,7 @@ from consentmail.core.clock import now
 from consentmail.core.links import unsubscribe_url
 from consentmail.core.records import ContactStatus
 from consentmail.core.routes import MAX_BODY_BYTES, ROUTES, Function
+from consentmail.core.tables import SCHEMAS
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from infra.local import ses_simulator
 from infra.local.invoke import MissingFunction, load_module
@@ -111,7 +112,9 @@ def test_config_answers_the_endpoint_region_tables_and_demo_credentials(local_mo
     config = answer.json()
     assert config["aws_endpoint_url"] == local_mode.endpoint_url
     assert config["region"] == "eu-west-3"
-    assert "consentmail-contacts" in config["tables"] and len(config["tables"]) == 9
+    assert sorted(config["tables"]) == sorted(
+        f"consentmail-{schema.table.value}" for schema in SCHEMAS.values()
+    )
     assert config["demo"]["email"] == "demo@example.com"
     assert config["demo"]["list_id"] == local_mode.demo.list_id
     password = config["demo"]["password"]
@@ -497,6 +500,7 @@ def test_simulator_events_reach_ses_events_as_the_sqs_records_lambda_receives():
 
 
 # -- the queues: a campaign goes out through the workers and comes back through the simulator ---
+@pytest.mark.promise("statistics.counted")
 def test_a_campaign_send_goes_through_the_workers_and_ses_events_come_back_as_stats(local_mode, local_client):
     auth = sign_up(local_client, "owner@example.org")["auth"]
     list_id = local_client.post_json(
@@ -521,6 +525,7 @@ def test_a_campaign_send_goes_through_the_workers_and_ses_events_come_back_as_st
 
 
 # -- rules that hold for every response, and the throttle ---------------------------------------
+@pytest.mark.promise("http.no_cookies")
 def test_no_response_sets_a_cookie(local_mode, local_client):
     # Pages, JSON, problems and a pixel of its own, and whatever the module's other tests asked.
     for path in ("/", "/_local/config", "/subject-requests", "/openapi.json", "/t/o/not-a-token", "/nowhere"):

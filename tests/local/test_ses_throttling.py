@@ -76,6 +76,7 @@ def queue_depth(sqs, url: str) -> int:
     return sum(int(value) for value in attributes.values())
 
 
+@pytest.mark.promise("sending.throttled_no_loss")
 def test_a_throttled_stretch_loses_no_email_and_sends_none_twice(
     local_mode, local_client, owner, dead_letters, throttled_ses
 ):

@@ -22,6 +22,7 @@ SENSITIVE = {
 }
 
 
+@pytest.mark.promise("http.per_client_limits")
 def test_every_sensitive_route_has_a_per_client_limit_and_tracking_none():
     assert set(CLIENT_LIMITS) >= SENSITIVE
     for route in ROUTES:
@@ -38,6 +39,7 @@ def test_every_per_client_limit_is_one_aws_waf_can_enforce(limit: ClientLimit):
     assert limit.window_seconds in (60, 120, 300, 600)
 
 
+@pytest.mark.promise("http.per_client_limits")
 def test_one_client_spending_its_whole_allowance_cannot_empty_a_routes_safety_net():
     for route in ROUTES:
         if route.per_client is not None:

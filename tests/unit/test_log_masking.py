@@ -6,6 +6,7 @@ import logging
 import uuid
 from pathlib import Path
 
+import pytest
 from aws_lambda_powertools import Logger
 
 from consentmail.core.log_masking import AddressMaskingFilter, mask_text, masked
@@ -25,6 +26,7 @@ def _lines(stream: io.StringIO) -> list[dict]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
+@pytest.mark.promise("logs.masked")
 def test_a_line_with_an_address_comes_out_masked_in_message_extras_and_exception():
     # Given a function's logger
     stream = io.StringIO()
@@ -91,6 +93,7 @@ def test_masking_leaves_what_is_not_an_address_alone_and_is_idempotent():
     assert masked({"to": (ADDRESS,), "ok": True, "n": None}) == {"to": [MASKED], "ok": True, "n": None}
 
 
+@pytest.mark.promise("logs.masked")
 def test_every_function_logs_through_the_masking_logger():
     for handler in sorted((ROOT / "functions").glob("*/handler.py")):
         source = handler.read_text()

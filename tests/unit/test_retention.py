@@ -50,6 +50,7 @@ def test_calendar_months_end_on_the_last_day_when_the_month_is_shorter(start, mo
     assert add_months(at(start), months) == at(expected)
 
 
+@pytest.mark.promise("retention.content.6d", "retention.events.13m", "retention.account.3m")
 def test_the_three_promised_periods():
     start = at("2027-01-31T10:00:00")
     assert expires_at(RetentionClass.CONTENT, start) == start + timedelta(days=6)
@@ -78,6 +79,7 @@ def test_months_between_crosses_years():
     assert months_between("2028-03", "2028-02") == []
 
 
+@pytest.mark.promise("retention.backups")
 def test_closed_accounts_are_finished_early_enough_for_their_backups():
     assert timedelta(days=ACCOUNT_DATA_RECOVERY_DAYS, hours=1) == CLOSURE_LEAD
     for table in (Table.ACCOUNTS, Table.LISTS, Table.CONTACTS, Table.CONSENT, Table.CAMPAIGNS):

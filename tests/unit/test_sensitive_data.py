@@ -42,6 +42,7 @@ def nir(first13: str) -> str:
         "my card is 4111 1111 1111 1111, expires 12/28",
     ],
 )
+@pytest.mark.promise("sensitive_data.refused")
 def test_a_card_number_is_refused(value):
     assert categories_in(value) == [Category.CARD_NUMBER]
 
@@ -84,6 +85,7 @@ def test_ssn_shapes_never_issued_pass(value):
         nir("29001" + "2B" + "004123"),
     ],
 )
+@pytest.mark.promise("sensitive_data.refused")
 def test_a_french_nir_with_a_valid_key_is_refused(value):
     assert Category.FR_NIR in categories_in(value)
 
@@ -139,6 +141,7 @@ def test_an_iban_with_wrong_check_digits_passes():
         "grossesse",
     ],
 )
+@pytest.mark.promise("sensitive_data.refused")
 def test_an_attribute_name_announcing_health_data_is_refused(name):
     assert names_health_data(name)
     with pytest.raises(InvalidInput) as refused:
@@ -196,6 +199,7 @@ def test_phone_numbers_dates_and_order_numbers_pass(value):
 # --- the refusal ---------------------------------------------------------------------------------
 
 
+@pytest.mark.promise("sensitive_data.refused")
 def test_the_refusal_names_field_and_category_never_the_value():
     with pytest.raises(InvalidInput) as refused:
         check_fields({"first_name": "Ada"}, {"note": "card 4111 1111 1111 1111"})

@@ -108,6 +108,7 @@ def test_a_message_signed_by_another_key_is_rejected(verifier):
         ("Type", "SubscriptionConfirmation"),
     ],
 )
+@pytest.mark.promise("webhook.verified")
 def test_a_tampered_message_is_rejected(verifier, sns, field, value):
     message = sign(notification(), sns.key)
 
@@ -190,6 +191,7 @@ def test_anything_but_an_sns_message_is_rejected(verifier, body):
         None,
     ],
 )
+@pytest.mark.promise("webhook.verified")
 def test_a_forged_certificate_url_is_rejected_and_never_fetched(verifier, sns, url):
     message = sign(notification(SigningCertURL=url), sns.key)
 

@@ -29,6 +29,7 @@ def test_the_fields_are_exactly_the_contracts():
     assert set(CampaignStats.model_fields) == CONTRACT_FIELDS
 
 
+@pytest.mark.promise("statistics.counted")
 def test_rates_use_the_contracts_denominators():
     stats = stats_from(
         {

@@ -9,7 +9,6 @@ the opt-in email, exactly as a website subscription does.
 from collections.abc import Iterator
 from datetime import datetime
 
-from consentmail.audience import cursors
 from consentmail.audience.lists import ListService
 from consentmail.audience.models import ContactIn, ContactPatch
 from consentmail.core.addresses import email_hash, normalize
@@ -25,6 +24,7 @@ from consentmail.core.records import (
     Visitor,
 )
 from consentmail.core.sensitive_data import check_fields
+from consentmail.store import cursors
 from consentmail.store.accounts import AccountData, BulkContacts
 from consentmail.store.consent import ConsentRepository, new_record_id
 from consentmail.store.contacts import ContactRepository, contact_id_for

@@ -1,11 +1,13 @@
-"""The accounts function's services: accounts, lists, contacts and campaigns. All four serve the
-function's routes, and their modules are imported at cold start by the routers' models anyway."""
+"""The accounts function's services: accounts, lists, contacts, campaigns and the account's
+deletion receipts (read only). All serve the function's routes, and their modules are imported at
+cold start by the routers' models anyway."""
 
 from consentmail.accounts.service import AccountService
 from consentmail.audience.contacts import ContactService
 from consentmail.audience.lists import ListService
 from consentmail.campaigns.service import CampaignService
 from consentmail.core.container import per_container
+from consentmail.receipts.service import ReceiptService
 
 
 @per_container
@@ -26,3 +28,8 @@ def contacts() -> ContactService:
 @per_container
 def campaigns() -> CampaignService:
     return CampaignService()
+
+
+@per_container
+def receipts() -> ReceiptService:
+    return ReceiptService()

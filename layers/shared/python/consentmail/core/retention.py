@@ -42,6 +42,11 @@ ACCOUNT_AFTER_CLOSURE = Period(months=3)
 SUBJECT_REQUEST_DUE = Period(days=30)
 # Links we email (opt-in confirmation, subject-request verification, exports) stay valid 7 days.
 EMAILED_LINK = Period(days=7)
+# Deletion receipts hold no personal data (counts, dates, ids); they are kept long enough to answer
+# a supervisory authority about any deletion within the usual limitation periods.
+DELETION_RECEIPTS = Period(months=60)
+# The purge runs this often (the EventBridge schedule): a due item is gone from storage within it.
+PURGE_INTERVAL = timedelta(hours=1)
 
 PERIODS: dict[RetentionClass, Period] = {
     RetentionClass.CONTENT: MESSAGE_CONTENT,

@@ -156,6 +156,7 @@ ROUTES: tuple[Route, ...] = (
     _account("DELETE", "/account"),
     _account("GET", "/account/export"),
     _account("GET", "/account/notifications"),
+    _account("GET", "/account/retention"),
     _account("POST", "/lists"),
     _account("GET", "/lists"),
     _account("GET", "/lists/{list_id}"),

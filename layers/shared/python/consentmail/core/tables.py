@@ -21,6 +21,7 @@ class Table(StrEnum):
     EVENTS = "events"
     REQUESTS = "requests"
     SUPPRESSION = "suppression"
+    RECEIPTS = "receipts"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ EXPIRY = Index(EXPIRY_INDEX, Key(EXPIRY_BUCKET_ATTRIBUTE), Key(TTL_ATTRIBUTE, "N
 # The recovery period of tables that hold account data: a closed account is purged this many
 # days (plus the purge's own hour) before its deletion_due, so its backups are gone by then too.
 ACCOUNT_DATA_RECOVERY_DAYS = 7
+RECEIPTS_RECOVERY_DAYS = 35
 
 SCHEMAS: dict[Table, TableSchema] = {
     schema.table: schema
@@ -104,6 +106,15 @@ SCHEMAS: dict[Table, TableSchema] = {
         ),
         TableSchema(
             Table.SUPPRESSION, Key("email_hash"), Key("scope"), (EXPIRY,), ACCOUNT_DATA_RECOVERY_DAYS
+        ),
+        # Deletion receipts (no personal data): an account's newest first; a month's for the audit.
+        # The longest recovery period: they are evidence, and no retention promise limits them.
+        TableSchema(
+            Table.RECEIPTS,
+            Key("pk"),
+            Key("sk"),
+            (Index("by_month", Key("month"), Key("sk")), EXPIRY),
+            RECEIPTS_RECOVERY_DAYS,
         ),
     )
 }

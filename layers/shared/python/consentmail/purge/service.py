@@ -22,8 +22,9 @@ from consentmail.adapters.cognito import CognitoIdentity
 from consentmail.adapters.sns import OperatorTopic
 from consentmail.core.clock import iso
 from consentmail.core.records import SubjectRequest
-from consentmail.core.retention import add_months
+from consentmail.core.retention import PURGE_INTERVAL, add_months
 from consentmail.core.tables import ACCOUNT_DATA_RECOVERY_DAYS, SCHEMAS, Table
+from consentmail.receipts.service import PurgeTally, ReceiptService
 from consentmail.store.closed_accounts import ClosedAccounts
 from consentmail.store.expiry import ExpiryIndex
 from consentmail.store.requests import RequestRepository
@@ -32,7 +33,7 @@ logger = Logger()
 
 # A closed account is finished this long before its deletion_due: its tables' recovery period,
 # plus the purge's own period (it runs hourly, so it may come up to an hour late).
-CLOSURE_LEAD = timedelta(days=ACCOUNT_DATA_RECOVERY_DAYS, hours=1)
+CLOSURE_LEAD = timedelta(days=ACCOUNT_DATA_RECOVERY_DAYS) + PURGE_INTERVAL
 # A run stops deleting when its invocation has less than this left (it must still report).
 SAFETY_MARGIN_SECONDS = 10
 # Subject requests due within this are reported to the operator.
@@ -46,8 +47,9 @@ RETENTION_OF_TABLE: dict[Table, str] = {
     Table.CONTENT: "content",
     Table.EVENTS: "events",
     Table.REQUESTS: "subject_requests",
+    Table.RECEIPTS: "receipts",
 }
-CLASSES = ("content", "events", "account", "subject_requests")
+CLASSES = ("content", "events", "account", "subject_requests", "receipts")
 
 
 def retention_of(table: Table) -> str:
@@ -78,6 +80,9 @@ class PurgeSummary:
     months: list[str] = field(default_factory=list)
     # False when the run stopped before its end (time ran out); the next run carries on.
     complete: bool = True
+    # The deletion receipts this run issued, and the latest of its deletions past its deadline.
+    receipts: int = 0
+    late_by_seconds_max: int = 0
 
     def count(self, table: Table, retention: str, n: int) -> None:
         self.deleted[retention] = self.deleted.get(retention, 0) + n
@@ -91,17 +96,28 @@ class PurgeSummary:
             "requests_near_due": self.requests_near_due,
             "months_checked": list(self.months),
             "complete": self.complete,
+            "receipts": self.receipts,
+            "late_by_seconds_max": self.late_by_seconds_max,
             "ran_as": iso(self.ran_as),
         }
 
 
 class PurgeService:
-    def __init__(self, requests=None, closed=None, indexes: dict | None = None, operator=None, identity=None):
+    def __init__(
+        self,
+        requests=None,
+        closed=None,
+        indexes: dict | None = None,
+        operator=None,
+        identity=None,
+        receipts=None,
+    ):
         self.requests = requests or RequestRepository()
         self.closed = closed or ClosedAccounts()
         self._indexes = dict(indexes or {})
         self.operator = operator or OperatorTopic()
         self.identity = identity or CognitoIdentity()
+        self.receipts: ReceiptService = receipts or ReceiptService()
 
     def index(self, table: Table) -> ExpiryIndex:
         if table not in self._indexes:
@@ -125,11 +141,16 @@ class PurgeService:
 
         # The report first: it is cheap, and must not wait behind a large deletion backlog.
         self._report_near_due(at, summary)
-        self._finish_closed_accounts(at, watermark, summary)
+        tally = PurgeTally(at, lambda: self.receipts.repository)
+        self._finish_closed_accounts(at, watermark, summary, tally)
         for table in SCHEMAS:
-            if not self._delete_due(table, at, summary, enough_time):
+            if not self._delete_due(table, at, summary, enough_time, tally):
                 summary.complete = False
                 break
+        # Receipts hook: what this run deleted, signed, even when it stopped early.
+        issued = self.receipts.issue(tally.collector)
+        summary.receipts = len(issued)
+        summary.late_by_seconds_max = max((r.late_by_seconds_max for r in issued), default=0)
         if summary.complete:
             # Every month before the current one is now empty of due items; the current one may
             # still hold items due later this month, so the next run starts there.
@@ -138,14 +159,19 @@ class PurgeService:
         return summary
 
     def _delete_due(
-        self, table: Table, at: datetime, summary: PurgeSummary, enough_time: Callable[[], bool]
+        self,
+        table: Table,
+        at: datetime,
+        summary: PurgeSummary,
+        enough_time: Callable[[], bool],
+        tally: PurgeTally,
     ) -> bool:
         """Delete the table's due items; False if time ran out first."""
         index = self.index(table)
         deleted = 0
         try:
             for month in summary.months:
-                done = index.delete_due(month, at, enough_time)
+                done = index.delete_due(month, at, enough_time, lambda item: tally.expired(table, item))
                 deleted += done.deleted
                 if not done.complete:
                     return False
@@ -153,7 +179,9 @@ class PurgeService:
         finally:
             summary.count(table, retention_of(table), deleted)
 
-    def _finish_closed_accounts(self, at: datetime, watermark: str, summary: PurgeSummary) -> None:
+    def _finish_closed_accounts(
+        self, at: datetime, watermark: str, summary: PurgeSummary, tally: PurgeTally
+    ) -> None:
         """Closure gave each account's profile the expiry deletion_due; profiles due within the
         lead are the accounts to finish now."""
         horizon = at + CLOSURE_LEAD
@@ -168,6 +196,8 @@ class PurgeService:
             )
             for table, n in deleted.items():
                 summary.count(table, "account", n)
+            # Receipts hook: the account's items, against the deadline that keeps the promise.
+            tally.account_finished(profile.account_id, profile.deletion_due, sum(deleted.values()))
             summary.accounts_finished += 1
             logger.info(
                 "closed account finished",

@@ -16,10 +16,11 @@ from boto3.dynamodb.conditions import Key
 
 from consentmail.adapters import aws_clients
 from consentmail.core.clock import epoch
+from consentmail.core.errors import Conflict
 from consentmail.core.retention import EXPIRY_BUCKET_ATTRIBUTE, EXPIRY_INDEX, EXPIRY_SHARDS, TTL_ATTRIBUTE
 from consentmail.core.tables import SCHEMAS, Table
 from consentmail.store.accounts import PROFILE
-from consentmail.store.dynamo import conditionally, query_items
+from consentmail.store.dynamo import from_dynamo, query_items, translated_errors
 
 
 def key_names(table: Table) -> tuple[str, ...]:
@@ -55,17 +56,34 @@ class ExpiryIndex:
     def delete_if_due(self, key: dict, at: datetime) -> bool:
         """Delete the item only if it is still due: a writer may have moved its expiry since the
         index was read (content edited, a send started), and the index itself lags the table."""
-        return conditionally(
-            self._table.delete_item,
-            Key=key,
-            ConditionExpression="#ttl <= :now",
-            ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
-            ExpressionAttributeValues={":now": epoch(at)},
-        )
+        return self.delete_item_if_due(key, at) is not None
 
-    def delete_due(self, month: str, at: datetime, enough_time: Callable[[], bool]) -> DeletionPass:
+    def delete_item_if_due(self, key: dict, at: datetime) -> dict | None:
+        """As `delete_if_due`, answering the deleted item (its expiry and owner make the deletion's
+        receipt) or None when it was not due. The item comes back with the delete: no extra read."""
+        try:
+            with translated_errors():
+                response = self._table.delete_item(
+                    Key=key,
+                    ConditionExpression="#ttl <= :now",
+                    ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
+                    ExpressionAttributeValues={":now": epoch(at)},
+                    ReturnValues="ALL_OLD",
+                )
+        except Conflict:
+            return None
+        return from_dynamo(response.get("Attributes") or dict(key))
+
+    def delete_due(
+        self,
+        month: str,
+        at: datetime,
+        enough_time: Callable[[], bool],
+        on_deleted: Callable[[dict], None] | None = None,
+    ) -> DeletionPass:
         """Delete this month's due items, streamed page by page (a month of events can be millions
-        of keys), stopping before the next item once `enough_time` says no."""
+        of keys), stopping before the next item once `enough_time` says no. `on_deleted` sees each
+        deleted item as the delete returned it (the purge's receipts are made of them)."""
         deleted = 0
         for key in self.due_keys(month, at):
             if not enough_time():
@@ -74,7 +92,11 @@ class ExpiryIndex:
                 # A closed account's profile goes only with the whole account (ClosedAccounts): it
                 # tells the next run that an account is still to be finished.
                 continue
-            deleted += self.delete_if_due(key, at)
+            item = self.delete_item_if_due(key, at)
+            if item is not None:
+                deleted += 1
+                if on_deleted is not None:
+                    on_deleted(item)
         return DeletionPass(deleted, complete=True)
 
     def get(self, key: dict) -> dict | None:

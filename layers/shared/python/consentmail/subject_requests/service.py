@@ -24,11 +24,13 @@ from consentmail.core.clock import iso
 from consentmail.core.errors import EmailNotSent, InvalidToken
 from consentmail.core.i18n import SOURCE_LANGUAGE, texts
 from consentmail.core.links import link
+from consentmail.core.receipts import ReceiptCollector, ReceiptKind
 from consentmail.core.records import ConsentAction, Contact, RequestStatus, RequestType, SubjectRequest
 from consentmail.core.retention import EMAILED_LINK
 from consentmail.core.sensitive_data import check_fields
 from consentmail.core.settings import get_settings
 from consentmail.core.tokens import Purpose
+from consentmail.receipts.service import ReceiptService
 from consentmail.store.accounts import AccountRepository
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.lists import ListRepository
@@ -67,13 +69,23 @@ def _in_language(url: str, language: str) -> str:
 
 
 class SubjectRequestService:
-    def __init__(self, requests=None, data=None, lists=None, consent=None, suppression=None, accounts=None):
+    def __init__(
+        self,
+        requests=None,
+        data=None,
+        lists=None,
+        consent=None,
+        suppression=None,
+        accounts=None,
+        receipts=None,
+    ):
         self.requests = requests or RequestRepository()
         self.data = data or SubjectDataRepository()
         self.lists = lists or ListRepository()
         self.consent = consent or ConsentRepository()
         self.suppression = suppression or SuppressionRepository()
         self.accounts = accounts or AccountRepository()
+        self.receipts: ReceiptService = receipts or ReceiptService()
 
     # --- receiving ---------------------------------------------------------------------------
 
@@ -260,9 +272,16 @@ class SubjectRequestService:
         contacts = self.data.contacts(hashed)
         # The suppression first: from here on no import, form or send can bring the address back.
         self.suppression.suppress_erased(hashed, at)
-        deleted = sum(self.data.erase_contact(c) for c in contacts)
-        deleted += self.data.erase_consent(hashed)
-        deleted += self.data.erase_account_suppressions(hashed)
+        # Receipts hook: per account its contacts and their events; the run-wide receipt counts all.
+        receipts = ReceiptCollector(run_at=at, id_prefix=f"{request.request_id}:")
+        deleted = 0
+        for contact in contacts:
+            erased = self.data.erase_contact(contact)
+            receipts.record(ReceiptKind.ERASURE, contact.account_id, request.due_at, erased)
+            deleted += erased
+        others = self.data.erase_consent(hashed) + self.data.erase_account_suppressions(hashed)
+        receipts.record(ReceiptKind.ERASURE, None, request.due_at, others)
+        deleted += others
         for other in self.requests.of_subject(hashed):
             if other.request_id != request.request_id and other.email:
                 self.requests.finish(other, RequestStatus.CANCELLED, at)
@@ -271,6 +290,7 @@ class SubjectRequestService:
             # the opt-out, so the raw address goes.
             remove_from_suppression_list(request.email)
         self._notify(request, contacts, at)
+        self.receipts.issue(receipts)
         logger.info("erasure carried out", extra={"request_id": request.request_id, "items_deleted": deleted})
 
     # --- shared ------------------------------------------------------------------------------

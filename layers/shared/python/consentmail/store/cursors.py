@@ -1,4 +1,5 @@
-"""Opaque pagination cursors: a DynamoDB LastEvaluatedKey as base64url JSON. A cursor is checked
+"""Opaque pagination cursors: a DynamoDB LastEvaluatedKey as base64url JSON (in store/, since a
+cursor is a table key: contacts and deletion receipts page with it). A cursor is checked
 against the list it continues (a cursor of another list is refused, never followed), so it needs
 no secret: it can only move within what the caller may already read."""
 
