@@ -21,6 +21,7 @@ from consentmail.core.records import RequestType
 from consentmail.subject_requests.models import SubjectRequestInput
 from consentmail.web import documented, pages
 from consentmail.web.api import make_resolver, problem_response
+from consentmail.web.decoding import UndecodableRequest
 
 logger = get_logger()
 app = make_resolver()
@@ -50,6 +51,9 @@ _DONE_TEXT = {
 EXPORT = "/subject-requests/export"
 
 
+CONFIRM = "/subject-requests/confirm"
+
+
 @app.exception_handler(InvalidToken)
 def invalid_link(error: InvalidToken) -> Response:
     # The verification pages answer an invalid or expired link with a page; the export is JSON,
@@ -57,6 +61,14 @@ def invalid_link(error: InvalidToken) -> Response:
     if app.current_event.path == EXPORT:
         return problem_response(problem_for(error))
     return pages.message_page("This link is not valid", error.detail, 400)
+
+
+@app.exception_handler(UndecodableRequest)
+def unreadable(error: UndecodableRequest) -> Response:
+    # A link whose query cannot be read is a broken link: the verification page says so.
+    if app.current_event.path == CONFIRM:
+        return pages.message_page("This link is not valid", error.detail, error.status)
+    return problem_response(problem_for(error))
 
 
 @app.post(
@@ -75,7 +87,7 @@ def receive(request: Annotated[SubjectRequestInput, Body()]) -> Response[Pending
 
 
 @app.get(
-    "/subject-requests/confirm",
+    CONFIRM,
     summary="The verification page",
     description="A page whose button POSTs; following the link changes nothing.",
     responses={200: documented.page("The page"), 400: documented.page("Invalid or expired link")},
@@ -90,7 +102,7 @@ def confirm_page(token: Token = ""):
 
 
 @app.post(
-    "/subject-requests/confirm",
+    CONFIRM,
     summary="Carry the request out",
     responses={200: documented.page("Done"), 400: documented.page("Invalid or expired link")},
 )
