@@ -100,6 +100,7 @@ class ServiceStack(Stack):
         monitoring.dead_letters("ses-events", ses_events.dead_letters, "SES events")
         monitoring.api(api)
         monitoring.ses_reputation()
+        monitoring.campaign_failures()
 
         self.api = api
         self.mailing = mailing

@@ -20,7 +20,7 @@ from consentmail.core.links import Recipient, click_url, open_url, preferences_u
 from consentmail.core.records import Contact, Content, MailingList
 from consentmail.core.settings import get_settings
 from consentmail.mail.html_transform import html_to_text, insert_before_body_end, is_web_link, rewrite_links
-from consentmail.mail.mime import sender_header
+from consentmail.mail.mime import header_safe, sender_header
 
 UNSUBSCRIBE_PLACEHOLDERS = ("{{unsubscribe_url}}", "{{ unsubscribe_url }}")
 PREFERENCES_PLACEHOLDERS = ("{{preferences_url}}", "{{ preferences_url }}")
@@ -123,7 +123,7 @@ def build_campaign_email(
     message = EmailMessage(policy=SMTP)
     message["From"] = sender_header(mailing_list.from_email, mailing_list.from_name)
     message["To"] = contact.email
-    message["Subject"] = content.subject
+    message["Subject"] = header_safe(content.subject)
     message["Date"] = format_datetime(at)
     message["List-Unsubscribe"] = f"<{links.unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
