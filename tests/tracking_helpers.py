@@ -55,7 +55,9 @@ def sent_to(
         at=sent_at or now() - timedelta(hours=1),
     )
     events.finish_send(contact.contact_id, campaign_id, "sent", "message-" + contact.contact_id)
-    CounterRepository().add(campaign_id, {"recipients": 1, "sent": 1})
+    CounterRepository().add(
+        campaign_id, {"recipients": 1, "sent": 1}, at=sent_at or now() - timedelta(hours=1)
+    )
     return contact
 
 
@@ -83,7 +85,7 @@ def sent_and_opened(
         at=at,
         detail={"machine": False},
     )
-    CounterRepository().add(campaign_id, {"recipients": 1, "sent": 1, "delivered": 1, "opened": 1})
+    CounterRepository().add(campaign_id, {"recipients": 1, "sent": 1, "delivered": 1, "opened": 1}, at=at)
 
 
 def recipient(contact: Contact, campaign_id: str = CAMPAIGN) -> Recipient:

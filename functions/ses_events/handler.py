@@ -47,7 +47,7 @@ def handler(event: dict, context: LambdaContext) -> dict:
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=batch, context=context
     )
-    services.processor().flush(outcome)
+    services.processor().flush(outcome, at)
     logger.debug(
         "SES events processed", extra={"counted": outcome.counted, "suppressed": len(outcome.suppressed)}
     )

@@ -22,6 +22,7 @@ from consentmail.core.records import RequestType
 from consentmail.subject_requests.models import SubjectRequestInput
 from consentmail.web import documented, forms, pages, rights_pages
 from consentmail.web.api import make_resolver, problem_response
+from consentmail.web.decoding import UndecodableRequest
 
 logger = get_logger()
 app = make_resolver()
@@ -72,6 +73,9 @@ def _already_done(current: pages.Page) -> Response:
     )
 
 
+CONFIRM = "/subject-requests/confirm"
+
+
 @app.exception_handler(InvalidToken)
 def invalid_link(error: InvalidToken) -> Response:
     # The verification pages answer an invalid or expired link with a page; the export's JSON
@@ -99,6 +103,16 @@ def invalid_link(error: InvalidToken) -> Response:
 )
 def rights():
     return rights_pages.rights_page(page())
+
+
+@app.exception_handler(UndecodableRequest)
+def unreadable(error: UndecodableRequest) -> Response:
+    # A link whose query cannot be read is a broken link: the verification page says so.
+    if app.current_event.path == CONFIRM:
+        current = page()
+        title = current.texts.gettext("This link is not valid")
+        return pages.message_page(current, title, error.detail, error.status)
+    return problem_response(problem_for(error))
 
 
 @app.post(
@@ -134,7 +148,7 @@ def receive():
 
 
 @app.get(
-    "/subject-requests/confirm",
+    CONFIRM,
     summary="The verification page",
     description="A page whose button POSTs; following the link changes nothing.",
     responses={200: documented.page("The page"), 400: documented.page("Invalid or expired link")},
@@ -151,7 +165,7 @@ def confirm_page(token: Token = ""):
 
 
 @app.post(
-    "/subject-requests/confirm",
+    CONFIRM,
     summary="Carry the request out",
     responses={200: documented.page("Done"), 400: documented.page("Invalid or expired link")},
 )

@@ -21,6 +21,7 @@ from consentmail.subscription.models import SubscribeRequest
 from consentmail.subscription.preferences import PreferenceChanges
 from consentmail.web import documented, forms, pages
 from consentmail.web.api import SUBSCRIBE_CORS, client_ip, make_resolver, problem_response, user_agent
+from consentmail.web.decoding import UndecodableRequest
 from consentmail.web.preferences_page import preferences_page
 
 logger = get_logger()
@@ -28,6 +29,7 @@ app = make_resolver(cors=SUBSCRIBE_CORS)
 
 PREFERENCES = "/preferences"
 CONFIRM = "/confirm"
+SUBSCRIBE = "/subscribe"
 
 
 @app.exception_handler(DomainError)
@@ -43,6 +45,9 @@ def refused(error: DomainError) -> Response:
         return pages.message_page(page, t.gettext("This link is not valid"), explanation, 400)
     if isinstance(error, InvalidInput) and app.current_event.path == PREFERENCES:
         return pages.message_page(page, t.gettext("These preferences cannot be saved"), error.detail, 422)
+    if isinstance(error, UndecodableRequest) and app.current_event.path != SUBSCRIBE:
+        # A recipient's page whose link or form cannot be read: a page, not a JSON problem.
+        return pages.message_page(page, t.gettext("This request cannot be read"), error.detail, error.status)
     return problem_response(problem_for(error))
 
 
@@ -59,7 +64,7 @@ def token() -> str:
 
 
 @app.post(
-    "/subscribe",
+    SUBSCRIBE,
     cors=True,
     summary="Subscribe from a website form (JSON or urlencoded form)",
     responses={

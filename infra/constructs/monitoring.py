@@ -8,6 +8,7 @@
     consentmail-ses-bounce-rate        the account's SES bounce rate                    Max >= 5 % in 1 h
     consentmail-ses-complaint-rate     the account's SES complaint rate                 Max >= 0.1 % in 1 h
     consentmail-late-deletion          a deletion came after its deadline (receipts)    Max >= 1 s in 1 h
+    consentmail-campaign-failures      a campaign's recipients were counted `failed`    Sum >= 1 in 5 min
 
 The SES thresholds are the rates at which Amazon SES puts a sending account under review (it
 may pause sending at 10 % and 0.5 %). `Reputation.BounceRate` and `Reputation.ComplaintRate`
@@ -24,6 +25,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from consentmail.core.metrics import CAMPAIGN_RECIPIENTS_FAILED
 from consentmail.core.routes import Function
 from infra.constructs.api import STAGE, PublicApi
 from infra.constructs.function import LOG_RETENTION, METRICS_NAMESPACE, POWERTOOLS_SERVICE, ServiceFunction
@@ -151,3 +153,21 @@ class Monitoring(Construct):
                 threshold,
                 f"The account's SES {what}, the rate at which SES reviews the account",
             )
+
+    def campaign_failures(self) -> None:
+        """The sender's count of recipients whose email could not be built or that SES refused
+        (Powertools Metrics, with its `service` dimension): the stats say how many and why, the
+        alarm makes sure someone looks."""
+        self._alarm(
+            "campaign-failures",
+            cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name=CAMPAIGN_RECIPIENTS_FAILED,
+                dimensions_map={"service": POWERTOOLS_SERVICE},
+                statistic="Sum",
+                period=PERIOD,
+            ),
+            1,
+            "A campaign's recipients were counted failed (email not built or refused by SES); the "
+            "campaign's stats list the reasons",
+        )

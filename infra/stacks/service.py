@@ -109,6 +109,7 @@ class ServiceStack(Stack):
         monitoring.api(api)
         monitoring.ses_reputation()
         monitoring.late_deletions()
+        monitoring.campaign_failures()
 
         self.api = api
         self.mailing = mailing

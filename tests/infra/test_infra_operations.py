@@ -6,13 +6,15 @@ import json
 
 import pytest
 
+from consentmail.core.metrics import CAMPAIGN_RECIPIENTS_FAILED
 from consentmail.core.routes import Function
+from infra.constructs.function import METRICS_NAMESPACE, POWERTOOLS_SERVICE
 
 pytestmark = pytest.mark.infra
 
 FIVE_MINUTES, ONE_HOUR = 300, 3600
-# Errors and throttles per function, 3 DLQs, API 5xx, SES rates, late deletions.
-ALARMS = len(Function) * 2 + 3 + 1 + 2 + 1
+# Errors and throttles per function, 3 DLQs, API 5xx, SES rates, late deletions, campaign failures.
+ALARMS = len(Function) * 2 + 3 + 1 + 2 + 1 + 1
 
 
 def _alarms(synthesized) -> dict[str, dict]:
@@ -263,3 +265,18 @@ def test_every_cdk_nag_acknowledgement_sits_on_one_resource_with_its_own_reason(
                     assert len(reason.split()) >= 12, (path, rule, reason)
                     acknowledged += 1
     assert acknowledged
+
+
+def test_a_campaign_with_failed_recipients_alarms_at_the_first_one(synthesized):
+    # Given the sender's metric of recipients counted failed (Powertools Metrics, service dimension)
+    alarm = _alarms(synthesized)["consentmail-campaign-failures"]
+    # Then one failed recipient in five minutes notifies the operator
+    _assert_alarm(
+        alarm,
+        namespace=METRICS_NAMESPACE,
+        metric=CAMPAIGN_RECIPIENTS_FAILED,
+        statistic="Sum",
+        period=FIVE_MINUTES,
+        threshold=1,
+    )
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": POWERTOOLS_SERVICE}]

@@ -54,6 +54,9 @@ def test_a_new_campaign_has_all_zero_stats(campaign):
     assert json.loads(response["body"]) == {
         "recipients": 0,
         "sent": 0,
+        "failed": 0,
+        "failures": [],
+        "statistics_expired": False,
         "delivered": 0,
         "bounced": 0,
         "complained": 0,

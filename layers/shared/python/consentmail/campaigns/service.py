@@ -157,8 +157,7 @@ class CampaignService:
 
     def stats(self, account_id: str, campaign_id: str, at: datetime) -> CampaignStats:
         """The campaign's statistics; another account's campaign is as absent as none (404)."""
-        self._campaign(account_id, campaign_id, at)
-        return campaign_stats(campaign_id, self.counters)
+        return campaign_stats(self._campaign(account_id, campaign_id, at), at, self.counters)
 
     def of_account(self, account_id: str, at: datetime) -> list[CampaignView]:
         return [

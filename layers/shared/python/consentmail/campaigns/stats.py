@@ -9,17 +9,48 @@ are unique contacts. See docs/statistics.md."""
 from datetime import datetime
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from consentmail.store.counters import CounterRepository
+from consentmail.core.records import CampaignRecord
+from consentmail.core.retention import RetentionClass, expires_at
+from consentmail.store.counters import FAILURE_PREFIX, CounterRepository
 from consentmail.store.events import EventRepository
 
 logger = Logger(child=True)
+
+# What each failure reason means to the account holder; SES's own refusals are named by code.
+FAILURE_TEXT = {
+    "content_expired": "The campaign's content had expired (6 days after the send started) before this "
+    "recipient's turn.",
+    "email_not_built": "The email could not be built for this recipient (a header or template value it "
+    "cannot hold).",
+    "template_not_rendered": "The campaign's personalization could not be rendered for this recipient.",
+    "sensitive_data_rendered": "Personalized for this recipient, the email would have carried sensitive "
+    "data (an id, a card or bank number, health data), so it was not sent.",
+    "outcome_unknown": "The sender stopped while sending to this recipient; it was not sent again, so it "
+    "may or may not have arrived.",
+}
+
+
+class Failure(BaseModel):
+    """Recipients counted `failed` for one reason: a count, never who."""
+
+    reason: str = Field(
+        description="content_expired, email_not_built, template_not_rendered, sensitive_data_rendered, "
+        "outcome_unknown or an SES error code"
+    )
+    description: str
+    count: int
+
+
+def failure_text(reason: str) -> str:
+    return FAILURE_TEXT.get(reason, f"Amazon SES refused the email ({reason}).")
 
 
 class CampaignStats(BaseModel):
     recipients: int
     sent: int
+    failed: int = Field(description="Recipients whose email could not be built or sent; see `failures`")
     delivered: int
     bounced: int
     complained: int
@@ -33,6 +64,12 @@ class CampaignStats(BaseModel):
     bounce_rate: float
     complaint_rate: float
     unsubscribe_rate: float
+    failures: list[Failure] = Field(default_factory=list, description="Why recipients failed, with counts")
+    statistics_expired: bool = Field(
+        default=False,
+        description="True when the counters have gone with the events they counted (13 months): the "
+        "statistics then read 0",
+    )
 
 
 def rate(part: int, whole: int) -> float:
@@ -47,6 +84,7 @@ def stats_from(totals: dict[str, int]) -> CampaignStats:
     return CampaignStats(
         recipients=total("recipients"),
         sent=sent,
+        failed=total("failed"),
         delivered=delivered,
         bounced=total("bounced"),
         complained=total("complained"),
@@ -60,11 +98,25 @@ def stats_from(totals: dict[str, int]) -> CampaignStats:
         bounce_rate=rate(total("bounced"), sent),
         complaint_rate=rate(total("complained"), delivered),
         unsubscribe_rate=rate(total("unsubscribed"), delivered),
+        failures=[
+            Failure(reason=reason, description=failure_text(reason), count=count)
+            for name, count in sorted(totals.items())
+            if name.startswith(FAILURE_PREFIX) and count > 0
+            for reason in [name.removeprefix(FAILURE_PREFIX)]
+        ],
     )
 
 
-def campaign_stats(campaign_id: str, counters: CounterRepository | None = None) -> CampaignStats:
-    return stats_from((counters or CounterRepository()).totals(campaign_id))
+def campaign_stats(
+    campaign: CampaignRecord, at: datetime, counters: CounterRepository | None = None
+) -> CampaignStats:
+    """The campaign's statistics as of `at`. Counters go 13 months after the last event they
+    counted; once a sent campaign's are gone, the statistics read 0 and say why."""
+    totals = (counters or CounterRepository()).live_totals(campaign.campaign_id, at)
+    if totals is not None:
+        return stats_from(totals)
+    expired = campaign.sent_at is not None and expires_at(RetentionClass.EVENTS, campaign.sent_at) <= at
+    return stats_from({}).model_copy(update={"statistics_expired": expired})
 
 
 class UnsubscribeCounter:
@@ -93,5 +145,5 @@ class UnsubscribeCounter:
         campaign_id = str(latest["campaign_id"])
         if not events.first_outcome(contact_id, campaign_id, "unsubscribed", at):
             return None
-        (self._counters or CounterRepository()).add(campaign_id, {"unsubscribed": 1})
+        (self._counters or CounterRepository()).add(campaign_id, {"unsubscribed": 1}, at=at)
         return campaign_id

@@ -54,7 +54,9 @@ def issue(purpose: Purpose, claims: dict, expires: datetime, keyring: KeyRing | 
 
 def verify(token: str, purpose: Purpose, at: datetime | None = None, keyring: KeyRing | None = None) -> dict:
     """The token's claims, or InvalidToken if anything about it is wrong."""
-    parts = token.split(".") if isinstance(token, str) else []
+    # A token is base64url and dots; anything else (non-ASCII in its signature, say) is refused
+    # before the constant-time comparison, which only compares ASCII strings.
+    parts = token.split(".") if isinstance(token, str) and token.isascii() else []
     if len(parts) != 3:
         raise InvalidToken("This link is malformed.")
     kid, payload, signature = parts

@@ -34,7 +34,7 @@ from consentmail.core.records import Contact, Content, MailingList
 from consentmail.core.sensitive_data import check_content
 from consentmail.core.settings import get_settings
 from consentmail.mail.html_transform import html_to_text, insert_before_body_end, is_web_link, rewrite_links
-from consentmail.mail.mime import recipient_header, sender_header
+from consentmail.mail.mime import header_safe, recipient_header, sender_header
 from consentmail.mail.personalization import CampaignTemplates, uses
 
 # Bodies are encoded with 78-character lines; headers are serialized with RFC 5322's 998 limit so a
@@ -195,7 +195,7 @@ def mime_of(email: RenderedEmail, mailing_list: MailingList, to: str, at: dateti
     message = EmailMessage(policy=SMTP)
     message["From"] = sender_header(mailing_list.from_email, mailing_list.from_name)
     message["To"] = recipient_header(to)
-    message["Subject"] = email.subject
+    message["Subject"] = header_safe(email.subject)
     message["Date"] = format_datetime(at)
     message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -4,8 +4,13 @@ with a text and an HTML part, UTF-8 throughout.
 Addresses go into `From` and `To` in their ASCII form (IDNA punycode domain): given a Unicode
 domain, the `email` package would RFC 2047-encode it inside the address, which no mail server
 reads as an address. Display names may be Unicode; they are encoded as words, as they should be.
-"""
 
+Header text (subjects, display names) goes through `header_safe`: input is validated at save time,
+but a value that slipped past (stored before the rule, or a character the rule did not foresee)
+must still give one valid message, not an exception that loses the recipient or a header that
+breaks in two."""
+
+import unicodedata
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -13,10 +18,19 @@ from email.utils import formatdate
 
 from consentmail.core.addresses import ascii_address
 
+# Control characters, line and paragraph separators: anything a mail client may read as a break.
+_BREAKING = ("Cc", "Zl", "Zp", "Cs")
+
+
+def header_safe(text: str) -> str:
+    """`text` on one line: every control, separator or surrogate character becomes a space."""
+    cleaned = "".join(" " if unicodedata.category(c) in _BREAKING else c for c in text)
+    return " ".join(cleaned.split())
+
 
 def sender_header(email: str, name: str = "") -> str:
     local, _, domain = ascii_address(email).rpartition("@")
-    return str(Address(display_name=name, username=local, domain=domain))
+    return str(Address(display_name=header_safe(name), username=local, domain=domain))
 
 
 def recipient_header(email: str) -> str:
@@ -37,7 +51,7 @@ def build_message(
     message = EmailMessage(policy=SMTP)
     message["From"] = sender_header(from_email, from_name)
     message["To"] = recipient_header(to)
-    message["Subject"] = subject
+    message["Subject"] = header_safe(subject)
     message["Date"] = formatdate(usegmt=True)
     message.set_content(text, charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")

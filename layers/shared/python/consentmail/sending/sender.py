@@ -28,14 +28,16 @@ message instead when SES throttled this batch, since throttling is what made it 
 `sending` by a sender that died between claim and answer is, once stale, settled as `failed`: the
 outcome is unknown, so it is counted but never re-sent (at most once beats a duplicate).
 
-Counters (`recipients`, `sent`, `failed`, `suppressed`) are added once per batch, including when
+Every failed recipient is counted under its reason too (content expired, email not built, the
+outcome unknown, or SES's error code), so the campaign's report says why, with counts and without
+names. Counters (`recipients`, `sent`, `failed`, `suppressed`) are added once per batch, including when
 the batch stops half way, so what was done is counted exactly once (`recipients` = `sent` +
 `failed` once every batch is done)."""
 
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
@@ -52,7 +54,7 @@ from consentmail.sending.pacing import RateLimiter, backoff_delays
 from consentmail.store.campaigns import CampaignRepository
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.content import ContentRepository
-from consentmail.store.counters import CounterRepository
+from consentmail.store.counters import CounterRepository, failure_counter
 from consentmail.store.events import EventRepository
 from consentmail.store.lists import ListRepository
 from consentmail.store.suppression import SuppressionRepository
@@ -68,6 +70,14 @@ TIME_RESERVE = 30.0
 STALE_CLAIM = timedelta(minutes=30)
 
 
+# Why a recipient is counted `failed` (SES's refusals count under SES's own error code).
+CONTENT_EXPIRED = "content_expired"
+NOT_BUILT = "email_not_built"
+NOT_RENDERED = "template_not_rendered"
+SENSITIVE_RENDERED = "sensitive_data_rendered"
+OUTCOME_UNKNOWN = "outcome_unknown"
+
+
 @dataclass
 class BatchOutcome:
     recipients: int = 0
@@ -76,6 +86,11 @@ class BatchOutcome:
     suppressed: int = 0
     already_sent: int = 0
     gone: int = 0
+    failures: dict[str, int] = field(default_factory=dict)
+
+    def fail(self, reason: str) -> None:
+        self.failed += 1
+        self.failures[reason] = self.failures.get(reason, 0) + 1
 
     def counts(self) -> dict[str, int]:
         return {
@@ -83,6 +98,7 @@ class BatchOutcome:
             "sent": self.sent,
             "failed": self.failed,
             "suppressed": self.suppressed,
+            **{failure_counter(reason): count for reason, count in self.failures.items()},
         }
 
 
@@ -177,7 +193,7 @@ class Sender:
             # never dead-letters the batch; if the queue refuses it, the batch fails as before.
             self._put_back(batch, batch.contact_ids[index:], stop)
         finally:
-            self.counters.add(batch.campaign_id, outcome.counts())
+            self.counters.add(batch.campaign_id, outcome.counts(), at=at)
             logger.info(
                 "send batch done",
                 extra={
@@ -210,7 +226,7 @@ class Sender:
             if self.events.settle_stale_send(contact.contact_id, batch.campaign_id, at - STALE_CLAIM):
                 # Claimed by a sender that died before knowing SES's answer: counted failed, not re-sent.
                 outcome.recipients += 1
-                outcome.failed += 1
+                outcome.fail(OUTCOME_UNKNOWN)
                 logger.warning(
                     "stale send marker settled as failed",
                     extra={"campaign_id": batch.campaign_id, "contact_id": contact.contact_id},
@@ -221,7 +237,7 @@ class Sender:
         outcome.recipients += 1
         if content is None:
             # The content expired before this batch ran (6 days after send start): a visible failure.
-            self._failed(batch, contact, outcome, "content expired")
+            self._failed(batch, contact, outcome, CONTENT_EXPIRED)
             return
         try:
             if isinstance(templates, RenderingFailed):
@@ -235,11 +251,21 @@ class Sender:
                 templates=templates,
             )
         except RenderingFailed as failed:
-            self._failed(batch, contact, outcome, str(failed))
+            logger.warning(
+                "campaign email not rendered", extra={"campaign_id": batch.campaign_id, "why": str(failed)}
+            )
+            self._failed(batch, contact, outcome, NOT_RENDERED)
             return
         except InvalidInput:
             # The contact's own values made the rendered email carry sensitive data: not sent.
-            self._failed(batch, contact, outcome, "sensitive data in the rendered email")
+            self._failed(batch, contact, outcome, SENSITIVE_RENDERED)
+            return
+        except Exception:
+            # Whatever else stops one recipient's email from being built (a header it cannot
+            # hold) fails that recipient visibly, never the batch in a loop nor the recipient in
+            # silence.
+            logger.exception("campaign email not built", extra={"campaign_id": batch.campaign_id})
+            self._failed(batch, contact, outcome, NOT_BUILT)
             return
         tags = {
             TAG_KIND: "campaign",
@@ -307,7 +333,7 @@ class Sender:
 
     def _failed(self, batch: SendBatch, contact: Contact, outcome: BatchOutcome, reason: str) -> None:
         self.events.finish_send(contact.contact_id, batch.campaign_id, "failed")
-        outcome.failed += 1
+        outcome.fail(reason)
         logger.error(
             "campaign email not sent",
             extra={"campaign_id": batch.campaign_id, "contact_id": contact.contact_id, "reason": reason},

@@ -126,7 +126,7 @@ class SesEventProcessor:
     def process(self, event: SesEvent, at: datetime) -> Outcome:
         """One event, its counters written at once (the webhook: one SNS message a request)."""
         outcome = self.apply(event, at, Outcome())
-        self.flush(outcome)
+        self.flush(outcome, at)
         return outcome
 
     def apply(self, event: SesEvent, at: datetime, outcome: Outcome) -> Outcome:
@@ -153,9 +153,11 @@ class SesEventProcessor:
             handle(event, target, happened, outcome)
         return outcome
 
-    def flush(self, outcome: Outcome) -> None:
+    def flush(self, outcome: Outcome, at: datetime) -> None:
+        """The batch's counters, one write per campaign; `at` (when the batch is processed, just
+        after its events) starts the counters' 13 months."""
         for campaign_id, counts in self._counts_by_campaign(outcome).items():
-            self.counters.add(campaign_id, counts)
+            self.counters.add(campaign_id, counts, at=at)
 
     def _counts_by_campaign(self, outcome: Outcome) -> dict[str, dict[str, int]]:
         grouped: dict[str, dict[str, int]] = {}

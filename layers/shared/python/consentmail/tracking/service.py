@@ -76,7 +76,7 @@ class TrackingService:
             arrived_at=parse_iso(arrived) if arrived else None,
         )
         counts = self._count(recipient, kind, verdict, at)
-        self.counters.add(recipient.campaign_id, counts)
+        self.counters.add(recipient.campaign_id, counts, at=at)
         self.events.record(
             contact_id=recipient.contact_id,
             campaign_id=recipient.campaign_id,

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from consentmail.core.errors import PROBLEM_JSON, DomainError, FieldError, Problem, problem_for
+from consentmail.web import decoding
 
 logger = Logger()
 
@@ -42,6 +43,18 @@ class AnchoredRestResolver(APIGatewayRestResolver):
     @staticmethod
     def _compile_regex(rule: str, base_regex: str = r"\A{}/*\Z"):  # noqa: ARG004 - Powertools' signature
         return ApiGatewayResolver._compile_regex(rule, r"\A{}/*\Z")
+
+    def _call_route(self, route, route_arguments: dict[str, str]):
+        """The decoding boundary (`web/decoding.py`) before validation and the route: a request
+        that cannot be read is refused by the function's own exception handlers, never a 5xx."""
+        try:
+            decoding.admit(self.current_event)
+        except DomainError as error:
+            refused = self._call_exception_handler(error, route)
+            if refused is not None:
+                return refused
+            raise
+        return super()._call_route(route, route_arguments)
 
 
 def make_resolver(cors: CORSConfig | None = None) -> APIGatewayRestResolver:

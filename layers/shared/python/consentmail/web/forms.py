@@ -1,16 +1,17 @@
 """Request bodies as fields, for the routes that take a website form as well as JSON (Powertools'
 `Body()` validation reads JSON only): urlencoded forms, where a repeated field keeps its last
 value (how the tracking checkbox after its hidden `false` works), or a JSON object. Anything
-malformed is an InvalidInput (422) that names what to fix."""
+malformed is an InvalidInput (422) that names what to fix; JSON, a whole body or a field, is
+parsed within the decoding boundary's limits (`web/decoding.py`)."""
 
-import json
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
-from consentmail.core.errors import FieldError, InvalidInput
+from consentmail.core.errors import InvalidInput
+from consentmail.web import decoding
 from consentmail.web.api import validation_problem
 
 FORM = "application/x-www-form-urlencoded"
@@ -38,10 +39,7 @@ def body_fields(event: APIGatewayProxyEvent, form: bool) -> dict[str, Any]:
     raw = event.decoded_body or ""
     if form:
         return dict(parse_qsl(raw, keep_blank_values=True))
-    try:
-        data = json.loads(raw or "{}")
-    except json.JSONDecodeError as error:
-        raise InvalidInput("The body is not valid JSON.") from error
+    data = decoding.parse_json(raw or "{}")
     if not isinstance(data, dict):
         raise InvalidInput("The body must be a JSON object.")
     return data
@@ -52,12 +50,7 @@ def json_field(fields: dict[str, Any], name: str) -> dict[str, Any]:
     absent field is left out as it is."""
     if not fields.get(name):
         return fields
-    try:
-        return {**fields, name: json.loads(fields[name])}
-    except json.JSONDecodeError as error:
-        raise InvalidInput(
-            f"The {name} field is not valid JSON.", [FieldError(name, "not valid JSON")]
-        ) from error
+    return {**fields, name: decoding.parse_json(fields[name], name)}
 
 
 def validated(model: type[Model], fields: dict[str, Any]) -> Model:
