@@ -9,6 +9,7 @@ from consentmail.campaigns.stats import CampaignStats, stats_from
 CONTRACT_FIELDS = {
     "recipients",
     "sent",
+    "failed",
     "delivered",
     "bounced",
     "complained",
@@ -25,8 +26,13 @@ CONTRACT_FIELDS = {
 }
 
 
-def test_the_fields_are_exactly_the_contracts():
-    assert set(CampaignStats.model_fields) == CONTRACT_FIELDS
+# Beyond the contract's fields: why recipients failed (counts per reason, never who) and whether the
+# statistics have expired with the events they counted (13 months).
+EXPLANATIONS = {"failures", "statistics_expired"}
+
+
+def test_the_fields_are_exactly_the_contracts_and_their_explanations():
+    assert set(CampaignStats.model_fields) == CONTRACT_FIELDS | EXPLANATIONS
 
 
 @pytest.mark.promise("statistics.counted")
@@ -66,7 +72,9 @@ def test_every_rate_is_zero_when_its_denominator_is_zero():
 def test_a_campaign_with_no_counters_is_all_zero():
     stats = stats_from({})
 
-    assert all(value == 0 for value in stats.model_dump().values())
+    counts = stats.model_dump()
+    assert all(counts[name] == 0 for name in CONTRACT_FIELDS)
+    assert counts["failures"] == [] and counts["statistics_expired"] is False
 
 
 @given(st.dictionaries(st.sampled_from(sorted(CONTRACT_FIELDS)), st.integers(min_value=0, max_value=10**9)))

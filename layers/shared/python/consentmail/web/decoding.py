@@ -164,7 +164,7 @@ def admit(event: APIGatewayProxyEvent) -> None:
     media = media_type(event)
     if not event.body:
         return
-    if media == "text/csv":
+    if media == "text/csv" and (event.get("resource") or "").endswith("/contacts/import"):
         # A CSV file is read by the import itself, which detects its encoding (UTF-8, UTF-16 with
         # a byte order mark, cp1252) and refuses any other with a 422 naming the ones it reads.
         return

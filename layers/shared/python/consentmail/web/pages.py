@@ -84,10 +84,24 @@ class Page:
         return self.url_in(self.language)
 
 
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def page_for(event: APIGatewayProxyEvent, default_language: str | None = None) -> Page:
     """The page's language: `?lang=` when set, else `default_language` (a list's), else the
     browser's `Accept-Language`, else English."""
-    query = dict(event.query_string_parameters or {})
+    # Only values that are text go back into the page's own links: one that cannot be encoded (a
+    # broken link's token) is what the page is refusing, never something to repeat.
+    query = {
+        name: value
+        for name, value in (event.query_string_parameters or {}).items()
+        if isinstance(value, str) and value.isprintable() and _encodable(value)
+    }
     requested = query.pop("lang", None)
     headers = event.headers or {}
     accept = headers.get("Accept-Language") or headers.get("accept-language")
