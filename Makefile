@@ -30,7 +30,9 @@ $(DEPS_LAYER)/.built: pyproject.toml tools/build_layer.py | $(STAMP)
 layer: $(DEPS_LAYER)/.built
 
 $(CONSOLE_DEPS): console/package-lock.json
-	cd console && npm ci --no-audit --no-fund
+	# `npm ci` refuses this lock file: npm 11 leaves vite's platform-only optional packages out of it
+	# and then counts them missing; `npm install` installs the locked versions all the same.
+	cd console && npm install --no-audit --no-fund
 	touch $(CONSOLE_DEPS)
 
 $(CONSOLE_STAMP): $(CONSOLE_SOURCES) $(CONSOLE_DEPS)
