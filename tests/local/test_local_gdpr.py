@@ -146,7 +146,7 @@ def _items(body) -> list[dict]:
 
 
 @pytest.mark.promise("retention.content.6d", "retention.events.13m")
-def test_a_sent_campaigns_content_goes_at_7_days_and_its_events_at_13_months_and_2_days(
+def test_a_sent_campaigns_content_goes_at_7_days_and_its_events_and_statistics_at_13_months_and_2_days(
     local_mode, local_client
 ):
     account = sign_up(local_client, "third-owner@example.org")
@@ -166,7 +166,10 @@ def test_a_sent_campaigns_content_goes_at_7_days_and_its_events_at_13_months_and
     purge_as(local_client, add_months(now(), 13) + timedelta(days=2))
 
     assert [t for t, _ in holding(held["contact_id"]) if t.endswith("events")] == []
-    assert local_client.get(f"/campaigns/{campaign_id}/stats", headers=account["auth"]).json() == stats_before
+    # Statistics are event data: they went with the events they counted, and the report says why.
+    stats_after = local_client.get(f"/campaigns/{campaign_id}/stats", headers=account["auth"]).json()
+    # (`statistics_expired` is read at the route's own clock, which this purge-in-the-future did not move.)
+    assert stats_after["sent"] == stats_after["delivered"] == 0
 
 
 @pytest.mark.promise("retention.account.3m")

@@ -13,7 +13,7 @@ from bench.ses_throttle import SesThrottle
 from consentmail.core import container
 from consentmail.sending import sender as sender_module
 from consentmail.sending.sender import SEND_ATTEMPTS
-from tests.local.flows import wait_until
+from tests.local.flows import sign_up, wait_until
 
 RECIPIENTS = 60  # two send batches of the fan-out (50 contacts each at most)
 MAX_RECEIVES = 5  # infra/constructs/queues.py: a send batch dead-letters after 5 receives
@@ -24,20 +24,8 @@ SUBJECT = "Throttled news"
 
 @pytest.fixture
 def owner(local_client) -> dict:
-    credentials = {"email": "throttle-owner@example.org", "password": "Owner-pass-1!"}
-    created = local_client.post_json(
-        "/accounts",
-        {
-            **credentials,
-            "first_name": "Theo",
-            "last_name": "Rottle",
-            "country": "FR",
-            "accept_privacy_policy": "2026-01",
-        },
-    )
-    assert created.status == 201
-    token = local_client.post_json("/auth/login", credentials).json()["id_token"]
-    return {"Authorization": f"Bearer {token}"}
+    """A verified account holder's authorization header (an unverified account may not send)."""
+    return sign_up(local_client, "throttle-owner@example.org")["auth"]
 
 
 @pytest.fixture
