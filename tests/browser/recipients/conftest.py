@@ -17,18 +17,9 @@ from tests.local.local_client import LocalClient
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / os.environ.get("RECIPIENT_SCREENSHOTS_DIR", "build/recipient-screenshots")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# The Chromium session (`browser`) is the one tests/browser/conftest.py launches for both folders.
 # WCAG 2.2 AA: the success criteria of every level up to AA.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 # The narrowest width WCAG's reflow criterion asks for (1.4.10).
