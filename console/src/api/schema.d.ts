@@ -57,6 +57,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/account/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change my password */
+        post: operations["change_password_account_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My deletion receipts, newest first */
+        get: operations["retention_account_retention_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/accounts": {
         parameters: {
             query?: never;
@@ -74,6 +108,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/accounts/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify my email address with the emailed link's token (idempotent) */
+        post: operations["verify_account_accounts_verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/login": {
         parameters: {
             query?: never;
@@ -85,6 +136,74 @@ export interface paths {
         put?: never;
         /** Sign in: Cognito's tokens */
         post: operations["login_auth_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out: revoke this session's refresh token */
+        post: operations["logout_auth_logout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Email a password-reset link (the same answer for every address) */
+        post: operations["forgot_password_auth_password_forgot_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with a reset link's token; every session is signed out */
+        post: operations["reset_password_auth_password_reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New ID and access tokens for a refresh token */
+        post: operations["refresh_auth_refresh_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -128,6 +247,58 @@ export interface paths {
         patch: operations["update_campaign_campaigns__campaign_id__patch"];
         trace?: never;
     };
+    "/campaigns/{campaign_id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new draft with the same list and content */
+        post: operations["duplicate_campaign_campaigns__campaign_id__duplicate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{campaign_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The email a contact of the list (or a sample contact) would get */
+        get: operations["preview_campaign_campaigns__campaign_id__preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{campaign_id}/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the campaign at a time 5 minutes to 6 days out (or move its time) */
+        post: operations["schedule_campaign_campaigns__campaign_id__schedule_post"];
+        /** Cancel the scheduled send: the campaign is a draft again */
+        delete: operations["unschedule_campaign_campaigns__campaign_id__schedule_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/campaigns/{campaign_id}/send": {
         parameters: {
             query?: never;
@@ -162,6 +333,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/campaigns/{campaign_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the rendered email, subject [Test], to my own address: no tracking, no statistics */
+        post: operations["test_campaign_campaigns__campaign_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/confirm": {
         parameters: {
             query?: never;
@@ -169,10 +357,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Confirm a subscription (double opt-in) */
-        get: operations["confirm_confirm_get"];
+        /**
+         * The confirmation page (changes nothing)
+         * @description A page whose button POSTs: mail gateways fetch every link of an email, so following the link alone never confirms.
+         */
+        get: operations["confirm_page_confirm_get"];
         put?: never;
-        post?: never;
+        /**
+         * Confirm a subscription (double opt-in)
+         * @description Idempotent; the consent ledger records the time, IP and user agent of this POST.
+         */
+        post: operations["confirm_confirm_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -315,11 +510,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The rights page: access, rectification or erasure
+         * @description An HTML form in the browser's language (en, fr, de, es, it; `?lang=` switches).
+         */
+        get: operations["rights_subject_requests_get"];
         put?: never;
         /**
          * Ask for access, rectification or erasure
-         * @description Always 202 pending for a well-formed request, known address or not; emails a verification link (7 days), at most 3 times per address per day.
+         * @description JSON: always 202 pending for a well-formed request, known address or not. The rights page's form (urlencoded): a 200 page, the same whatever the address; a malformed form is the form again (422) with each problem next to its field. Emails a verification link (7 days) in the page's language, at most 3 times per address per day.
          */
         post: operations["receive_subject_requests_post"];
         delete?: never;
@@ -358,7 +557,7 @@ export interface paths {
         };
         /**
          * The access export
-         * @description Everything held about the address, in every account (JSON); the link works 7 days.
+         * @description Everything held about the address, in every account; the link works 7 days. JSON, or for a browser (Accept preferring text/html) a readable page with a button to download the JSON; `?format=json` always gets the JSON.
          */
         get: operations["export_subject_requests_export_get"];
         put?: never;
@@ -521,6 +720,16 @@ export interface components {
             complaint_rate: number;
             /** Delivered */
             delivered: number;
+            /**
+             * Failed
+             * @description Recipients whose email could not be built or sent; see `failures`
+             */
+            failed: number;
+            /**
+             * Failures
+             * @description Why recipients failed, with counts
+             */
+            failures?: components["schemas"]["Failure"][];
             /** Machine Opens */
             machine_opens: number;
             /** Open Rate */
@@ -531,6 +740,12 @@ export interface components {
             recipients: number;
             /** Sent */
             sent: number;
+            /**
+             * Statistics Expired
+             * @description True when the counters have gone with the events they counted (13 months): the statistics then read 0
+             * @default false
+             */
+            statistics_expired?: boolean;
             /** Tracked */
             tracked: number;
             /** Unsubscribe Rate */
@@ -542,7 +757,7 @@ export interface components {
          * CampaignStatus
          * @enum {string}
          */
-        CampaignStatus: "draft" | "sending" | "sent";
+        CampaignStatus: "draft" | "scheduled" | "sending" | "sent";
         /**
          * CampaignView
          * @description The contract's campaign representation.
@@ -558,6 +773,8 @@ export interface components {
             html: string | null;
             /** List Id */
             list_id: string;
+            /** Scheduled At */
+            scheduled_at: string | null;
             /** Sent At */
             sent_at: string | null;
             status: components["schemas"]["CampaignStatus"];
@@ -571,13 +788,22 @@ export interface components {
          * @description What a rectification changes: any of the names, and attributes (a null value removes one).
          */
         Changes: {
-            /** Attributes */
+            /**
+             * Attributes
+             * @default null
+             */
             attributes?: {
                 [key: string]: unknown;
             } | null;
-            /** First Name */
+            /**
+             * First Name
+             * @default null
+             */
             first_name?: string | null;
-            /** Last Name */
+            /**
+             * Last Name
+             * @default null
+             */
             last_name?: string | null;
         };
         /** Closure */
@@ -638,24 +864,24 @@ export interface components {
              * Double Opt In
              * @default false
              */
-            double_opt_in: boolean;
+            double_opt_in?: boolean;
             /** Email */
             email: string;
             /**
              * First Name
              * @default
              */
-            first_name: string;
+            first_name?: string;
             /**
              * Last Name
              * @default
              */
-            last_name: string;
+            last_name?: string;
             /**
              * Tracking Consent
              * @default false
              */
-            tracking_consent: boolean;
+            tracking_consent?: boolean;
         };
         /** ContactOut */
         ContactOut: {
@@ -720,6 +946,21 @@ export interface components {
              */
             password: string;
         };
+        /**
+         * Failure
+         * @description Recipients counted `failed` for one reason: a count, never who.
+         */
+        Failure: {
+            /** Count */
+            count: number;
+            /** Description */
+            description: string;
+            /**
+             * Reason
+             * @description content_expired, email_not_built, template_not_rendered, sensitive_data_rendered, outcome_unknown or an SES error code
+             */
+            reason: string;
+        };
         /** FieldError */
         FieldError: {
             field: string;
@@ -742,7 +983,14 @@ export interface components {
              * From Name
              * @default
              */
-            from_name: string;
+            from_name?: string;
+            /**
+             * Language
+             * @description Language of the opt-in email, campaign footers and recipient pages
+             * @default en
+             * @enum {string}
+             */
+            language?: "en" | "fr" | "de" | "es" | "it";
             /** Name */
             name: string;
             /** Thank You Url */
@@ -758,6 +1006,11 @@ export interface components {
             from_email: string;
             /** From Name */
             from_name: string;
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "fr" | "de" | "es" | "it";
             /** List Id */
             list_id: string;
             /** Name */
@@ -778,6 +1031,8 @@ export interface components {
             from_email?: string | null;
             /** From Name */
             from_name?: string | null;
+            /** Language */
+            language?: ("en" | "fr" | "de" | "es" | "it") | null;
             /** Name */
             name?: string | null;
             /** Thank You Url */
@@ -832,17 +1087,36 @@ export interface components {
             /** Items */
             items: components["schemas"]["Notification"][];
         };
-        /**
-         * Pending
-         * @description The one answer to every well-formed request, whatever the address.
-         */
-        Pending: {
+        /** PasswordChange */
+        PasswordChange: {
             /**
-             * Status
-             * @default pending
-             * @constant
+             * Current Password
+             * Format: password
              */
-            status: "pending";
+            current_password: string;
+            /**
+             * New Password
+             * Format: password
+             */
+            new_password: string;
+        };
+        /** PasswordForgotten */
+        PasswordForgotten: {
+            /** Email */
+            email: string;
+        };
+        /** PasswordReset */
+        PasswordReset: {
+            /**
+             * Password
+             * Format: password
+             */
+            password: string;
+            /**
+             * Token
+             * @description The token of the password-reset link (single use, 1 hour)
+             */
+            token: string;
         };
         /**
          * PolicyAcceptance
@@ -855,6 +1129,19 @@ export interface components {
             ip: string;
             /** Version */
             version: string;
+        };
+        /**
+         * PreviewView
+         * @description The email one contact would get: subject, HTML part and text part, footer and tracking
+         *     included as that contact gets them.
+         */
+        PreviewView: {
+            /** Html */
+            html: string;
+            /** Subject */
+            subject: string;
+            /** Text */
+            text: string;
         };
         /**
          * Problem
@@ -879,6 +1166,11 @@ export interface components {
             created_at: string;
             /** Email */
             email: string;
+            /**
+             * Email Verified
+             * @description False until the emailed link is followed: no campaign is sent before
+             */
+            email_verified: boolean;
             /** First Name */
             first_name: string;
             /** Last Name */
@@ -920,6 +1212,72 @@ export interface components {
             /** Vat Number */
             vat_number?: string | null;
         };
+        /** ReceiptOut */
+        ReceiptOut: {
+            /** Items Deleted */
+            items_deleted: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "content" | "events" | "statistics" | "closed_account" | "erasure" | "request_export";
+            /**
+             * Late By Seconds Max
+             * @description Seconds the latest deletion came after its deadline; 0 if on time
+             */
+            late_by_seconds_max: number;
+            /**
+             * Latest Deadline
+             * @description The latest deadline among the deleted items (ISO 8601, UTC)
+             */
+            latest_deadline: string;
+            /**
+             * Oldest Deadline
+             * @description The earliest deadline among the deleted items (ISO 8601, UTC)
+             */
+            oldest_deadline: string;
+            /** Receipt Id */
+            receipt_id: string;
+            /**
+             * Run At
+             * @description When the deletion ran (ISO 8601, UTC)
+             */
+            run_at: string;
+            /**
+             * Scope
+             * @description The account the deleted data belonged to, or "all" for a run-wide summary
+             */
+            scope: string;
+            /**
+             * Signature
+             * @description HMAC-SHA256 of the other fields; the operator's audit verifies it
+             */
+            signature: string;
+        };
+        /** ReceiptPage */
+        ReceiptPage: {
+            /** Items */
+            items: components["schemas"]["ReceiptOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** RefreshRequest */
+        RefreshRequest: {
+            /** Refresh Token */
+            refresh_token: string;
+        };
+        /** Refreshed */
+        Refreshed: {
+            /** Access Token */
+            access_token: string;
+            /** Expires In */
+            expires_in: number;
+            /** Id Token */
+            id_token: string;
+        };
         /** RejectedRow */
         RejectedRow: {
             /** Line */
@@ -932,16 +1290,57 @@ export interface components {
          * @enum {string}
          */
         RequestType: "access" | "rectification" | "erasure";
+        /** ResetAccepted */
+        ResetAccepted: {
+            /**
+             * Status
+             * @description Always `accepted`: the same answer whether the address has an account or not
+             */
+            status: string;
+        };
+        /** ScheduleAccepted */
+        ScheduleAccepted: {
+            /** Scheduled At */
+            scheduled_at: string;
+            status: components["schemas"]["CampaignStatus"];
+        };
+        /**
+         * ScheduleRequest
+         * @description `at`: ISO 8601 with an offset (a time without one is ambiguous, and refused).
+         */
+        ScheduleRequest: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+        };
         /** SendAccepted */
         SendAccepted: {
             status: components["schemas"]["CampaignStatus"];
         };
         /** SubjectRequestInput */
         SubjectRequestInput: {
+            /** @default null */
             changes?: components["schemas"]["Changes"] | null;
             /** Email */
             email: string;
             type: components["schemas"]["RequestType"];
+        };
+        /** TestSendAccepted */
+        TestSendAccepted: {
+            /**
+             * Status
+             * @default sent
+             */
+            status?: string;
+            /** To */
+            to: string[];
+        };
+        /** TestSendRequest */
+        TestSendRequest: {
+            /** To */
+            to: string[];
         };
         /** Tokens */
         Tokens: {
@@ -953,6 +1352,14 @@ export interface components {
             id_token: string;
             /** Refresh Token */
             refresh_token: string;
+        };
+        /** Verification */
+        Verification: {
+            /**
+             * Token
+             * @description The token of the verification link emailed at sign-up
+             */
+            token: string;
         };
     };
     responses: never;
@@ -1249,6 +1656,134 @@ export interface operations {
             };
         };
     };
+    change_password_account_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The current password is not correct */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or a password that breaks the rule (each broken rule named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retention_account_retention_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptPage"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_account_accounts_post: {
         parameters: {
             query?: never;
@@ -1309,6 +1844,66 @@ export interface operations {
             };
         };
     };
+    verify_account_accounts_verify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Verification"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            /** @description The token is malformed, tampered with, expired or already used */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     login_auth_login_post: {
         parameters: {
             query?: never;
@@ -1329,6 +1924,237 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Tokens"];
+                };
+            };
+            /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout_auth_logout_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forgot_password_auth_password_forgot_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordForgotten"];
+            };
+        };
+        responses: {
+            /** @description Sent if the address has an account */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResetAccepted"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_password_auth_password_reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordReset"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": null;
+                };
+            };
+            /** @description The token is malformed, tampered with, expired or already used */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or a password that breaks the rule (each broken rule named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refresh_auth_refresh_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refreshed"];
                 };
             };
             /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
@@ -1699,6 +2525,370 @@ export interface operations {
             };
         };
     };
+    duplicate_campaign_campaigns__campaign_id__duplicate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's list no longer exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's content has expired: nothing to render, send or copy */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_campaign_campaigns__campaign_id__preview_get: {
+        parameters: {
+            query?: {
+                contact_id?: string | null;
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewView"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's list no longer exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's content has expired: nothing to render, send or copy */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the errors name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    schedule_campaign_campaigns__campaign_id__schedule_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description Scheduled */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleAccepted"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's email address is not verified yet */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign has been sent, or its list no longer exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's content has expired: nothing to render, send or copy */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `at` is missing, has no offset, or is not 5 minutes to 6 days out */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The scheduler did not take the schedule; nothing changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unschedule_campaign_campaigns__campaign_id__schedule_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The campaign, a draft again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign is not scheduled (or its send has started) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The scheduler did not remove the schedule; nothing changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     send_campaign_campaigns__campaign_id__send_post: {
         parameters: {
             query?: never;
@@ -1721,6 +2911,15 @@ export interface operations {
             };
             /** @description Missing, invalid or expired ID token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's email address is not verified yet */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1833,7 +3032,170 @@ export interface operations {
             };
         };
     };
-    confirm_confirm_get: {
+    test_campaign_campaigns__campaign_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestSendRequest"];
+            };
+        };
+        responses: {
+            /** @description Sent */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSendAccepted"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's email address is not verified yet */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's list no longer exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's content has expired: nothing to render, send or copy */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An address that is not your own verified address, or invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description More than 20 test emails today */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SES did not take the email; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_page_confirm_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A button that POSTs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid or expired link */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_confirm_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -2827,6 +4189,53 @@ export interface operations {
             };
         };
     };
+    rights_subject_requests_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rights page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     receive_subject_requests_post: {
         parameters: {
             query?: never;
@@ -2837,9 +4246,25 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SubjectRequestInput"];
+                "application/x-www-form-urlencoded": {
+                    email: string;
+                    first_name?: string;
+                    last_name?: string;
+                    /** @enum {string} */
+                    type: "access" | "rectification" | "erasure";
+                };
             };
         };
         responses: {
+            /** @description Form post: check your inbox */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
             /** @description Received; a verification link is on its way */
             202: {
                 headers: {
@@ -2858,7 +4283,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Malformed: the field and the reason are named */
+            /** @description Malformed: the field and the reason are named (a form: the form again) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3015,9 +4440,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                    "text/html": string;
                 };
             };
-            /** @description Invalid or expired link */
+            /** @description Invalid or expired link (a page for a browser) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3456,7 +4882,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The signing certificate or SubscribeURL could not be fetched; SNS retries */
+            /** @description A verified subscription could not be confirmed now; SNS retries */
             503: {
                 headers: {
                     [name: string]: unknown;
