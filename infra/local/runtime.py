@@ -135,9 +135,14 @@ class LocalMode:
                 self.region,
                 lambda event: self.invoker(Function.SES_EVENTS, event),
             )
+            # The demo's past sends build and process their own SES events, at their own times:
+            # seeded before the simulator watches sends.
+            self.demo = seed_demo(datetime.now(UTC), self.region)
+            self.simulator.sent_at.update(self.demo.sent_at)
+            # The simulator watches the clients made after it is installed: the seed's go.
+            container.reset_all()
             self.simulator.install(boto3.DEFAULT_SESSION)
             self.simulator.start()
-            self.demo = seed_demo(datetime.now(UTC))
             self.gateway = Gateway(
                 self.invoker,
                 CognitoAuthorizer(
