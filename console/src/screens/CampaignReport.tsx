@@ -2,10 +2,10 @@
  * reasons, a chart of opens and clicks over time (Chart.js, loaded only here), clicks per link, and
  * bounces, complaints and unsubscribes. A server without the timeline or links route (404) gets a
  * sentence saying so, not an error. */
-import { lazy, Suspense, useCallback, useMemo } from "react";
+import { lazy, Suspense, useMemo } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { ApiError, api } from "../api/client";
-import type { CampaignStats, Failure, LinkStats, Timeline as TimelineData } from "../api/types";
+import type { CampaignStats, Failure, LinkStats, Timeline as TimelineData, TimelineBucket } from "../api/types";
 import { CampaignStatusBadge } from "../components/CampaignStatusBadge";
 import { Loading } from "../components/Loading";
 import { problemText } from "../components/problems";
@@ -119,16 +119,32 @@ function Rates({ stats }: { stats: CampaignStats }) {
   );
 }
 
+// The contract's buckets: one an hour for the 72 hours after the send, then one a UTC day.
+const HOURLY_MS = 72 * 3600 * 1000;
+
+function isDaily(bucket: TimelineBucket, buckets: TimelineBucket[]): boolean {
+  return buckets.length > 0 && Date.parse(bucket.start) - Date.parse(buckets[0].start) >= HOURLY_MS;
+}
+
+function dayOf(iso: string, language: string): string {
+  return new Intl.DateTimeFormat(language, { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date(iso));
+}
+
+/** Short axis labels: day and hour for the hourly buckets, the day alone for the daily ones. */
+function bucketLabels(buckets: TimelineBucket[], language: string): string[] {
+  const hour = new Intl.DateTimeFormat(language, { day: "numeric", month: "short", hour: "numeric" });
+  return buckets.map((b) => (isDaily(b, buckets) ? dayOf(b.start, language) : hour.format(new Date(b.start))));
+}
+
 type Loaded<R> = { data: R | undefined; error: unknown; loading: boolean };
 
 function Timeline({ timeline }: { timeline: Loaded<TimelineData> }) {
-  const { t, dateTime, number } = useI18n();
-  const label = useCallback((iso: string) => dateTime(iso), [dateTime]);
-  const names = useMemo(
-    () => ({ opened: t("report.opened"), clicked: t("report.clicked"), delivered: t("report.delivered") }),
-    [t],
-  );
-  const buckets = timeline.data?.buckets ?? [];
+  const { t, dateTime, number, language } = useI18n();
+  const names = useMemo(() => ({ opened: t("report.openedSoFar"), clicked: t("report.clickedSoFar") }), [t]);
+  const buckets = useMemo(() => timeline.data?.buckets ?? [], [timeline.data]);
+  const labels = useMemo(() => bucketLabels(buckets, language), [buckets, language]);
+  const rowLabel = (b: TimelineBucket) =>
+    isDaily(b, buckets) ? t("report.wholeDay", { date: dayOf(b.start, language) }) : dateTime(b.start);
   const total = (key: "opened" | "clicked") => buckets.reduce((sum, b) => sum + b[key], 0);
   return (
     <section className="panel" aria-labelledby="timeline-title">
@@ -143,7 +159,7 @@ function Timeline({ timeline }: { timeline: Loaded<TimelineData> }) {
       {buckets.length > 0 ? (
         <>
           <Suspense fallback={<p role="status" data-loading>{t("common.loading")}</p>}>
-            <TimelineChart buckets={buckets} label={label} names={names}
+            <TimelineChart buckets={buckets} labels={labels} names={names}
               description={t("report.chartDescription", { opened: number(total("opened")), clicked: number(total("clicked")) })} />
           </Suspense>
           <details>
@@ -164,7 +180,7 @@ function Timeline({ timeline }: { timeline: Loaded<TimelineData> }) {
                 <tbody>
                   {buckets.map((b) => (
                     <tr key={b.start}>
-                      <th scope="row">{dateTime(b.start)}</th>
+                      <th scope="row">{rowLabel(b)}</th>
                       <td>{b.delivered}</td>
                       <td>{b.opened}</td>
                       <td>{b.clicked}</td>
