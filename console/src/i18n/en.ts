@@ -276,7 +276,8 @@ export const en = {
   "schedule.time": "Time",
   "schedule.zone": "Time zone",
   "schedule.submit": "Schedule the send",
-  "schedule.scheduledFor": "Will be sent on {when}.",
+  "schedule.scheduledFor": "Will be sent on {when} ({zone} time).",
+  "schedule.cancelToEdit": "To change the content or the time, cancel the schedule: the campaign is a draft again.",
   "schedule.cancel": "Cancel the schedule",
 
   "send.title": "Send now",

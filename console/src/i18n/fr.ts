@@ -278,7 +278,8 @@ export const fr: Record<MessageKey, string> = {
   "schedule.time": "Heure",
   "schedule.zone": "Fuseau horaire",
   "schedule.submit": "Programmer l'envoi",
-  "schedule.scheduledFor": "Sera envoyée le {when}.",
+  "schedule.scheduledFor": "Sera envoyée le {when} (heure {zone}).",
+  "schedule.cancelToEdit": "Pour changer le contenu ou l'heure, annulez la programmation : la campagne redevient un brouillon.",
   "schedule.cancel": "Annuler la programmation",
 
   "send.title": "Envoyer maintenant",

@@ -114,7 +114,11 @@ function SchedulePanel({ campaign, onChange }: { campaign: Campaign; onChange: (
     return (
       <section className="panel" aria-labelledby="schedule-title">
         <h2 id="schedule-title">{t("schedule.title")}</h2>
-        <p>{t("schedule.scheduledFor", { when: dateTime(campaign.scheduled_at) })}</p>
+        <p>
+          <CampaignStatusBadge status={campaign.status} />{" "}
+          {t("schedule.scheduledFor", { when: dateTime(campaign.scheduled_at), zone: browserTimeZone() })}
+        </p>
+        <p className="hint">{t("schedule.cancelToEdit")}</p>
         <button type="button" className="secondary" onClick={() => void cancel.run()} disabled={cancel.busy}>
           {t("schedule.cancel")}
         </button>
