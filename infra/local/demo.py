@@ -29,12 +29,13 @@ class Demo:
     password: str
     account_id: str
     list_id: str
-    campaign_id: str
+    campaign_id: str | None
     sent_at: dict[str, datetime]
 
 
-def seed_demo(at: datetime, region: str) -> Demo:
-    """Create the demo account, its list with readers, and its sent campaigns (demo_campaign.py).
+def seed_demo(at: datetime, region: str, history: bool = True) -> Demo:
+    """Create the demo account, its list, and (with `history`) its readers and sent campaigns
+    (demo_campaign.py).
     Runs once, after provisioning and with the settings environment exported, before the gateway
     serves and before the SES simulator watches sends."""
     account = NewAccount(
@@ -57,9 +58,14 @@ def seed_demo(at: datetime, region: str) -> Demo:
         created_at=at - timedelta(days=60),
     )
     ListRepository().create(mailing_list)
-    campaign = seed_campaigns(account_id, mailing_list, at, region)
+    campaign = seed_campaigns(account_id, mailing_list, at, region) if history else None
     return Demo(
-        DEMO_EMAIL, DEMO_PASSWORD, account_id, mailing_list.list_id, campaign.campaign_id, campaign.sent_at
+        DEMO_EMAIL,
+        DEMO_PASSWORD,
+        account_id,
+        mailing_list.list_id,
+        campaign.campaign_id if campaign else None,
+        campaign.sent_at if campaign else {},
     )
 
 

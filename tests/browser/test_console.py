@@ -343,6 +343,17 @@ def test_a_sent_campaigns_content_is_gone_after_6_days_and_the_screen_says_why(c
     console.check("campaign-expired")
 
 
+def test_a_template_error_is_said_at_the_html_field_naming_the_tag_and_its_line(console, api):
+    _draft(console, api, "template-owner@example.org", "<p>Hello</p>")
+    page = console.page
+    html = page.get_by_label(re.compile("^HTML content"))
+    html.fill("<p>Hello</p>\n<p>{{ nickname }}</p>")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(html).to_have_attribute("aria-invalid", "true")
+    expect(html).to_have_accessible_description(re.compile(r"line 2: unknown tag \{\{ nickname \}\}"))
+    expect(page.get_by_role("alert")).to_contain_text("the message under each one says what to fix")
+
+
 def test_the_personalization_picker_inserts_a_tag_where_the_cursor_was(console, api):
     auth = owner(api, "picker-owner@example.org")
     new_list(api, auth, "Picker News")
