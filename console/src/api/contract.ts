@@ -46,7 +46,7 @@ export const IN_DOCUMENT = [
 ] as const;
 
 /**
- * Routes of the binding contract (DESIGN.md section 4, added by issue 14) that are not in
+ * Routes of the binding contract (DESIGN.md section 4) that are not in
  * docs/openapi.json yet. The console calls them already; until a route ships it answers 404 and
  * the screen says that the feature is not available on this server. When a route ships, move it
  * to IN_DOCUMENT (the contract test fails until you do) and switch on its browser test.
