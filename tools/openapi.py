@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from consentmail.audience.imports import LARGE_IMPORT_ROUTE, MAX_ROWS
 from consentmail.core import attribute_names, header_text
 from consentmail.core.addresses import EMAIL_FORMAT
 from consentmail.core.routes import MAX_BODY_BYTES, ROUTES, Function, http_functions
@@ -103,7 +104,7 @@ def _request_bodies() -> dict[tuple[str, str], dict]:
         ("post", "/lists/{list_id}/contacts/import"): {
             "required": True,
             "description": "A header row (email, first_name, last_name, tracking_consent, any other "
-            "column becomes an attribute), then up to 10,000 rows.",
+            f"column becomes an attribute), then up to {MAX_ROWS:,} rows (more: {LARGE_IMPORT_ROUTE}).",
             "content": {"text/csv": {"schema": {"type": "string"}}},
         },
     }
