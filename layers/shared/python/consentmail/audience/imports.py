@@ -34,7 +34,7 @@ from consentmail.core.records import ConsentProof, Contact, Visitor
 from consentmail.core.sensitive_data import problems
 
 # The synchronous import answers within the accounts function's 25 s: measured in local mode
-# (docs/scaling.md, `python -m bench.import_timing`), 2,000 new rows take about 8 s and 5,000 about
+# (docs/scaling.md, `python -m bench.import_timing`), 2,000 new rows take 8 to 13 s and 5,000 about
 # 25 s, every row written with its consent-ledger entries. Larger files take the asynchronous route.
 MAX_ROWS = 2_000
 LARGE_IMPORT_ROUTE = "POST /lists/{list_id}/imports"
