@@ -4,10 +4,11 @@ the document lists (status, content type, body), and data the document allows is
 as invalid. Fixed seed, derandomized and a bounded number of examples per operation, so a run is
 repeatable and takes about a minute.
 
-Each operation is a test of its own, parametrized from the route table: schemathesis's lazy
-`from_fixture` loader reads a private pytest attribute that pytest 9 no longer has, so the
-served document is loaded in a fixture and each operation's Hypothesis strategy
-(`operation.as_strategy`, schemathesis's Python API) drives the test."""
+Local-only routes (`/_local/*`) are not in the document and not fuzzed. Each operation is a test
+of its own, parametrized from the route table: schemathesis's lazy `from_fixture` loader reads a
+private pytest attribute that pytest 9 no longer has, so the served document is loaded in a
+fixture and each operation's Hypothesis strategy (`operation.as_strategy`, schemathesis's Python
+API) drives the test."""
 
 import hypothesis
 import pytest
