@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from consentmail.audience.imports import contacts_csv, default_proof, import_csv
+from consentmail.audience.imports import LARGE_IMPORT_ROUTE, MAX_ROWS, contacts_csv, default_proof, import_csv
 from consentmail.audience.models import (
     ContactExport,
     ContactIn,
@@ -60,7 +60,8 @@ def add_contact(list_id: str, request: Annotated[ContactIn, Body()]) -> ContactO
     description=(
         "Body: `text/csv` with a header row (`email`, `first_name`, `last_name`, `tracking_consent`, "
         "optional `consent_source`, `consent_obtained_at`, `consent_text`; other columns become "
-        "attributes). At most 10,000 rows (413 beyond). Bad rows are reported, good rows kept."
+        f"attributes). At most {MAX_ROWS:,} rows (413 beyond: import a larger file with "
+        f"{LARGE_IMPORT_ROUTE}). Bad rows are reported, good rows kept."
     ),
 )
 def import_contacts(

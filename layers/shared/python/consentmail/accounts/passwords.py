@@ -34,6 +34,33 @@ def _is_special(char: str) -> bool:
     return not (_is_letter(char) or _is_digit(char) or char.isspace())
 
 
+# Characters Python's str.isspace() counts as whitespace, written out for a regex engine: ECMA-262's
+# \s (JSON Schema's) is a slightly different set.
+_WHITESPACE = r"\t-\r\x1C- \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+# The rule as JSON Schema says it (ECMA-262 regex with Unicode property escapes: \p{L} is exactly
+# what str.isalpha() calls a letter, \p{Nd} a decimal digit), applied to the NFC form as
+# `broken_rules` does; a unit test holds the two together over arbitrary text.
+PATTERN = rf"^(?=[\s\S]*\p{{L}})(?=[\s\S]*\p{{Nd}})(?=[\s\S]*[^\p{{L}}\p{{Nd}}{_WHITESPACE}])[\s\S]*$"
+# The user pool's own policy (the second line, infra/constructs/auth.py) is narrower: its digit is
+# 0-9 and its special character one of these. A password that keeps our rule but not the pool's is
+# refused all the same (422), so the document states both.
+POOL_SYMBOLS = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+-"
+_POOL_SYMBOL_CLASS = "".join("\\" + c if c in "^[]\\-" else c for c in POOL_SYMBOLS)
+ACCEPTED_PATTERN = rf"^(?=[\s\S]*[0-9])(?=[\s\S]*[{_POOL_SYMBOL_CLASS}]){PATTERN[1:]}"
+PASSWORD_SCHEMA = {
+    "format": "password",
+    "minLength": MIN_LENGTH,
+    "maxLength": MAX_LENGTH,
+    "pattern": ACCEPTED_PATTERN,
+    "description": (
+        f"The CNIL rule: {MIN_LENGTH} to {MAX_LENGTH} characters (after Unicode NFC normalization), with "
+        "at least one letter (any script), one decimal digit and one special character (neither a "
+        "letter, a digit nor whitespace); each broken rule is named in a 422. The user pool's own "
+        "policy also wants a digit 0-9 and one of " + " ".join(POOL_SYMBOLS) + " (else a 422 too)."
+    ),
+}
+
+
 def broken_rules(password: str) -> list[str]:
     """The rules this password breaks, in a stable order; empty when it is acceptable."""
     # NFC first, so "é" typed as "e" + a combining accent is one letter, not a letter and a symbol.

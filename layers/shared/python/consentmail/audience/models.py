@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from consentmail.core import header_text
+from consentmail.core.addresses import EMAIL_FORMAT
 from consentmail.core.attribute_names import Attributes, OptionalAttributes
 from consentmail.core.header_text import HeaderText
 from consentmail.core.i18n import SOURCE_LANGUAGE, Language
@@ -29,14 +30,22 @@ def _web_url(value: str | None) -> str | None:
     return value
 
 
-Url = Annotated[str | None, Field(default=None, max_length=2000), AfterValidator(_web_url)]
+# The same rule as a JSON Schema pattern, for the OpenAPI document: the refused characters are the
+# control characters and everything str.isspace() calls whitespace, written out (ECMA-262's \s is
+# another set). A unit test holds it to `_web_url`; the validator decides.
+_REFUSED = r"\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+WEB_URL_PATTERN = rf"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@{_REFUSED}]+(?:[/?#][^{_REFUSED}]*)?$"
+_WebUrlText = Annotated[
+    str, Field(json_schema_extra={"pattern": WEB_URL_PATTERN, "description": "An http(s) URL with a host"})
+]
+Url = Annotated[_WebUrlText | None, Field(default=None, max_length=2000), AfterValidator(_web_url)]
 
 
 class ListIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: HeaderText = Field(min_length=1, max_length=200)
-    from_email: str = Field(min_length=3, max_length=254)
+    from_email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
     from_name: HeaderText = Field(default="", max_length=200)
     confirm_redirect_url: Url = None
     thank_you_url: Url = None
@@ -50,7 +59,7 @@ class ListPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: HeaderText | None = Field(default=None, min_length=1, max_length=200)
-    from_email: str | None = Field(default=None, min_length=3, max_length=254)
+    from_email: str | None = Field(default=None, min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
     from_name: HeaderText | None = Field(default=None, max_length=200)
     confirm_redirect_url: Url = None
     thank_you_url: Url = None
@@ -91,7 +100,7 @@ class ConsentProofIn(BaseModel):
 class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
     first_name: HeaderText = Field(default="", max_length=100)
     last_name: HeaderText = Field(default="", max_length=100)
     attributes: Attributes = Field(default_factory=dict)

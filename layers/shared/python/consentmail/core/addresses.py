@@ -10,8 +10,9 @@ guarantee, so it is refused at entry rather than accepted and then lost at send 
 
 import hashlib
 import hmac
+import re
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from consentmail.core import header_text
 from consentmail.core.errors import FieldError, InvalidInput
@@ -22,6 +23,23 @@ NON_ASCII_LOCAL_PART = (
     "need SMTPUTF8 support at every mail server on the way, which cannot be relied on "
     "(internationalized domains such as user@bücher.de are accepted)"
 )
+
+
+# How an address field is described in the OpenAPI document: `normalize` is what decides (it refuses
+# a non-ASCII local part, a domain without a dot, a reserved domain and line breaks as well).
+def _any_case(name: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in name)
+
+
+_RESERVED = "|".join(_any_case(name) for name in SPECIAL_USE_DOMAIN_NAMES)
+EMAIL_FORMAT = {
+    "format": "email",
+    # email-validator refuses the special-use domains (RFC 6761: `test`, `localhost`, ...).
+    "pattern": rf"^(?![\s\S]*@(?:[^@]*\.)?(?:{_RESERVED})$)",
+    "description": "An email address: the part before the @ in ASCII (an internationalized domain is "
+    "accepted), the domain neither a special-use name (" + ", ".join(SPECIAL_USE_DOMAIN_NAMES) + ") nor "
+    "under one",
+}
 
 
 def _invalid(field: str, message: str) -> InvalidInput:
