@@ -457,7 +457,7 @@ export interface paths {
         put?: never;
         /**
          * Import contacts from CSV
-         * @description Body: `text/csv` with a header row (`email`, `first_name`, `last_name`, `tracking_consent`, optional `consent_source`, `consent_obtained_at`, `consent_text`; other columns become attributes). At most 10,000 rows (413 beyond). Bad rows are reported, good rows kept.
+         * @description Body: `text/csv` with a header row (`email`, `first_name`, `last_name`, `tracking_consent`, optional `consent_source`, `consent_obtained_at`, `consent_text`; other columns become attributes). At most 2,000 rows (413 beyond: import a larger file with POST /lists/{list_id}/imports). Bad rows are reported, good rows kept.
          */
         post: operations["import_contacts_lists__list_id__contacts_import_post"];
         delete?: never;
@@ -674,6 +674,13 @@ export interface components {
          * @enum {string}
          */
         AccountStatus: "active" | "closed";
+        /**
+         * Attributes
+         * @description Free attributes of a contact; attribute names are 1 to 64 characters: letters, digits, `_`, `-` and inner spaces, starting with a letter, a digit or `_`, at every depth of nested objects.
+         */
+        Attributes: {
+            [key: string]: components["schemas"]["Attributes"] | unknown;
+        };
         /** CampaignCreate */
         CampaignCreate: {
             /** Html */
@@ -792,9 +799,7 @@ export interface components {
              * Attributes
              * @default null
              */
-            attributes?: {
-                [key: string]: unknown;
-            } | null;
+            attributes?: components["schemas"]["Attributes"] | null;
             /**
              * First Name
              * @default null
@@ -855,17 +860,18 @@ export interface components {
         };
         /** ContactIn */
         ContactIn: {
-            /** Attributes */
-            attributes?: {
-                [key: string]: unknown;
-            };
+            attributes?: components["schemas"]["Attributes"];
             consent: components["schemas"]["ConsentProofIn"];
             /**
              * Double Opt In
              * @default false
              */
             double_opt_in?: boolean;
-            /** Email */
+            /**
+             * Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
             email: string;
             /**
              * First Name
@@ -920,9 +926,7 @@ export interface components {
          */
         ContactPatch: {
             /** Attributes */
-            attributes?: {
-                [key: string]: unknown;
-            } | null;
+            attributes?: components["schemas"]["Attributes"] | null;
             /** First Name */
             first_name?: string | null;
             /** Last Name */
@@ -938,7 +942,11 @@ export interface components {
         ContactStatus: "pending" | "confirmed" | "unsubscribed" | "bounced" | "complained";
         /** Credentials */
         Credentials: {
-            /** Email */
+            /**
+             * Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
             email: string;
             /**
              * Password
@@ -977,7 +985,11 @@ export interface components {
         ListIn: {
             /** Confirm Redirect Url */
             confirm_redirect_url?: string | null;
-            /** From Email */
+            /**
+             * From Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
             from_email: string;
             /**
              * From Name
@@ -1027,7 +1039,11 @@ export interface components {
         ListPatch: {
             /** Confirm Redirect Url */
             confirm_redirect_url?: string | null;
-            /** From Email */
+            /**
+             * From Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
             from_email?: string | null;
             /** From Name */
             from_name?: string | null;
@@ -1049,7 +1065,11 @@ export interface components {
             company?: string | null;
             /** Country */
             country: string;
-            /** Email */
+            /**
+             * Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
             email: string;
             /** First Name */
             first_name: string;
@@ -1058,6 +1078,7 @@ export interface components {
             /**
              * Password
              * Format: password
+             * @description The CNIL rule: 8 to 256 characters (after Unicode NFC normalization), with at least one letter (any script), one decimal digit and one special character (neither a letter, a digit nor whitespace); each broken rule is named in a 422. The user pool's own policy also wants a digit 0-9 and one of ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + - (else a 422 too).
              */
             password: string;
             /** Phone */
@@ -1097,12 +1118,17 @@ export interface components {
             /**
              * New Password
              * Format: password
+             * @description The CNIL rule: 8 to 256 characters (after Unicode NFC normalization), with at least one letter (any script), one decimal digit and one special character (neither a letter, a digit nor whitespace); each broken rule is named in a 422. The user pool's own policy also wants a digit 0-9 and one of ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + - (else a 422 too).
              */
             new_password: string;
         };
         /** PasswordForgotten */
         PasswordForgotten: {
-            /** Email */
+            /**
+             * Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
             email: string;
         };
         /** PasswordReset */
@@ -1110,6 +1136,7 @@ export interface components {
             /**
              * Password
              * Format: password
+             * @description The CNIL rule: 8 to 256 characters (after Unicode NFC normalization), with at least one letter (any script), one decimal digit and one special character (neither a letter, a digit nor whitespace); each broken rule is named in a 422. The user pool's own policy also wants a digit 0-9 and one of ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + - (else a 422 too).
              */
             password: string;
             /**
@@ -1323,7 +1350,11 @@ export interface components {
         SubjectRequestInput: {
             /** @default null */
             changes?: components["schemas"]["Changes"] | null;
-            /** Email */
+            /**
+             * Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
             email: string;
             type: components["schemas"]["RequestType"];
         };
@@ -1388,6 +1419,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProfileOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -1442,6 +1482,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Closure"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -1504,6 +1553,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProfileOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -1515,6 +1573,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1560,6 +1627,15 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -1618,6 +1694,15 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -1674,8 +1759,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content?: never;
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content: {
-                    "application/json": null;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
@@ -1698,6 +1790,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1744,6 +1845,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReceiptPage"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -1806,6 +1916,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccountCreated"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description It already exists */
             409: {
                 headers: {
@@ -1817,6 +1936,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1862,9 +1990,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": null;
-                };
+                content?: never;
             };
             /** @description The token is malformed, tampered with, expired or already used */
             400: {
@@ -1877,6 +2003,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1926,6 +2061,15 @@ export interface operations {
                     "application/json": components["schemas"]["Tokens"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
             401: {
                 headers: {
@@ -1937,6 +2081,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1982,8 +2135,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content?: never;
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content: {
-                    "application/json": null;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
@@ -1997,6 +2157,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2046,8 +2215,26 @@ export interface operations {
                     "application/json": components["schemas"]["ResetAccepted"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2093,9 +2280,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": null;
-                };
+                content?: never;
             };
             /** @description The token is malformed, tampered with, expired or already used */
             400: {
@@ -2108,6 +2293,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2157,6 +2351,15 @@ export interface operations {
                     "application/json": components["schemas"]["Refreshed"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
             401: {
                 headers: {
@@ -2168,6 +2371,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2211,6 +2423,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CampaignList"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -2273,6 +2494,15 @@ export interface operations {
                     "application/json": components["schemas"]["CampaignView"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -2284,6 +2514,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2329,6 +2568,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -2394,8 +2642,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content?: never;
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content: {
-                    "application/json": null;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -2469,6 +2724,15 @@ export interface operations {
                     "application/json": components["schemas"]["CampaignView"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -2498,6 +2762,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2543,6 +2816,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -2630,6 +2912,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PreviewView"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -2721,6 +3012,15 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleAccepted"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -2775,6 +3075,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description `at` is missing, has no offset, or is not 5 minutes to 6 days out */
             422: {
                 headers: {
@@ -2822,6 +3131,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -2909,6 +3227,15 @@ export interface operations {
                     "application/json": components["schemas"]["SendAccepted"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -2994,8 +3321,26 @@ export interface operations {
                     "application/json": components["schemas"]["CampaignStats"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3056,6 +3401,15 @@ export interface operations {
                     "application/json": components["schemas"]["TestSendAccepted"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -3110,6 +3464,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An address that is not your own verified address, or invalid input */
             422: {
                 headers: {
@@ -3141,7 +3504,10 @@ export interface operations {
     };
     confirm_page_confirm_get: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3197,7 +3563,10 @@ export interface operations {
     };
     confirm_confirm_post: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3279,6 +3648,15 @@ export interface operations {
                     "application/json": components["schemas"]["ListPage"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -3339,6 +3717,15 @@ export interface operations {
                     "application/json": components["schemas"]["ListOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -3350,6 +3737,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3395,6 +3791,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListOut"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -3460,8 +3865,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content?: never;
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content: {
-                    "application/json": null;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -3535,6 +3947,15 @@ export interface operations {
                     "application/json": components["schemas"]["ListOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -3555,6 +3976,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3603,6 +4033,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ContactPage"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -3676,6 +4115,15 @@ export interface operations {
                     "application/json": components["schemas"]["ContactOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -3696,6 +4144,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3744,6 +4201,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ContactExport"];
                     "text/csv": string;
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -3806,7 +4272,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description A header row (email, first_name, last_name, tracking_consent, any other column becomes an attribute), then up to 10,000 rows. */
+        /** @description A header row (email, first_name, last_name, tracking_consent, any other column becomes an attribute), then up to 2,000 rows (more: POST /lists/{list_id}/imports). */
         requestBody: {
             content: {
                 "text/csv": string;
@@ -3820,6 +4286,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -3840,8 +4315,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description More than 10,000 rows */
+            /** @description More than 2,000 rows: import the file with POST /lists/{list_id}/imports */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3888,6 +4372,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ContactOut"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -3954,8 +4447,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content?: never;
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content: {
-                    "application/json": null;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -4030,6 +4530,15 @@ export interface operations {
                     "application/json": components["schemas"]["ContactOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -4050,6 +4559,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4079,7 +4597,10 @@ export interface operations {
     };
     preferences_get_preferences_get: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4135,7 +4656,10 @@ export interface operations {
     };
     preferences_post_preferences_post: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4207,6 +4731,15 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than 6291456 bytes */
             413: {
                 headers: {
@@ -4247,6 +4780,10 @@ export interface operations {
             content: {
                 "application/json": components["schemas"]["SubjectRequestInput"];
                 "application/x-www-form-urlencoded": {
+                    /**
+                     * Format: email
+                     * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+                     */
                     email: string;
                     first_name?: string;
                     last_name?: string;
@@ -4274,8 +4811,26 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4290,6 +4845,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
                 };
             };
             /** @description Too many requests: retry later */
@@ -4305,9 +4861,9 @@ export interface operations {
     };
     confirm_page_subject_requests_confirm_get: {
         parameters: {
-            query?: {
-                /** @description The token from the emailed link */
-                token?: string;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
             };
             header?: never;
             path?: never;
@@ -4364,9 +4920,9 @@ export interface operations {
     };
     confirm_subject_requests_confirm_post: {
         parameters: {
-            query?: {
-                /** @description The token from the emailed link */
-                token?: string;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
             };
             header?: never;
             path?: never;
@@ -4423,9 +4979,9 @@ export interface operations {
     };
     export_subject_requests_export_get: {
         parameters: {
-            query?: {
-                /** @description The token from the emailed link */
-                token?: string;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
             };
             header?: never;
             path?: never;
@@ -4492,20 +5048,22 @@ export interface operations {
             content: {
                 "application/json": {
                     /** Attributes */
-                    attributes?: {
-                        [key: string]: unknown;
-                    };
+                    attributes?: unknown;
                     /**
                      * Consent
-                     * @default false
+                     * @constant
                      */
-                    consent?: boolean;
+                    consent: true;
                     /**
                      * Consent Text
                      * @default
                      */
                     consent_text?: string;
-                    /** Email */
+                    /**
+                     * Email
+                     * Format: email
+                     * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+                     */
                     email: string;
                     /**
                      * First Name
@@ -4527,20 +5085,22 @@ export interface operations {
                 };
                 "application/x-www-form-urlencoded": {
                     /** Attributes */
-                    attributes?: {
-                        [key: string]: unknown;
-                    };
+                    attributes?: unknown;
                     /**
                      * Consent
-                     * @default false
+                     * @constant
                      */
-                    consent?: boolean;
+                    consent: true;
                     /**
                      * Consent Text
                      * @default
                      */
                     consent_text?: string;
-                    /** Email */
+                    /**
+                     * Email
+                     * Format: email
+                     * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+                     */
                     email: string;
                     /**
                      * First Name
@@ -4591,6 +5151,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such list */
             404: {
                 headers: {
@@ -4602,6 +5171,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4718,7 +5296,10 @@ export interface operations {
     };
     unsubscribe_page_unsubscribe_get: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4774,7 +5355,10 @@ export interface operations {
     };
     unsubscribe_unsubscribe_post: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4844,6 +5428,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not a verified SNS message of a configured topic; nothing changed */
