@@ -1078,7 +1078,7 @@ export interface components {
             /**
              * Password
              * Format: password
-             * @description The CNIL rule: 8 to 256 characters (after Unicode NFC normalization), with at least one letter (any script), one decimal digit and one special character (neither a letter, a digit nor whitespace); each broken rule is named in a 422. The user pool's own policy also wants a digit 0-9 and one of ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + - (else a 422 too).
+             * @description The CNIL rule: 8 to 256 characters (after Unicode NFC normalization), with at least one letter (any script), one digit 0-9 and one of ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + -; each broken rule is named in a 422.
              */
             password: string;
             /** Phone */
@@ -1118,7 +1118,7 @@ export interface components {
             /**
              * New Password
              * Format: password
-             * @description The CNIL rule: 8 to 256 characters (after Unicode NFC normalization), with at least one letter (any script), one decimal digit and one special character (neither a letter, a digit nor whitespace); each broken rule is named in a 422. The user pool's own policy also wants a digit 0-9 and one of ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + - (else a 422 too).
+             * @description The CNIL rule: 8 to 256 characters (after Unicode NFC normalization), with at least one letter (any script), one digit 0-9 and one of ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + -; each broken rule is named in a 422.
              */
             new_password: string;
         };
@@ -1136,7 +1136,7 @@ export interface components {
             /**
              * Password
              * Format: password
-             * @description The CNIL rule: 8 to 256 characters (after Unicode NFC normalization), with at least one letter (any script), one decimal digit and one special character (neither a letter, a digit nor whitespace); each broken rule is named in a 422. The user pool's own policy also wants a digit 0-9 and one of ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + - (else a 422 too).
+             * @description The CNIL rule: 8 to 256 characters (after Unicode NFC normalization), with at least one letter (any script), one digit 0-9 and one of ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + -; each broken rule is named in a 422.
              */
             password: string;
             /**

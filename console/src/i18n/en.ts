@@ -44,8 +44,8 @@ export const en = {
 
   "password.ruleLength": "at least 8 characters",
   "password.ruleLetter": "a letter",
-  "password.ruleDigit": "a digit",
-  "password.ruleSpecial": "a special character (neither a letter, a digit nor a space)",
+  "password.ruleDigit": "a digit (0-9)",
+  "password.ruleSpecial": "one of these special characters: ^ $ * . [ ] { } ( ) ? \" ! @ # % & / \\ , > < ' : ; | _ ~ ` = + -",
   "password.met": "done",
   "password.missing": "missing",
   "password.incomplete": "The password is missing something: see the list above.",

@@ -46,8 +46,8 @@ export const fr: Record<MessageKey, string> = {
 
   "password.ruleLength": "au moins 8 caractères",
   "password.ruleLetter": "une lettre",
-  "password.ruleDigit": "un chiffre",
-  "password.ruleSpecial": "un caractère spécial (ni lettre, ni chiffre, ni espace)",
+  "password.ruleDigit": "un chiffre (0-9)",
+  "password.ruleSpecial": "l’un de ces caractères spéciaux : ^ $ * . [ ] { } ( ) ? \" ! @ # % & / \\ , > < ' : ; | _ ~ ` = + -",
   "password.met": "fait",
   "password.missing": "manquant",
   "password.incomplete": "Il manque quelque chose au mot de passe : voir la liste ci-dessus.",
