@@ -11,7 +11,8 @@ from constructs import Construct
 from consentmail.core.routes import Function
 from infra.constructs.layers import ARCHITECTURE, RUNTIME, Layers
 from infra.constructs.nag import acknowledge
-from infra.constructs.paths import ASSET_EXCLUDES, function_folder
+from infra.constructs.paths import function_build, function_folder
+from tools.build_layer import CODE_ROOT, build_code
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 POWERTOOLS_SERVICE = "consentmail"
@@ -57,7 +58,10 @@ class ServiceFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler="handler.handler",
-            code=lambda_.Code.from_asset(str(function_folder(function)), exclude=ASSET_EXCLUDES),
+            # functions/<name> copied with its bytecode (tools/build_layer.py).
+            code=lambda_.Code.from_asset(
+                str(build_code(function_folder(function), function_build(function), CODE_ROOT))
+            ),
             layers=layers.all,
             role=self.role,
             timeout=timeout,
