@@ -6,12 +6,13 @@ Internationalized domains are stored in Unicode (`user@bücher.de`, what people 
 IDNA punycode (`user@xn--bcher-kva.de`), which every mail system accepts. A non-ASCII local part
 (`josé@example.com`) needs SMTPUTF8 at every hop up to the recipient's mailbox, which SES cannot
 guarantee, so it is refused at entry rather than accepted and then lost at send time.
+
+email-validator is imported when an address is validated, not with this module: the functions
+that only hash or mask addresses (SES events, the purge) do without it.
 """
 
 import hashlib
 import hmac
-
-from email_validator import EmailNotValidError, validate_email
 
 from consentmail.core import header_text
 from consentmail.core.errors import FieldError, InvalidInput
@@ -41,6 +42,8 @@ def normalize(address: str, field: str = "email") -> str:
     local, at, _ = candidate.rpartition("@")
     if at and not local.isascii():
         raise _invalid(field, NON_ASCII_LOCAL_PART)
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(candidate, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
@@ -53,6 +56,8 @@ def ascii_address(address: str) -> str:
     Never RFC 2047-encoded, which is not valid inside an address."""
     if address.isascii():
         return address
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         ascii_email = validate_email(address, check_deliverability=False, allow_smtputf8=False).ascii_email
     except EmailNotValidError as error:

@@ -1,0 +1,72 @@
+"""What a cold start imports: each module is imported in a fresh interpreter and its `sys.modules`
+checked, so a module-level import added on the way brings the heavy package back visibly here
+rather than as a slower cold start in the benchmark (docs/benchmarks.md, Cold start).
+
+The tracking function (the open pixel and the click redirect, the hottest path) imports neither
+pydantic nor Powertools; the rest is imported where it is used: Babel where a text is translated
+or a date formatted, email-validator where an address is validated, cryptography where an SNS
+signature is checked, Jinja2 where a campaign is rendered."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+HEAVY = ("pydantic", "aws_lambda_powertools", "babel", "email_validator", "cryptography", "jinja2")
+
+
+def imported_by(code: str, environ: dict[str, str] | None = None) -> set[str]:
+    """The heavy top-level packages in `sys.modules` after running `code` in a fresh interpreter."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    env = {"PYTHONPATH": f"{ROOT / 'layers' / 'shared' / 'python'}:{ROOT}", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", script],
+        env={**env, **(environ or {})},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout.strip().splitlines()[-1])) & set(HEAVY)
+
+
+def test_the_tracking_handler_imports_neither_pydantic_nor_powertools_nor_anything_heavy():
+    assert imported_by("import functions.tracking.handler") == set()
+
+
+def test_tracking_reads_its_settings_and_builds_its_service_without_pydantic(settings_environment):
+    # Settings are parsed on the first request: still no pydantic (nor any other heavy package)
+    code = (
+        "import functions.tracking.handler\n"
+        "from consentmail.core.settings import get_settings\n"
+        "from consentmail.composition import tracking\n"
+        "get_settings()\n"
+        "tracking.tracking()"
+    )
+    assert (
+        imported_by(code, {**settings_environment, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"})
+        == set()
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "not_imported"),
+    [
+        # Every function imports the records (a list's language) and the addresses (hashes, masks).
+        ("consentmail.core.records", {"babel", "email_validator"}),
+        ("consentmail.core.addresses", {"email_validator"}),
+        # The SES events and the webhook: an unverifiable message is refused without cryptography.
+        ("consentmail.ses_events.sns_verify", {"cryptography"}),
+        ("functions.ses_events.handler", {"babel", "email_validator", "cryptography", "jinja2"}),
+        # The sender renders with Jinja2, imported with the first campaign it renders.
+        ("functions.sender.handler", {"babel", "jinja2", "cryptography"}),
+        ("functions.fanout.handler", {"babel", "email_validator", "cryptography", "jinja2"}),
+    ],
+)
+def test_heavy_packages_are_imported_where_they_are_used(module, not_imported):
+    assert imported_by(f"import {module}") & not_imported == set()
