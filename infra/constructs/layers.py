@@ -35,7 +35,9 @@ class Layers(Construct):
             description="consentmail runtime dependencies (pyproject.toml), arm64 CPython 3.13 wheels",
             removal_policy=RemovalPolicy.DESTROY,
         )
-        build_code(SHARED_SOURCE, SHARED_LAYER / "python" / SHARED_SOURCE.name, LAYER_ROOT)
+        build_code(
+            SHARED_SOURCE, SHARED_LAYER / "python" / SHARED_SOURCE.name, f"{LAYER_ROOT}/{SHARED_SOURCE.name}"
+        )
         self.shared = lambda_.LayerVersion(
             self,
             "Shared",
