@@ -393,7 +393,8 @@ COMPONENTS = {
     "boto3 alone": "import boto3",
     "Powertools Logger()": "from aws_lambda_powertools import Logger\nLogger()",
     "Powertools Tracer() (X-Ray SDK, patching)": "from aws_lambda_powertools import Tracer\nTracer()",
-    "pydantic + consentmail.core.settings": "from consentmail.core.settings import get_settings",
+    "pydantic (one BaseModel)": "from pydantic import BaseModel\nclass Model(BaseModel):\n    x: int",
+    "consentmail.core.settings (no pydantic)": "from consentmail.core.settings import get_settings",
     "Powertools BatchProcessor": "from aws_lambda_powertools.utilities.batch import BatchProcessor",
     "REST resolver with validation": (
         "from aws_lambda_powertools.event_handler import APIGatewayRestResolver\n"
