@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 HEAVY = ("pydantic", "aws_lambda_powertools", "babel", "email_validator", "cryptography", "jinja2")
 
 
-def imported_by(code: str, environ: dict[str, str] | None = None) -> set[str]:
-    """The heavy top-level packages in `sys.modules` after running `code` in a fresh interpreter."""
-    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
+def modules_after(code: str, environ: dict[str, str] | None = None) -> set[str]:
+    """`sys.modules` after running `code` in a fresh interpreter."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
     env = {"PYTHONPATH": f"{ROOT / 'layers' / 'shared' / 'python'}:{ROOT}", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", script],
@@ -32,7 +32,12 @@ def imported_by(code: str, environ: dict[str, str] | None = None) -> set[str]:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    return set(json.loads(result.stdout.strip().splitlines()[-1])) & set(HEAVY)
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def imported_by(code: str, environ: dict[str, str] | None = None) -> set[str]:
+    """The heavy top-level packages imported by `code` in a fresh interpreter."""
+    return {name.split(".")[0] for name in modules_after(code, environ)} & set(HEAVY)
 
 
 def test_the_tracking_handler_imports_neither_pydantic_nor_powertools_nor_anything_heavy():
@@ -70,3 +75,32 @@ def test_tracking_reads_its_settings_and_builds_its_service_without_pydantic(set
 )
 def test_heavy_packages_are_imported_where_they_are_used(module, not_imported):
     assert imported_by(f"import {module}") & not_imported == set()
+
+
+def test_the_purge_reads_its_event_without_powertools_event_classes():
+    # Powertools' event data classes package imports every one of its classes
+    assert "aws_lambda_powertools.utilities.data_classes" not in modules_after(
+        "import functions.purge.handler"
+    )
+
+
+def test_a_record_builds_its_validation_when_first_used_not_when_imported():
+    # Every function imports the records and uses a few: importing builds none of them
+    code = (
+        "from consentmail.core import records\n"
+        "import pydantic\n"
+        "built = [m.__name__ for m in vars(records).values() if isinstance(m, type) and "
+        "issubclass(m, pydantic.BaseModel) and m.__pydantic_complete__]\n"
+        "assert built == [], built\n"
+        # and a record used validates as before, its errors included
+        "proof = records.ConsentProof.model_validate({'source': 'form', 'obtained_at': "
+        "'2026-11-01T00:00:00Z', 'text': 'yes'})\n"
+        "assert proof.obtained_at.year == 2026 and records.ConsentProof.__pydantic_complete__\n"
+        "try:\n"
+        "    records.ConsentProof.model_validate({'source': 'form'})\n"
+        "except pydantic.ValidationError as error:\n"
+        "    assert {e['loc'][0] for e in error.errors()} == {'obtained_at', 'text'}\n"
+        "else:\n"
+        "    raise AssertionError('accepted')"
+    )
+    modules_after(code)
