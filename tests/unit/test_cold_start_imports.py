@@ -104,3 +104,27 @@ def test_a_record_builds_its_validation_when_first_used_not_when_imported():
         "    raise AssertionError('accepted')"
     )
     modules_after(code)
+
+
+def test_the_signing_secret_is_read_through_the_containers_session_not_a_second_one(settings_environment):
+    # Given a function's services, its table and the signing secret's provider made (no AWS call)
+    code = (
+        "import boto3.session\n"
+        "sessions = []\n"
+        "made = boto3.session.Session.__init__\n"
+        "def counted(self, *args, **kwargs):\n"
+        "    sessions.append(1)\n"
+        "    made(self, *args, **kwargs)\n"
+        "boto3.session.Session.__init__ = counted\n"
+        "import functions.tracking.handler\n"
+        "from consentmail.adapters import aws_clients\n"
+        "from consentmail.core import signing_keys\n"
+        "from consentmail.core.tables import Table\n"
+        "aws_clients.table(Table.CONTACTS)\n"
+        "provider = signing_keys._signing_secret()._provider\n"
+        # Then one boto3 session serves both: a second would load boto3's data again at cold start
+        "assert provider.client is aws_clients.client('secretsmanager'), provider.client\n"
+        "assert len(sessions) == 1, len(sessions)"
+    )
+    environ = {**settings_environment, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}
+    modules_after(code, environ)
