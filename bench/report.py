@@ -554,9 +554,9 @@ def _cold_cause(results: dict) -> str:
     return (
         f"Imports take {min(imports.values()) * 1000:.0f}-{max(imports.values()) * 1000:.0f} ms against "
         f"the baseline's {base * 1000:.0f} ms (bytecode: {bytecode or 'unknown'}); the first request adds "
-        f"{min(first.values()) * 1000:.0f}-{max(first.values()) * 1000:.0f} ms: a second boto3 session "
-        "and client for the signing secret (Powertools' parameters utility makes its own), DynamoDB's "
-        "resource layer on top of its client, and the request's own calls to the emulator."
+        f"{min(first.values()) * 1000:.0f}-{max(first.values()) * 1000:.0f} ms: a second client (Secrets "
+        "Manager, for the signing secret), DynamoDB's resource layer on top of its client, and the "
+        "request's own calls to the emulator."
         + (
             " Over the goal by: "
             + ", ".join(
@@ -573,7 +573,8 @@ def _cold_cause(results: dict) -> str:
         "schemas are built on first use. What is left is "
         "what each request needs: Powertools' resolver with pydantic validation for the API functions, "
         "its batch processor and pydantic models for the queue consumers, boto3's resource layer and a "
-        "second client for everyone. Past that, Lambda SnapStart (Python 3.12 and later, on a "
+        "second client for everyone (the signing secret's, in the same session). Past that, Lambda "
+        "SnapStart (Python 3.12 and later, on a "
         "published version or alias, which the API and the event source mappings would have to target) "
         "restores an initialized snapshot instead of running INIT, for a cache price per GB-second "
         "of each version kept plus a price per GB restored; provisioned concurrency removes the cold "
