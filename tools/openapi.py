@@ -14,7 +14,7 @@ from pathlib import Path
 
 from consentmail.audience.imports import LARGE_IMPORT_ROUTE, MAX_ROWS
 from consentmail.core import attribute_names, header_text
-from consentmail.core.addresses import EMAIL_FORMAT
+from consentmail.core.addresses import email_format
 from consentmail.core.routes import MAX_BODY_BYTES, ROUTES, Function, http_functions
 from consentmail.subject_requests.models import SubjectRequestInput
 from consentmail.subscription.models import SubscribeRequest
@@ -58,7 +58,7 @@ RIGHTS_FORM = {
     "type": "object",
     "required": ["email", "type"],
     "properties": {
-        "email": {"type": "string", **EMAIL_FORMAT},
+        "email": {"type": "string", **email_format()},
         "type": {"type": "string", "enum": ["access", "rectification", "erasure"]},
         "first_name": {"type": "string", "maxLength": 100, "pattern": header_text.PATTERN},
         "last_name": {"type": "string", "maxLength": 100, "pattern": header_text.PATTERN},

@@ -69,12 +69,19 @@ def test_one_function_per_bounded_context(synthesized):
     assert set(_functions(synthesized)) == {function.value for function in Function}
 
 
-def test_every_function_is_arm64_python313_traced_with_json_logs_in_its_own_group(synthesized):
+# Once or more per email: a trace each would cost more than the rest of their bill.
+HOT_PATHS = {Function.TRACKING.value, Function.SENDER.value, Function.SES_EVENTS.value}
+
+
+def test_every_function_is_arm64_python313_with_json_logs_in_its_own_group_traced_but_the_hot_paths(
+    synthesized,
+):
     for name, props in _functions(synthesized).items():
         assert props["Architectures"] == ["arm64"], name
         assert props["Runtime"] == "python3.13", name
         assert props["Handler"] == "handler.handler", name
-        assert props["TracingConfig"] == {"Mode": "Active"}, name
+        tracing = "PassThrough" if name in HOT_PATHS else "Active"
+        assert props["TracingConfig"] == {"Mode": tracing}, name
         assert props["LoggingConfig"]["LogFormat"] == "JSON", name
         assert "Ref" in props["LoggingConfig"]["LogGroup"], name
         assert len(props["Layers"]) == 2, name

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from consentmail.accounts.passwords import PASSWORD_SCHEMA
-from consentmail.core.addresses import EMAIL_FORMAT
+from consentmail.core.addresses import document_email
 from consentmail.core.records import AccountProfile, AccountStatus, Notification, PolicyAcceptance, Time
 
 Name = Annotated[str, Field(max_length=100)]
@@ -24,7 +24,7 @@ NewPassword = Annotated[SecretStr, Field(min_length=1, max_length=1024, json_sch
 class NewAccount(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=document_email)
     password: NewPassword
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
@@ -48,7 +48,7 @@ class AccountCreated(BaseModel):
 class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=1, max_length=254, json_schema_extra=EMAIL_FORMAT)
+    email: str = Field(min_length=1, max_length=254, json_schema_extra=document_email)
     password: SecretStr = Field(min_length=1, max_length=1024, json_schema_extra={"format": "password"})
 
 
@@ -84,7 +84,7 @@ class Refreshed(BaseModel):
 class PasswordForgotten(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=document_email)
 
 
 class ResetAccepted(BaseModel):

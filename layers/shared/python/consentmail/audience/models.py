@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from consentmail.core import header_text
-from consentmail.core.addresses import EMAIL_FORMAT
+from consentmail.core.addresses import document_email
 from consentmail.core.attribute_names import Attributes, OptionalAttributes
 from consentmail.core.header_text import HeaderText
 from consentmail.core.i18n import SOURCE_LANGUAGE, Language
@@ -45,7 +45,7 @@ class ListIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: HeaderText = Field(min_length=1, max_length=200)
-    from_email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
+    from_email: str = Field(min_length=3, max_length=254, json_schema_extra=document_email)
     from_name: HeaderText = Field(default="", max_length=200)
     confirm_redirect_url: Url = None
     thank_you_url: Url = None
@@ -59,7 +59,9 @@ class ListPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: HeaderText | None = Field(default=None, min_length=1, max_length=200)
-    from_email: str | None = Field(default=None, min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
+    from_email: str | None = Field(
+        default=None, min_length=3, max_length=254, json_schema_extra=document_email
+    )
     from_name: HeaderText | None = Field(default=None, max_length=200)
     confirm_redirect_url: Url = None
     thank_you_url: Url = None
@@ -100,7 +102,7 @@ class ConsentProofIn(BaseModel):
 class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=document_email)
     first_name: HeaderText = Field(default="", max_length=100)
     last_name: HeaderText = Field(default="", max_length=100)
     attributes: Attributes = Field(default_factory=dict)

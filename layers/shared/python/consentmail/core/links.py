@@ -13,15 +13,21 @@
   link written in the campaign). Tokens carry account, campaign, list and contact ids (and the
   link for clicks), and live as long as the event data they produce."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from consentmail.core import tokens
-from consentmail.core.records import Contact
 from consentmail.core.retention import EVENT_DATA
 from consentmail.core.settings import get_settings
 from consentmail.core.tokens import Purpose
+
+if TYPE_CHECKING:
+    # For annotations only: the records' pydantic models stay off the tracking function's imports.
+    from consentmail.core.records import Contact
 
 # Unsubscribe and preference links live as long as the event data of the email that carries them.
 RECIPIENT_LINK = EVENT_DATA
@@ -63,7 +69,7 @@ class Recipient:
         return {"a": self.account_id, "m": self.campaign_id, "l": self.list_id, "c": self.contact_id}
 
     @classmethod
-    def from_claims(cls, claims: dict) -> "Recipient":
+    def from_claims(cls, claims: dict) -> Recipient:
         return cls(str(claims["a"]), str(claims["m"]), str(claims["l"]), str(claims["c"]))
 
 

@@ -3,17 +3,23 @@ the list and the address's keyed hash, so the same address on the same list is o
 
 Access patterns (docs/architecture.md, data-access map): get, create (conditional), save, delete;
 claim the opt-in slot (conditional update); page through a list (query with a cursor); every
-contact of a list; contacts of an address (`by_email`)."""
+contact of a list; contacts of an address (`by_email`).
+
+The contact record (a pydantic model) is imported when a contact is built, not with this module:
+the tracking function reads a contact's consent (`tracking_consent`) without it."""
+
+from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from boto3.dynamodb.conditions import Key
 
 from consentmail.adapters import aws_clients
 from consentmail.core.clock import iso
-from consentmail.core.records import Contact
 from consentmail.core.tables import Table
 from consentmail.store.dynamo import (
     conditionally,
@@ -24,7 +30,18 @@ from consentmail.store.dynamo import (
     translated_errors,
 )
 
+if TYPE_CHECKING:
+    from consentmail.core.records import Contact
+
 _TIMES = ("created_at", "confirmed_at", "optin_sent_at")
+
+
+@dataclass(frozen=True)
+class TrackingConsent:
+    """What the tracking function needs of a contact: whose it is and whether it allows tracking."""
+
+    account_id: str
+    tracking_consent: bool
 
 
 def contact_id_for(list_id: str, email_hash: str) -> str:
@@ -41,6 +58,8 @@ def _item(contact: Contact) -> dict:
 
 
 def _contact(item: dict) -> Contact:
+    from consentmail.core.records import Contact
+
     return Contact.model_validate(from_dynamo(item))
 
 
@@ -51,6 +70,14 @@ class ContactRepository:
     def get(self, list_id: str, contact_id: str, at: datetime) -> Contact | None:
         item = live(self._table.get_item(Key={"list_id": list_id, "contact_id": contact_id}).get("Item"), at)
         return _contact(item) if item else None
+
+    def tracking_consent(self, list_id: str, contact_id: str, at: datetime) -> TrackingConsent | None:
+        """The account and tracking consent of a live contact (None when there is none): the same
+        read as `get`, without building the record."""
+        item = live(self._table.get_item(Key={"list_id": list_id, "contact_id": contact_id}).get("Item"), at)
+        if item is None:
+            return None
+        return TrackingConsent(str(item["account_id"]), bool(item.get("tracking_consent", False)))
 
     def create(self, contact: Contact) -> None:
         """Add a contact that does not exist yet (Conflict if it does)."""

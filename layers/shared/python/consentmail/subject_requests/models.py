@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from consentmail.core.addresses import EMAIL_FORMAT
+from consentmail.core.addresses import document_email
 from consentmail.core.attribute_names import OptionalAttributes
 from consentmail.core.header_text import HeaderText
 from consentmail.core.records import RequestType
@@ -46,7 +46,7 @@ RECTIFICATION_NEEDS_CHANGES = {
 class SubjectRequestInput(BaseModel):
     model_config = ConfigDict(json_schema_extra=RECTIFICATION_NEEDS_CHANGES)
 
-    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=document_email)
     type: RequestType
     changes: Changes | None = None
 

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from consentmail.core.addresses import EMAIL_FORMAT
+from consentmail.core.addresses import document_email
 from consentmail.core.attribute_names import Attributes
 from consentmail.core.header_text import HeaderText
 
@@ -40,7 +40,7 @@ class SubscribeRequest(BaseModel):
     model_config = ConfigDict(json_schema_extra=_consent_is_required)
 
     list_id: str = Field(min_length=1, max_length=64)
-    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=document_email)
     first_name: HeaderText = Field(default="", max_length=100)
     last_name: HeaderText = Field(default="", max_length=100)
     consent: FormBool = False

@@ -58,7 +58,7 @@ class TrackingService:
         return self._record(recipient, "click", hit, at, {"url": url})
 
     def _tracking_allowed(self, recipient: Recipient, at: datetime) -> bool:
-        contact = self.contacts.get(recipient.list_id, recipient.contact_id, at)
+        contact = self.contacts.tracking_consent(recipient.list_id, recipient.contact_id, at)
         return contact is not None and contact.tracking_consent and contact.account_id == recipient.account_id
 
     def _record(
