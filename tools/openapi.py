@@ -15,7 +15,7 @@ from pathlib import Path
 from consentmail.audience.imports import LARGE_IMPORT_ROUTE, MAX_ROWS
 from consentmail.core import attribute_names, header_text
 from consentmail.core.addresses import email_format
-from consentmail.core.routes import MAX_BODY_BYTES, ROUTES, Function, http_functions
+from consentmail.core.routes import MAX_BODY_BYTES, MAX_HEADER_BYTES, ROUTES, Function, http_functions
 from consentmail.subject_requests.models import SubjectRequestInput
 from consentmail.subscription.models import SubscribeRequest
 from consentmail.web import decoding
@@ -277,9 +277,12 @@ def _refer_to_attributes(node) -> None:
 
 def _document_refusals(path: str, operation: dict, auth: bool) -> None:
     """The answers every route of its kind gives, whatever its handler documents: the decoding
-    boundary's 400, the gateway's 413 and 429, the content type check's 415, the authorizer's
+    boundary's 400, the gateway's 413, 429 and 431, the content type check's 415, the authorizer's
     401, an unknown id's 404; and a 204 has no body (Powertools documents `null` JSON for it)."""
     responses = operation["responses"]
+    responses.setdefault(
+        "431", _problem_response(f"The request line and headers exceed {MAX_HEADER_BYTES} bytes")
+    )
     if path in PLAIN_HANDLER_PATHS_ALL:
         responses.setdefault("413", _problem_response(f"The body is larger than {MAX_BODY_BYTES} bytes"))
         responses.setdefault("429", _problem_response("Too many requests: retry later"))

@@ -1464,6 +1464,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     close_account_account_delete: {
@@ -1522,6 +1531,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1607,6 +1625,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     export_account_account_export_get: {
@@ -1674,6 +1701,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     notifications_account_notifications_get: {
@@ -1732,6 +1768,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1824,6 +1869,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     retention_account_retention_get: {
@@ -1885,6 +1939,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1970,6 +2033,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     verify_account_accounts_verify_post: {
@@ -2030,6 +2102,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2115,6 +2196,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     logout_auth_logout_post: {
@@ -2191,6 +2281,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     forgot_password_auth_password_forgot_post: {
@@ -2260,6 +2359,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     reset_password_auth_password_reset_post: {
@@ -2320,6 +2428,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2405,6 +2522,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_campaigns_campaigns_get: {
@@ -2463,6 +2589,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2548,6 +2683,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_campaign_campaigns__campaign_id__get: {
@@ -2624,6 +2768,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_campaign_campaigns__campaign_id__delete: {
@@ -2691,6 +2844,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2796,6 +2958,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     duplicate_campaign_campaigns__campaign_id__duplicate_post: {
@@ -2883,6 +3054,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2979,6 +3159,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3102,6 +3291,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The scheduler did not take the schedule; nothing changed */
             503: {
                 headers: {
@@ -3189,6 +3387,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3299,6 +3506,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_campaign_stats_campaigns__campaign_id__stats_get: {
@@ -3368,6 +3584,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3491,6 +3716,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description SES did not take the email; try again */
             503: {
                 headers: {
@@ -3552,6 +3786,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3628,6 +3871,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_lists_lists_get: {
@@ -3686,6 +3938,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3771,6 +4032,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_list_lists__list_id__get: {
@@ -3847,6 +4117,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_list_lists__list_id__delete: {
@@ -3914,6 +4193,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4010,6 +4298,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_contacts_lists__list_id__contacts_get: {
@@ -4082,6 +4379,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4178,6 +4484,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     export_contacts_lists__list_id__contacts_export_get: {
@@ -4250,6 +4565,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4351,6 +4675,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_contact_lists__list_id__contacts__contact_id__get: {
@@ -4428,6 +4761,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_contact_lists__list_id__contacts__contact_id__delete: {
@@ -4496,6 +4838,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4593,6 +4944,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     preferences_get_preferences_get: {
@@ -4645,6 +5005,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4711,6 +5080,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     rights_subject_requests_get: {
@@ -4760,6 +5138,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4857,6 +5244,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     confirm_page_subject_requests_confirm_get: {
@@ -4909,6 +5305,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4975,6 +5380,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     export_subject_requests_export_get: {
@@ -5028,6 +5442,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5205,6 +5628,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     tracking_click: {
@@ -5252,6 +5684,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     tracking_open: {
@@ -5285,6 +5726,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5351,6 +5801,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     unsubscribe_unsubscribe_post: {
@@ -5403,6 +5862,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5468,6 +5936,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };

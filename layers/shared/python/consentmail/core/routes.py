@@ -192,6 +192,8 @@ BINARY_MEDIA_TYPES: tuple[str, ...] = ("*/*",)
 
 # The largest request body any route accepts (a 10,000-row CSV import fits).
 MAX_BODY_BYTES = 6 * 1024 * 1024
+# API Gateway's quota for a REST request's line and headers together; over it, 431.
+MAX_HEADER_BYTES = 10_240
 
 
 def routes_of(function: Function) -> list[Route]:
