@@ -27,7 +27,14 @@ from consentmail.campaigns.models import (
     ScheduleAccepted,
     TestSendAccepted,
 )
-from consentmail.campaigns.stats import CampaignStats, campaign_stats
+from consentmail.campaigns.stats import (
+    CampaignStats,
+    LinkStats,
+    Timeline,
+    campaign_links,
+    campaign_stats,
+    campaign_timeline,
+)
 from consentmail.core.addresses import normalize
 from consentmail.core.clock import iso
 from consentmail.core.errors import (
@@ -50,7 +57,7 @@ from consentmail.core.records import (
     MailingList,
 )
 from consentmail.core.sensitive_data import check_content
-from consentmail.mail.campaign_email import RenderedEmail, mime_of, render_campaign_email
+from consentmail.mail.campaign_email import RenderedEmail, mime_of, render_campaign_email, tracked_links
 from consentmail.mail.personalization import CampaignTemplates, RenderingFailed, check_templates
 from consentmail.sending.models import FanOutMessage
 from consentmail.store.accounts import AccountRepository
@@ -159,6 +166,14 @@ class CampaignService:
         """The campaign's statistics; another account's campaign is as absent as none (404)."""
         return campaign_stats(self._campaign(account_id, campaign_id, at), at, self.counters)
 
+    def timeline(self, account_id: str, campaign_id: str, at: datetime) -> Timeline:
+        """Hourly then daily buckets from the send on; none before the campaign is sent."""
+        return campaign_timeline(self._campaign(account_id, campaign_id, at), at, self.counters)
+
+    def links(self, account_id: str, campaign_id: str, at: datetime) -> list[LinkStats]:
+        """Clicks per link in the campaign's link order; another account's campaign is a 404."""
+        return campaign_links(self._campaign(account_id, campaign_id, at), at, self.counters)
+
     def of_account(self, account_id: str, at: datetime) -> list[CampaignView]:
         return [
             CampaignView.of(record, self.content.get(record.campaign_id, at))
@@ -218,6 +233,10 @@ class CampaignService:
         if not self.campaigns.start_sending(campaign_id, at):
             current = self.campaigns.get(campaign_id, at)
             return current.status if current else CampaignStatus.SENDING
+        content = self.content.get(campaign_id, at)
+        if content is not None:
+            # The link statistics follow the campaign's order long after its content is gone.
+            self.counters.save_link_order(campaign_id, tracked_links(content.html), at)
         try:
             self.queues.enqueue_fanout(FanOutMessage(campaign_id=campaign_id, account_id=account_id))
         except Exception:

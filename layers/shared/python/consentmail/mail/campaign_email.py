@@ -224,3 +224,16 @@ def build_campaign_email(
         at=at,
     )
     return mime_of(email, mailing_list, contact.email, at)
+
+
+def tracked_links(source: str) -> list[str]:
+    """The links of a campaign's HTML that a tracked email rewrites, in order, each once: the
+    order the campaign's link statistics follow."""
+    found: dict[str, None] = {}
+
+    def collect(url: str) -> None:
+        if is_web_link(url) and not _own_link(url):
+            found.setdefault(url, None)
+
+    rewrite_links(source, collect)
+    return list(found)

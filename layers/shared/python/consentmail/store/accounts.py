@@ -42,7 +42,7 @@ from consentmail.core.records import AccountProfile, ConsentRecord, Contact, Not
 from consentmail.core.retention import EXPIRY_BUCKET_ATTRIBUTE, TTL_ATTRIBUTE, ttl_attributes
 from consentmail.core.tables import SCHEMAS, Table
 from consentmail.store.contacts import _item as contact_item
-from consentmail.store.counters import counter_keys
+from consentmail.store.counters import shard_item_keys
 from consentmail.store.dynamo import (
     conditionally,
     from_dynamo,
@@ -354,8 +354,8 @@ class AccountData:
                 ProjectionExpression="campaign_id, sk",
             ):
                 expire(Table.CAMPAIGNS, self._keys(Table.CAMPAIGNS, item))
-            for key in counter_keys(campaign_id):
-                expire(Table.CAMPAIGNS, key)
+            for item in shard_item_keys(self._table(Table.CAMPAIGNS), campaign_id):
+                expire(Table.CAMPAIGNS, self._keys(Table.CAMPAIGNS, item))
             expire(Table.CONTENT, {"campaign_id": campaign_id})
         return count
 

@@ -1,6 +1,8 @@
 """Recording opens and clicks: only when the token verifies, the contact still exists and allows
 tracking *now* (a withdrawal stops earlier emails' pixels and links at once), each hit judged
-person or machine on arrival (see machine.py), unique per contact through the send marker.
+person or machine on arrival (see machine.py), unique per contact through the send marker. A
+person's first open or click also lands in the campaign's timeline, and every person's click in
+its link counts (unique per contact and link, through the send marker too).
 
 The redirect never depends on consent: a valid click token always leads to its link, so a
 recipient who withdrew tracking can still follow the links of earlier emails."""
@@ -77,6 +79,12 @@ class TrackingService:
         )
         counts = self._count(recipient, kind, verdict, at)
         self.counters.add(recipient.campaign_id, counts, at=at)
+        sent_at = parse_iso(send["at"]) if send and send.get("at") else None
+        self.counters.add_to_timeline(recipient.campaign_id, counts, at, sent_at)
+        url = (extra or {}).get("url")
+        if kind == "click" and url and not verdict.machine:
+            unique = self.events.first_link_click(recipient.contact_id, recipient.campaign_id, url, at)
+            self.counters.add_click(recipient.campaign_id, url, unique, at)
         self.events.record(
             contact_id=recipient.contact_id,
             campaign_id=recipient.campaign_id,
