@@ -66,6 +66,16 @@ class ListPatch(BaseModel):
     language: Language | None = None
 
 
+class StatusCounts(BaseModel):
+    """A list's contacts by status."""
+
+    pending: int = 0
+    confirmed: int = 0
+    unsubscribed: int = 0
+    bounced: int = 0
+    complained: int = 0
+
+
 class ListOut(BaseModel):
     list_id: str
     name: str
@@ -75,10 +85,11 @@ class ListOut(BaseModel):
     thank_you_url: str | None
     language: Language
     created_at: Time
+    counts: StatusCounts
 
     @classmethod
-    def of(cls, mailing_list: MailingList) -> "ListOut":
-        return cls.model_validate(mailing_list.model_dump())
+    def of(cls, mailing_list: MailingList, counts: dict[str, int] | None = None) -> "ListOut":
+        return cls.model_validate({**mailing_list.model_dump(), "counts": StatusCounts(**(counts or {}))})
 
 
 class ListPage(BaseModel):

@@ -35,6 +35,7 @@ from consentmail.store.accounts import (
 from consentmail.store.counters import shard_item_keys
 from consentmail.store.dynamo import query_items
 from consentmail.store.expiry import ExpiryIndex, key_names
+from consentmail.store.list_counts import count_keys
 from consentmail.store.suppression import account_scope
 
 
@@ -97,6 +98,9 @@ class ClosedAccounts:
                     hashes.add(contact["email_hash"])
                 drop(Table.CONTACTS, contact)
             drop(Table.LISTS, mailing_list)
+            for key in count_keys(list_id):
+                if self._table(Table.LISTS).get_item(Key=key).get("Item"):
+                    drop(Table.LISTS, key)
         for record in query_items(self._table(Table.CONSENT), **by_account):
             hashes.add(record["email_hash"])
             drop(Table.CONSENT, record)
