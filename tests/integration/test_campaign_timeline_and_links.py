@@ -3,26 +3,41 @@ campaign over time (hourly for 72 hours after the send, daily after; unique cont
 and clicks, machine opens left out) and per link (in the campaign's link order), written by the
 tracking, SES-event and unsubscribe paths as they count, and gone with the event data."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
+import functions.fanout.handler as fanout_function
+import functions.sender.handler as sender_function
+from consentmail.composition import fanout as fanout_services
+from consentmail.composition import sender as sender_services
+from consentmail.core.addresses import email_hash
 from consentmail.core.clock import epoch, iso, now
 from consentmail.core.links import unsubscribe_url
 from consentmail.core.records import CampaignRecord, CampaignStatus, MailingList
-from consentmail.core.retention import EVENT_DATA
+from consentmail.core.retention import EVENT_DATA, add_months
+from consentmail.sending.fanout import FanOut
 from consentmail.store.campaigns import CampaignRepository
 from consentmail.store.counters import CounterRepository, shard_item_keys
+from consentmail.subject_requests.service import SubjectRequestService
 from functions.ses_events.handler import handler as ses_events
 from functions.subscription.handler import handler as subscription
 from functions.tracking.handler import handler as tracking
 from tests.accounts_helpers import add_contact, call, create_list, open_account, signed_in
+from tests.conftest import sent_messages
 from tests.http_events import FakeContext, api_event
+from tests.integration.test_purge import purge_as
+from tests.integration.test_sending import FakeTime, drain, make_sender
+from tests.sending_helpers import parts
+from tests.stored_items import holding
 from tests.tracking_helpers import click_token, open_token, sent_to, ses_event, sqs_lambda_event
 
 BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5"
 LINK = "https://shop.example.com/autumn"
 OTHER_LINK = "https://shop.example.com/winter"
+PERSONAL_LINK = "https://shop.example.com/offer?for={{ email }}"
 OWNER = {"sub": "account-demo"}
 
 
@@ -74,6 +89,29 @@ def bucket_at(buckets: list[dict], moment: datetime) -> dict:
 
 def total(buckets: list[dict], name: str) -> int:
     return sum(bucket[name] for bucket in buckets)
+
+
+@pytest.fixture
+def pipeline(aws, monkeypatch):
+    """The fan-out and sender functions bound to this test's moto, run until their queues are empty."""
+    fanout = FanOut()
+    monkeypatch.setattr(fanout_services, "fanout", lambda: fanout)
+    sender = make_sender(FakeTime())
+    sender._clock = lambda: datetime.now(UTC)
+    monkeypatch.setattr(sender_services, "sender", lambda: sender)
+
+    def run() -> None:
+        drain(aws.environment["CONSENTMAIL_FANOUT_QUEUE_URL"], fanout_function.handler)
+        drain(aws.environment["CONSENTMAIL_SEND_QUEUE_URL"], sender_function.handler)
+
+    return run
+
+
+def click_tokens_in_email_to(address: str) -> list[str]:
+    """The click tokens of the campaign email `address` received, in the order of its links."""
+    [message] = [m for m in sent_messages(address) if "/t/c/" in m.raw_data]
+    _, _, html = parts(message.raw_data)
+    return [piece.split('"', 1)[0] for piece in html.split("/t/c/")[1:]]
 
 
 @pytest.fixture
@@ -149,12 +187,14 @@ def test_after_72_hours_the_buckets_are_days(owner):
     assert buckets[-1]["opened"] == 1 and total(buckets, "opened") == 1
 
 
-def test_a_campaign_not_sent_yet_has_an_empty_timeline_and_its_links_at_zero(aws):
-    # Given an account holder's draft campaign with links (one twice, plus their own unsubscribe)
+def test_a_campaign_not_sent_yet_has_an_empty_timeline_and_its_links_at_zero(aws, pipeline):
+    # Given an account holder's draft campaign with links (one twice, one built from the
+    # recipient's address, plus their own unsubscribe)
     owner = signed_in("links@example.com")
     list_id = create_list(owner)["list_id"]
     html = (
         f'<p><a href="{LINK}">Autumn</a> <a href="{OTHER_LINK}">Winter</a> <a href="{LINK}">again</a>'
+        f' <a href="{PERSONAL_LINK}">Yours</a>'
         ' <a href="mailto:shop@example.com">Write</a> <a href="{{unsubscribe_url}}">Leave</a></p>'
     )
     body = {"list_id": list_id, "subject": "Seasons", "html": html, "text": "Seasons"}
@@ -167,15 +207,88 @@ def test_a_campaign_not_sent_yet_has_an_empty_timeline_and_its_links_at_zero(aws
     # When it is sent
     add_contact(owner, list_id, "reader@example.org")
     assert call("POST", f"/campaigns/{campaign_id}/send", claims=owner).status == 202
+    pipeline()
 
-    # Then its web links are listed once each, in the campaign's order, at zero
+    # Then its links are listed once each, in the campaign's order, as written, at zero
     links = call("GET", f"/campaigns/{campaign_id}/stats/links", claims=owner)
     assert links.status == 200
     assert links.json() == [
         {"url": LINK, "clicks": 0, "unique_clicks": 0},
         {"url": OTHER_LINK, "clicks": 0, "unique_clicks": 0},
+        {"url": PERSONAL_LINK, "clicks": 0, "unique_clicks": 0},
     ]
     assert len(timeline(campaign_id, owner)) == 1  # the send's hour
+
+
+def test_a_link_built_from_the_recipients_values_is_counted_as_written_never_with_them(aws, pipeline):
+    # Given a campaign sent to a reader who allows tracking, with a link built from their address
+    owner = signed_in("personal@example.com")
+    list_id = create_list(owner)["list_id"]
+    add_contact(owner, list_id, "ada.reader@example.org", tracking_consent=True)
+    html = f'<p><a href="{PERSONAL_LINK}">Your offer</a> <a href="{LINK}">Autumn</a></p>'
+    body = {"list_id": list_id, "subject": "Yours", "html": html, "text": "Yours"}
+    campaign_id = call("POST", "/campaigns", claims=owner, body=body).json()["campaign_id"]
+    assert call("POST", f"/campaigns/{campaign_id}/send", claims=owner).status == 202
+    pipeline()
+
+    # When the reader, an hour later, clicks the personal link twice and the other once
+    personal, autumn = click_tokens_in_email_to("ada.reader@example.org")
+    with time_machine.travel(now() + timedelta(hours=1), tick=False):
+        for token in (personal, personal, autumn):
+            track("c", token)
+
+    # Then the personal link is counted under the link as written, with every click and one person
+    links = call("GET", f"/campaigns/{campaign_id}/stats/links", claims=owner).json()
+    assert links == [
+        {"url": PERSONAL_LINK, "clicks": 2, "unique_clicks": 1},
+        {"url": LINK, "clicks": 1, "unique_clicks": 1},
+    ]
+    # and no statistic holds the reader's address (only their own contact and events do)
+    assert [table for table, _ in holding("ada.reader@example.org") if "campaigns" in table] == []
+    # and the reader's own export shows the links they clicked on their send marker, as JSON
+    export = SubjectRequestService().export_of(email_hash("ada.reader@example.org"), now())
+    [contact] = export["contacts"]
+    [marker] = [event for event in contact["events"] if event["record"] == "send"]
+    assert len(marker["clicked_links"]) == 2
+    assert json.loads(json.dumps(export)) == export
+
+
+@pytest.mark.promise("retention.events.13m")
+def test_after_the_13_month_purge_the_timeline_and_links_are_gone_and_say_why(owner):
+    # Given a campaign sent at a fixed time, delivered, opened and clicked within its first hour
+    sent_at = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    with time_machine.travel(sent_at + timedelta(minutes=30), tick=False):
+        campaign_id = sent_campaign(owner, sent_at)
+        CounterRepository().save_link_order(campaign_id, [LINK], sent_at)
+        reader = sent_to(owner, "reader@example.org", sent_at=sent_at)
+        delivery = ses_event("ses_delivery", reader)
+        delivery["mail"]["timestamp"] = iso(sent_at)
+        delivery["delivery"]["timestamp"] = iso(sent_at + timedelta(minutes=5))
+        ses_events(sqs_lambda_event(delivery), FakeContext())
+        track("c", click_token(reader, LINK))
+        before_timeline = call("GET", f"/campaigns/{campaign_id}/stats/timeline", claims=OWNER).json()
+        before_links = call("GET", f"/campaigns/{campaign_id}/stats/links", claims=OWNER).json()
+    assert total(before_timeline["buckets"], "delivered") == 1
+    assert total(before_timeline["buckets"], "clicked") == 1
+    assert before_links == [{"url": LINK, "clicks": 1, "unique_clicks": 1}]
+
+    # When the hourly purge runs 13 months and 2 days later
+    moment = add_months(sent_at, 13) + timedelta(days=2)
+    summary = purge_as(moment)
+
+    # Then the buckets, link counts and link order are deleted, not merely hidden
+    assert summary["deleted"]["events"] >= 1
+    table = CounterRepository()._table
+    assert list(shard_item_keys(table, campaign_id)) == []
+    assert "Item" not in table.get_item(Key={"campaign_id": campaign_id, "sk": "LINKS"})
+    # and the routes read empty, the timeline and the stats saying why
+    with time_machine.travel(moment, tick=False):
+        after_timeline = call("GET", f"/campaigns/{campaign_id}/stats/timeline", claims=OWNER).json()
+        after_links = call("GET", f"/campaigns/{campaign_id}/stats/links", claims=OWNER).json()
+        stats = call("GET", f"/campaigns/{campaign_id}/stats", claims=OWNER).json()
+    assert after_timeline == {"buckets": [], "statistics_expired": True}
+    assert after_links == []
+    assert (stats["delivered"], stats["clicked"], stats["statistics_expired"]) == (0, 0, True)
 
 
 def test_link_counts_keep_the_campaigns_order_and_count_unique_contacts(owner):

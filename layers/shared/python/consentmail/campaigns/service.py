@@ -57,7 +57,7 @@ from consentmail.core.records import (
     MailingList,
 )
 from consentmail.core.sensitive_data import check_content
-from consentmail.mail.campaign_email import RenderedEmail, mime_of, render_campaign_email, tracked_links
+from consentmail.mail.campaign_email import RenderedEmail, mime_of, render_campaign_email
 from consentmail.mail.personalization import CampaignTemplates, RenderingFailed, check_templates
 from consentmail.sending.models import FanOutMessage
 from consentmail.store.accounts import AccountRepository
@@ -233,10 +233,6 @@ class CampaignService:
         if not self.campaigns.start_sending(campaign_id, at):
             current = self.campaigns.get(campaign_id, at)
             return current.status if current else CampaignStatus.SENDING
-        content = self.content.get(campaign_id, at)
-        if content is not None:
-            # The link statistics follow the campaign's order long after its content is gone.
-            self.counters.save_link_order(campaign_id, tracked_links(content.html), at)
         try:
             self.queues.enqueue_fanout(FanOutMessage(campaign_id=campaign_id, account_id=account_id))
         except Exception:

@@ -33,7 +33,8 @@ _INTERNAL = {"expiry_bucket", "email_hash", "pk", "sk"}
 
 def _exported(item: dict) -> dict:
     """An item as the subject sees it: no storage keys, expiry as a readable time."""
-    cleaned = {k: v for k, v in item.items() if k not in _INTERNAL}
+    # Sets (the links a contact clicked, as hashes, on a send marker) read as sorted lists in JSON.
+    cleaned = {k: sorted(v) if isinstance(v, set) else v for k, v in item.items() if k not in _INTERNAL}
     if TTL_ATTRIBUTE in cleaned:
         cleaned[TTL_ATTRIBUTE] = iso(datetime.fromtimestamp(int(cleaned[TTL_ATTRIBUTE]), UTC))
     return cleaned
