@@ -15,6 +15,7 @@ from functions.subscription.handler import handler as subscription
 from tests.accounts_helpers import CONSENT, add_contact, call, create_list, signed_in
 from tests.conftest import sent_messages
 from tests.http_events import FakeContext, api_event
+from tests.integration.test_subject_requests import verify_last
 from tests.tracking_helpers import ses_event, sqs_lambda_event
 
 ZERO = {"pending": 0, "confirmed": 0, "unsubscribed": 0, "bounced": 0, "complained": 0}
@@ -65,7 +66,7 @@ def test_counts_add_up_after_a_mix_of_every_status_change(aws):
     subscription(api_event("POST", "/subscribe", body=body), FakeContext())
     token = confirm_token_in_last_email()
     subscription(api_event("POST", "/subscribe", body=body), FakeContext())  # repeated: one contact
-    confirmed = subscription(api_event("GET", "/confirm", query={"token": token}), FakeContext())
+    confirmed = subscription(api_event("POST", "/confirm", query={"token": token}), FakeContext())
     assert confirmed["statusCode"] in (200, 303), confirmed["body"]
     unsubscribe = unsubscribe_url(contact(list_id, "leaving@example.org"), now()).split("=")[1]
     for _ in range(2):
@@ -108,3 +109,21 @@ def test_a_list_id_naming_a_count_item_is_no_list(aws):
     for shard in range(8):
         reply = call("GET", f"/lists/{list_id}%23COUNTS%23{shard:02d}", claims=owner)
         assert reply.status == 404
+
+
+def test_an_erasure_takes_the_erased_contact_out_of_the_counts(aws):
+    # Given a list with a confirmed and a pending contact
+    owner = signed_in("counts@example.com")
+    list_id = create_list(owner)["list_id"]
+    add_contact(owner, list_id, "stays@example.org")
+    add_contact(owner, list_id, "erased@example.org", double_opt_in=True)
+    before = call("GET", f"/lists/{list_id}", claims=owner).json()["counts"]
+    assert (before["confirmed"], before["pending"]) == (1, 1)
+
+    # When the pending one has their data erased at their own request, twice (a repeated link)
+    assert verify_last("erasure", "erased@example.org")["statusCode"] == 200
+    assert verify_last("erasure", "erased@example.org")["statusCode"] == 200
+
+    # Then the list counts only what it still holds
+    counts = call("GET", f"/lists/{list_id}", claims=owner).json()["counts"]
+    assert counts == held(owner, list_id) == {**ZERO, "confirmed": 1}

@@ -67,13 +67,19 @@ class ListPatch(BaseModel):
 
 
 class StatusCounts(BaseModel):
-    """A list's contacts by status."""
+    """A list's contacts by status, every status always present (0 when none)."""
 
-    pending: int = 0
-    confirmed: int = 0
-    unsubscribed: int = 0
-    bounced: int = 0
-    complained: int = 0
+    pending: int
+    confirmed: int
+    unsubscribed: int
+    bounced: int
+    complained: int
+
+    @classmethod
+    def of(cls, counts: dict[str, int] | None) -> "StatusCounts":
+        return cls.model_validate(
+            {status.value: (counts or {}).get(status.value, 0) for status in ContactStatus}
+        )
 
 
 class ListOut(BaseModel):
@@ -89,7 +95,7 @@ class ListOut(BaseModel):
 
     @classmethod
     def of(cls, mailing_list: MailingList, counts: dict[str, int] | None = None) -> "ListOut":
-        return cls.model_validate({**mailing_list.model_dump(), "counts": StatusCounts(**(counts or {}))})
+        return cls.model_validate({**mailing_list.model_dump(), "counts": StatusCounts.of(counts)})
 
 
 class ListPage(BaseModel):
