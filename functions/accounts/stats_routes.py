@@ -13,11 +13,13 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from consentmail.campaigns.stats import CampaignStats, LinkStats, Timeline
 from consentmail.composition import accounts as services
 from consentmail.core.clock import now
+from consentmail.web.account_responses import documented
 from consentmail.web.auth import active_account_id
 
 router = APIGatewayRouter()
 
 CampaignId = Annotated[str, Path(min_length=1, max_length=100)]
+TAGS = ["campaigns"]
 
 
 @router.get("/campaigns/<campaign_id>/stats")
@@ -27,14 +29,24 @@ def get_campaign_stats(campaign_id: CampaignId) -> CampaignStats:
     return services.campaigns().stats(caller, campaign_id, at)
 
 
-@router.get("/campaigns/<campaign_id>/stats/timeline")
+@router.get(
+    "/campaigns/<campaign_id>/stats/timeline",
+    tags=TAGS,
+    summary="The campaign over time: hourly for 72 hours after the send, daily after",
+    responses=documented(200, Timeline, 401, 404),
+)
 def get_campaign_timeline(campaign_id: CampaignId) -> Timeline:
     at = now()
     caller = active_account_id(router, services.accounts(), at)
     return services.campaigns().timeline(caller, campaign_id, at)
 
 
-@router.get("/campaigns/<campaign_id>/stats/links")
+@router.get(
+    "/campaigns/<campaign_id>/stats/links",
+    tags=TAGS,
+    summary="Clicks per link, in the campaign's link order",
+    responses=documented(200, list[LinkStats], 401, 404),
+)
 def get_campaign_links(campaign_id: CampaignId) -> list[LinkStats]:
     at = now()
     caller = active_account_id(router, services.accounts(), at)

@@ -16,6 +16,7 @@ from tests.accounts_helpers import CONSENT, add_contact, call, create_list, sign
 from tests.conftest import sent_messages
 from tests.http_events import FakeContext, api_event
 from tests.integration.test_subject_requests import verify_last
+from tests.stored_items import holding
 from tests.tracking_helpers import ses_event, sqs_lambda_event
 
 ZERO = {"pending": 0, "confirmed": 0, "unsubscribed": 0, "bounced": 0, "complained": 0}
@@ -127,3 +128,14 @@ def test_an_erasure_takes_the_erased_contact_out_of_the_counts(aws):
     # Then the list counts only what it still holds
     counts = call("GET", f"/lists/{list_id}", claims=owner).json()["counts"]
     assert counts == held(owner, list_id) == {**ZERO, "confirmed": 1}
+
+
+def test_deleting_a_list_deletes_its_counts(aws):
+    owner = signed_in("counts@example.com")
+    list_id = create_list(owner)["list_id"]
+    add_contact(owner, list_id, "one@example.org")
+    assert holding(list_id)
+
+    assert call("DELETE", f"/lists/{list_id}", claims=owner).status == 204
+
+    assert holding(list_id) == []

@@ -77,28 +77,35 @@ class CampaignStats(BaseModel):
 
 
 class TimelineBucket(BaseModel):
-    start: datetime
-    delivered: int = 0
-    opened: int = 0
-    clicked: int = 0
-    bounced: int = 0
-    complained: int = 0
-    unsubscribed: int = 0
+    """One hour (the first 72 hours after the send) or one UTC day (after) of a campaign."""
+
+    start: datetime = Field(description="The bucket's start; it ends where the next one starts")
+    delivered: int
+    opened: int = Field(description="Contacts whose first open was in this bucket (machine opens left out)")
+    clicked: int = Field(
+        description="Contacts whose first click was in this bucket (machine clicks left out)"
+    )
+    bounced: int
+    complained: int
+    unsubscribed: int
+
+    @classmethod
+    def empty(cls, start: datetime) -> "TimelineBucket":
+        return cls(start=start, **dict.fromkeys(TIMELINE_NAMES, 0))
 
 
 class Timeline(BaseModel):
-    buckets: list[TimelineBucket]
+    buckets: list[TimelineBucket] = Field(description="From the send's hour up to now, empty ones included")
     statistics_expired: bool = Field(
-        default=False,
         description="True when the buckets have gone with the events they counted (13 months after "
         "them): there are none left to show",
     )
 
 
 class LinkStats(BaseModel):
-    url: str
-    clicks: int
-    unique_clicks: int
+    url: str = Field(description="The link as written in the campaign (a `{{ }}` tag stays a tag)")
+    clicks: int = Field(description="Clicks by people (machine clicks left out)")
+    unique_clicks: int = Field(description="Contacts who clicked it")
 
 
 def _hour(moment: datetime) -> datetime:
@@ -117,7 +124,7 @@ def timeline_of(
     included so a curve has no gaps. Events are written per hour or per day as the email's age
     dictated (store/counters.py); here each lands in the bucket that holds its start."""
     if sent_at is None:
-        return Timeline(buckets=[])
+        return Timeline(buckets=[], statistics_expired=False)
     first = _hour(sent_at)
     daily_from = first + HOURLY_WINDOW
 
@@ -127,15 +134,15 @@ def timeline_of(
     buckets: dict[datetime, TimelineBucket] = {}
     moment, last = first, slot(at)
     while moment <= last:
-        buckets[moment] = TimelineBucket(start=moment)
+        buckets[moment] = TimelineBucket.empty(moment)
         # Hours step onto `daily_from` exactly (both are whole hours); days onto midnights.
         moment = moment + timedelta(hours=1) if moment < daily_from else _day(moment) + timedelta(days=1)
     for granularity, start, counts in written:
         start = max(_day(start), daily_from) if granularity == DAY else slot(start)
-        bucket = buckets.setdefault(start, TimelineBucket(start=start))
+        bucket = buckets.setdefault(start, TimelineBucket.empty(start))
         for name in TIMELINE_NAMES:
             setattr(bucket, name, getattr(bucket, name) + max(int(counts.get(name, 0)), 0))
-    return Timeline(buckets=[buckets[start] for start in sorted(buckets)])
+    return Timeline(buckets=[buckets[start] for start in sorted(buckets)], statistics_expired=False)
 
 
 def links_of(order: list[str], counted: dict[str, dict[str, int]]) -> list[LinkStats]:
@@ -205,7 +212,7 @@ def campaign_timeline(
     """The campaign's timeline as of `at`: none before the send; once its buckets have gone with
     the events they counted (13 months), no bucket, and it says why."""
     if campaign.sent_at is None:
-        return Timeline(buckets=[])
+        return Timeline(buckets=[], statistics_expired=False)
     written = (counters or CounterRepository()).timeline(campaign.campaign_id, at)
     if not written and statistics_expired(campaign, at):
         return Timeline(buckets=[], statistics_expired=True)

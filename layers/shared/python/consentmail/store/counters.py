@@ -20,8 +20,8 @@ They are statistics too, so event data, written exactly like the counters: an at
 random shard (no hot key, no read first) that also sets the item's `expires_at` 13 months after
 the event it adds, with its `by_expiry` bucket, so TTL and the hourly purge delete them as they
 delete events, and a read leaves expired items out. The order of the campaign's links is one item
-in the campaign's own partition (`LINKS`), written when its send starts (the content that holds
-the links is gone 6 days later), expiring 13 months after the send.
+in the campaign's own partition (`LINKS`), written by the fan-out's first page (the content that
+holds the links is gone 6 days after the send starts), expiring 13 months after the send.
 
 Access patterns (docs/architecture.md, data-access map): add to one shard (atomic ADD, TTL
 refreshed); totals (one BatchGetItem of every shard, expired shards left out); add to a timeline
