@@ -19,15 +19,18 @@ from consentmail.core.tables import Table
 from consentmail.store.dynamo import from_dynamo
 
 COUNT_SHARDS = 8
+# What every count item's partition key holds, and no list id does (list ids are hex): the
+# functions that only move counts may update these items and no other (infra/constructs/shared.py).
+COUNT_KEY_MARKER = "#COUNTS#"
 STATUSES = tuple(status.value for status in ContactStatus)
 
 
 def count_keys(list_id: str) -> list[dict]:
-    return [{"list_id": f"{list_id}#COUNTS#{shard:02d}"} for shard in range(COUNT_SHARDS)]
+    return [{"list_id": f"{list_id}{COUNT_KEY_MARKER}{shard:02d}"} for shard in range(COUNT_SHARDS)]
 
 
 def is_count_item(item: dict) -> bool:
-    return "#COUNTS#" in str(item.get("list_id", ""))
+    return COUNT_KEY_MARKER in str(item.get("list_id", ""))
 
 
 class ListCounts:
@@ -70,7 +73,7 @@ class ListCounts:
             while request:
                 response = client.batch_get_item(RequestItems=request)
                 for item in response.get("Responses", {}).get(name, []):
-                    list_id = str(item["list_id"]).rsplit("#COUNTS#", 1)[0]
+                    list_id = str(item["list_id"]).rsplit(COUNT_KEY_MARKER, 1)[0]
                     for status in STATUSES:
                         counts[list_id][status] += int(from_dynamo(item.get(status, 0)))
                 request = response.get("UnprocessedKeys") or None
