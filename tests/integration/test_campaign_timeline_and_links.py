@@ -25,7 +25,7 @@ from consentmail.subject_requests.service import SubjectRequestService
 from functions.ses_events.handler import handler as ses_events
 from functions.subscription.handler import handler as subscription
 from functions.tracking.handler import handler as tracking
-from tests.accounts_helpers import add_contact, call, create_list, open_account, signed_in
+from tests.accounts_helpers import add_contact, call, create_list, invoke, open_account, sample, signed_in
 from tests.conftest import sent_messages
 from tests.http_events import FakeContext, api_event
 from tests.integration.test_purge import purge_as
@@ -309,6 +309,18 @@ def test_link_counts_keep_the_campaigns_order_and_count_unique_contacts(owner):
         {"url": OTHER_LINK, "clicks": 0, "unique_clicks": 0},
         {"url": LINK, "clicks": 4, "unique_clicks": 2},
     ]
+
+
+def test_the_sample_events_read_the_timeline_and_links_as_api_gateway_sends_them(owner):
+    campaign_id = sent_campaign(owner, now() - timedelta(hours=1))
+    CounterRepository().save_link_order(campaign_id, [LINK], now() - timedelta(hours=1))
+
+    timeline = invoke(sample("campaigns_stats_timeline", OWNER, campaign_id=campaign_id))
+    links = invoke(sample("campaigns_stats_links", OWNER, campaign_id=campaign_id))
+
+    assert timeline.status == links.status == 200
+    assert len(timeline.json()["buckets"]) == 2 and timeline.json()["statistics_expired"] is False
+    assert links.json() == [{"url": LINK, "clicks": 0, "unique_clicks": 0}]
 
 
 def test_another_accounts_campaign_answers_404_on_both_routes(owner):
