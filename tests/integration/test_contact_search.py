@@ -95,6 +95,7 @@ def test_a_search_pages_with_a_cursor_and_loses_no_contact(owner, list_id):
     [
         ({"status": "gone"}, "status"),
         ({"q": ""}, "q"),
+        ({"q": "   "}, "q"),
         ({"q": "x" * 255}, "q"),
         ({"q": "ada\r\nBcc: x@example.org"}, "q"),
     ],

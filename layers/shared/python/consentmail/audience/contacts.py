@@ -250,6 +250,11 @@ class ContactService:
         query = (q or "").strip()
         if q is not None and header_text.problem(q):
             raise InvalidInput("The search text is not valid.", [FieldError("q", header_text.problem(q))])
+        if q is not None and not query:
+            raise InvalidInput(
+                "The search text is empty.",
+                [FieldError("q", "Give an address, or the start of one or of a name.")],
+            )
         if not status and not query:
             contacts, last_key = self.contacts.page(mailing_list.list_id, at, start, limit)
             return contacts, cursors.encode(last_key)
