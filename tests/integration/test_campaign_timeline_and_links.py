@@ -373,3 +373,20 @@ def test_deleting_a_campaign_deletes_its_timeline_and_links(aws):
     assert call("DELETE", f"/campaigns/{campaign_id}", claims=owner).status == 204
 
     assert list(shard_item_keys(counters._table, campaign_id)) == []
+
+
+def test_a_closed_accounts_still_valid_token_gets_the_same_401_on_both_routes(aws):
+    # Given an account holder with a campaign, who closes the account while their token is valid
+    owner = signed_in("closing@example.com")
+    list_id = create_list(owner)["list_id"]
+    body = {"list_id": list_id, "subject": "Autumn news", "html": f'<a href="{LINK}">x</a>', "text": "Hi"}
+    campaign_id = call("POST", "/campaigns", claims=owner, body=body).json()["campaign_id"]
+    assert call("GET", f"/campaigns/{campaign_id}/stats/timeline", claims=owner).status == 200
+    assert call("DELETE", "/account", claims=owner).status == 202
+
+    # Then the timeline and the links refuse it exactly as the campaign route does
+    campaign_route = call("GET", f"/campaigns/{campaign_id}", claims=owner)
+    for path in ("timeline", "links"):
+        refused = call("GET", f"/campaigns/{campaign_id}/stats/{path}", claims=owner)
+        assert refused.status == campaign_route.status == 401
+        assert refused.text == campaign_route.text
