@@ -514,6 +514,8 @@ def _draft(console, api, email: str, html: str) -> tuple[str, dict[str, str]]:
     assert answer.status == 201, answer.text
     campaign_id = answer.json()["campaign_id"]
     console.sign_in(email, PASSWORD, then=f"campaigns/{campaign_id}")
+    # The editor fills its fields when its loads answer: typing before then is overwritten.
+    console.page.wait_for_load_state("networkidle")
     return campaign_id, auth
 
 
