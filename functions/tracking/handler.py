@@ -74,17 +74,17 @@ def not_found() -> dict:
 def click(event: dict, hit: Hit) -> dict:
     at = now()
     try:
-        recipient, url = services.tracking().click_target(_token(event), at)
+        target = services.tracking().click_target(_token(event), at)
     except InvalidToken:
         return not_found()
     try:
-        services.tracking().record_click(recipient, url, hit, at)
+        services.tracking().record_click(target, hit, at)
     except Exception:
         # The recipient still reaches the link; only the count is lost.
         logger.exception("click not recorded")
     return {
         "statusCode": 302,
-        "headers": {"Location": url, "Cache-Control": NO_STORE, "Referrer-Policy": "no-referrer"},
+        "headers": {"Location": target.url, "Cache-Control": NO_STORE, "Referrer-Policy": "no-referrer"},
         "body": "",
     }
 

@@ -43,6 +43,8 @@ class Subscription(Construct):
                 # An unsubscribe is counted on the campaign last sent to the contact (its send marker).
                 writes=(T.CONTACTS, T.CONSENT, T.EVENTS, T.CAMPAIGNS),
                 reads=(T.LISTS, T.SUPPRESSION),
+                # Each subscribe, confirm and unsubscribe moves the list's counts by status.
+                counts=(T.LISTS,),
                 secret=True,
                 email=True,
             ),

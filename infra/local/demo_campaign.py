@@ -198,8 +198,7 @@ def _open(url: str, at: datetime, agent: str = PERSON, ip: str = "203.0.113.24")
 
 def _click(url: str, at: datetime) -> None:
     tracking = tracking_services.tracking()
-    recipient, target = tracking.click_target(_token(url), at)
-    tracking.record_click(recipient, target, Hit("GET", PERSON, "203.0.113.24"), at)
+    tracking.record_click(tracking.click_target(_token(url), at), Hit("GET", PERSON, "203.0.113.24"), at)
 
 
 def _unsubscribe(raw: bytes, at: datetime) -> None:

@@ -71,6 +71,7 @@ def test_list_crud(owner):
         "thank_you_url",
         "language",
         "created_at",
+        "counts",
     }
     assert mailing_list["language"] == "en"
     list_id = mailing_list["list_id"]

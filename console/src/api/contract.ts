@@ -43,6 +43,8 @@ export const IN_DOCUMENT = [
   "POST /campaigns/{campaign_id}/schedule",
   "DELETE /campaigns/{campaign_id}/schedule",
   "POST /campaigns/{campaign_id}/duplicate",
+  "GET /campaigns/{campaign_id}/stats/timeline",
+  "GET /campaigns/{campaign_id}/stats/links",
 ] as const;
 
 /**
@@ -56,8 +58,6 @@ export const NOT_YET_IN_DOCUMENT = [
   "GET /lists/{list_id}/imports/{import_id}", // large import: progress
   "POST /lists/{list_id}/exports",
   "GET /lists/{list_id}/exports/{export_id}",
-  "GET /campaigns/{campaign_id}/stats/timeline",
-  "GET /campaigns/{campaign_id}/stats/links",
 ] as const;
 
 export type RouteKey = (typeof IN_DOCUMENT)[number] | (typeof NOT_YET_IN_DOCUMENT)[number];

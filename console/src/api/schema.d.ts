@@ -333,6 +333,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/campaigns/{campaign_id}/stats/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Clicks per link, in the campaign's link order */
+        get: operations["get_campaign_links_campaigns__campaign_id__stats_links_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{campaign_id}/stats/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The campaign over time: hourly for 72 hours after the send, daily after */
+        get: operations["get_campaign_timeline_campaigns__campaign_id__stats_timeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/campaigns/{campaign_id}/test": {
         parameters: {
             query?: never;
@@ -981,6 +1015,24 @@ export interface components {
             /** Rejected */
             rejected: components["schemas"]["RejectedRow"][];
         };
+        /** LinkStats */
+        LinkStats: {
+            /**
+             * Clicks
+             * @description Clicks by people (machine clicks left out)
+             */
+            clicks: number;
+            /**
+             * Unique Clicks
+             * @description Contacts who clicked it
+             */
+            unique_clicks: number;
+            /**
+             * Url
+             * @description The link as written in the campaign (a `{{ }}` tag stays a tag)
+             */
+            url: string;
+        };
         /** ListIn */
         ListIn: {
             /** Confirm Redirect Url */
@@ -1012,6 +1064,7 @@ export interface components {
         ListOut: {
             /** Confirm Redirect Url */
             confirm_redirect_url: string | null;
+            counts: components["schemas"]["StatusCounts"];
             /** Created At */
             created_at: string;
             /** From Email */
@@ -1346,6 +1399,22 @@ export interface components {
         SendAccepted: {
             status: components["schemas"]["CampaignStatus"];
         };
+        /**
+         * StatusCounts
+         * @description A list's contacts by status, every status always present (0 when none).
+         */
+        StatusCounts: {
+            /** Bounced */
+            bounced: number;
+            /** Complained */
+            complained: number;
+            /** Confirmed */
+            confirmed: number;
+            /** Pending */
+            pending: number;
+            /** Unsubscribed */
+            unsubscribed: number;
+        };
         /** SubjectRequestInput */
         SubjectRequestInput: {
             /** @default null */
@@ -1372,6 +1441,49 @@ export interface components {
         TestSendRequest: {
             /** To */
             to: string[];
+        };
+        /** Timeline */
+        Timeline: {
+            /**
+             * Buckets
+             * @description From the send's hour up to now, empty ones included
+             */
+            buckets: components["schemas"]["TimelineBucket"][];
+            /**
+             * Statistics Expired
+             * @description True when the buckets have gone with the events they counted (13 months after them): there are none left to show
+             */
+            statistics_expired: boolean;
+        };
+        /**
+         * TimelineBucket
+         * @description One hour (the first 72 hours after the send) or one UTC day (after) of a campaign.
+         */
+        TimelineBucket: {
+            /** Bounced */
+            bounced: number;
+            /**
+             * Clicked
+             * @description Contacts whose first click was in this bucket (machine clicks left out)
+             */
+            clicked: number;
+            /** Complained */
+            complained: number;
+            /** Delivered */
+            delivered: number;
+            /**
+             * Opened
+             * @description Contacts whose first open was in this bucket (machine opens left out)
+             */
+            opened: number;
+            /**
+             * Start
+             * Format: date-time
+             * @description The bucket's start; it ends where the next one starts
+             */
+            start: string;
+            /** Unsubscribed */
+            unsubscribed: number;
         };
         /** Tokens */
         Tokens: {
@@ -3602,6 +3714,176 @@ export interface operations {
             };
         };
     };
+    get_campaign_links_campaigns__campaign_id__stats_links_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkStats"][];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_campaign_timeline_campaigns__campaign_id__stats_timeline_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Timeline"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     test_campaign_campaigns__campaign_id__test_post: {
         parameters: {
             query?: never;
@@ -4314,6 +4596,10 @@ export interface operations {
             query?: {
                 cursor?: string | null;
                 limit?: number;
+                /** @description only contacts with this status */
+                status?: components["schemas"]["ContactStatus"] | null;
+                /** @description an exact address, or the start of an address, first name, last name or full name */
+                q?: string | null;
             };
             header?: never;
             path: {

@@ -68,6 +68,22 @@ class ListPatch(BaseModel):
     language: Language | None = None
 
 
+class StatusCounts(BaseModel):
+    """A list's contacts by status, every status always present (0 when none)."""
+
+    pending: int
+    confirmed: int
+    unsubscribed: int
+    bounced: int
+    complained: int
+
+    @classmethod
+    def of(cls, counts: dict[str, int] | None) -> "StatusCounts":
+        return cls.model_validate(
+            {status.value: (counts or {}).get(status.value, 0) for status in ContactStatus}
+        )
+
+
 class ListOut(BaseModel):
     list_id: str
     name: str
@@ -77,10 +93,11 @@ class ListOut(BaseModel):
     thank_you_url: str | None
     language: Language
     created_at: Time
+    counts: StatusCounts
 
     @classmethod
-    def of(cls, mailing_list: MailingList) -> "ListOut":
-        return cls.model_validate(mailing_list.model_dump())
+    def of(cls, mailing_list: MailingList, counts: dict[str, int] | None = None) -> "ListOut":
+        return cls.model_validate({**mailing_list.model_dump(), "counts": StatusCounts.of(counts)})
 
 
 class ListPage(BaseModel):

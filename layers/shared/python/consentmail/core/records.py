@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from consentmail.core.clock import iso
 from consentmail.core.i18n import SOURCE_LANGUAGE, Language
+from consentmail.core.statuses import ContactStatus
 
 # Every time we return is ISO 8601 UTC with a Z, second precision.
 Time = Annotated[datetime, PlainSerializer(iso, return_type=str)]
@@ -21,14 +22,6 @@ class Record(BaseModel):
     this module is imported: every function imports the records, each uses a few."""
 
     model_config = ConfigDict(defer_build=True)
-
-
-class ContactStatus(StrEnum):
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    UNSUBSCRIBED = "unsubscribed"
-    BOUNCED = "bounced"
-    COMPLAINED = "complained"
 
 
 class ConsentAction(StrEnum):

@@ -176,6 +176,8 @@ ROUTES: tuple[Route, ...] = (
     _account("DELETE", "/campaigns/{campaign_id}"),
     _account("POST", "/campaigns/{campaign_id}/send"),
     _account("GET", "/campaigns/{campaign_id}/stats"),
+    _account("GET", "/campaigns/{campaign_id}/stats/timeline"),
+    _account("GET", "/campaigns/{campaign_id}/stats/links"),
     _account("GET", "/campaigns/{campaign_id}/preview"),
     _account("POST", "/campaigns/{campaign_id}/test"),
     _account("POST", "/campaigns/{campaign_id}/schedule"),
