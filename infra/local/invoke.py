@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from consentmail.core.routes import Function
+from consentmail.core.routes import Function, http_functions
 from infra.timeouts import API_SECONDS, timeout_seconds
 
 logger = logging.getLogger(__name__)
@@ -86,11 +86,21 @@ def load_handler(function: Function) -> Callable[[dict, Any], Any]:
 
 
 class Invoker:
-    """Invokes handlers in-process, serialized per function."""
+    """Invokes handlers in-process, serialized per function, as one Lambda container serves one
+    request at a time. The functions behind Powertools' REST resolver share one lock: the resolver
+    keeps the request it is answering in a class attribute (`BaseRouter.current_event`) that every
+    resolver of the process shares, so two of them at once could each read the other's request.
+    Tracking is a plain handler and keeps its own lock."""
 
     def __init__(self, region: str):
         self.region = region
-        self._locks = {function: threading.Lock() for function in Function}
+        resolvers = threading.Lock()
+        self._locks = {
+            function: resolvers
+            if function in http_functions() and function != Function.TRACKING
+            else threading.Lock()
+            for function in Function
+        }
 
     def __call__(self, function: Function, event: dict) -> Any:
         handler = load_handler(function)
