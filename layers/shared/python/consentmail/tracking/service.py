@@ -1,6 +1,9 @@
 """Recording opens and clicks: only when the token verifies, the contact still exists and allows
 tracking *now* (a withdrawal stops earlier emails' pixels and links at once), each hit judged
-person or machine on arrival (see machine.py), unique per contact through the send marker.
+person or machine on arrival (see machine.py), unique per contact through the send marker. A hit
+while the contact's address is being erased stores nothing: the event item is written first, then
+the address's erasure tombstone read (strongly consistent), and the item taken back if it lives;
+only then is the hit counted (docs/retention.md, "Erasure against concurrent writers").
 
 The redirect never depends on consent: a valid click token always leads to its link, so a
 recipient who withdrew tracking can still follow the links of earlier emails."""
@@ -12,9 +15,11 @@ from consentmail.core import links
 from consentmail.core.clock import parse_iso
 from consentmail.core.errors import InvalidToken
 from consentmail.core.links import Recipient
+from consentmail.core.records import Contact
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.counters import CounterRepository
 from consentmail.store.events import EventRepository
+from consentmail.store.suppression import SuppressionRepository
 from consentmail.tracking import machine
 
 
@@ -28,10 +33,11 @@ class Hit:
 
 
 class TrackingService:
-    def __init__(self, contacts=None, events=None, counters=None):
+    def __init__(self, contacts=None, events=None, counters=None, suppression=None):
         self.contacts = contacts or ContactRepository()
         self.events = events or EventRepository()
         self.counters = counters or CounterRepository()
+        self.suppression = suppression or SuppressionRepository()
 
     def open(self, token: str, hit: Hit, at: datetime) -> bool:
         """Record an open if it may be recorded; True when it was. Never raises on a bad token:
@@ -57,14 +63,18 @@ class TrackingService:
         """Record the click when the contact allows tracking; True when it was."""
         return self._record(recipient, "click", hit, at, {"url": url})
 
-    def _tracking_allowed(self, recipient: Recipient, at: datetime) -> bool:
+    def _tracked(self, recipient: Recipient, at: datetime) -> Contact | None:
+        """The contact, if it exists and allows tracking now."""
         contact = self.contacts.get(recipient.list_id, recipient.contact_id, at)
-        return contact is not None and contact.tracking_consent and contact.account_id == recipient.account_id
+        if contact is None or not contact.tracking_consent or contact.account_id != recipient.account_id:
+            return None
+        return contact
 
     def _record(
         self, recipient: Recipient, kind: str, hit: Hit, at: datetime, extra: dict | None = None
     ) -> bool:
-        if not self._tracking_allowed(recipient, at):
+        contact = self._tracked(recipient, at)
+        if contact is None:
             return False
         send = self.events.get_send(recipient.contact_id, recipient.campaign_id, at)
         arrived = (send or {}).get("delivered_at") or (send or {}).get("at")
@@ -75,9 +85,7 @@ class TrackingService:
             at=at,
             arrived_at=parse_iso(arrived) if arrived else None,
         )
-        counts = self._count(recipient, kind, verdict, at)
-        self.counters.add(recipient.campaign_id, counts, at=at)
-        self.events.record(
+        recorded = self.events.record(
             contact_id=recipient.contact_id,
             campaign_id=recipient.campaign_id,
             account_id=recipient.account_id,
@@ -85,6 +93,12 @@ class TrackingService:
             at=at,
             detail={**verdict.detail(), **(extra or {})},
         )
+        if self.suppression.being_erased(contact.email_hash, at):
+            # The erasure may have read the contact's events before this one was written.
+            self.events.forget(recorded)
+            return False
+        counts = self._count(recipient, kind, verdict, at)
+        self.counters.add(recipient.campaign_id, counts, at=at)
         return True
 
     def _count(
