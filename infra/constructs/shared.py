@@ -41,13 +41,15 @@ class Unrestricted:
 @dataclass(frozen=True)
 class Needs:
     """Everything a function may do, granted in this order: its tables (read and write, then read
-    only, then append only: PutItem on the table itself and nothing else), Cognito actions on the
-    user pool, sending to queues, the signing secret (keyed hashes, signed links), sending email,
-    publishing to topics, and actions on *."""
+    only, then append only: PutItem on the table itself and nothing else, then single reads only:
+    GetItem on the table itself and nothing else),
+    Cognito actions on the user pool, sending to queues, the signing secret (keyed hashes, signed
+    links), sending email, publishing to topics, and actions on *."""
 
     writes: tuple[Table, ...] = ()
     reads: tuple[Table, ...] = ()
     appends: tuple[Table, ...] = ()
+    gets: tuple[Table, ...] = ()
     cognito: tuple[str, ...] = ()
     send_to: tuple[sqs.IQueue, ...] = ()
     secret: bool = False
@@ -128,6 +130,7 @@ class ServiceResources:
         self.read_write(function, *needs.writes)
         self.read(function, *needs.reads)
         self.append(function, *needs.appends)
+        self.get(function, *needs.gets)
         if needs.cognito:
             self.user_pool.grant(role, *needs.cognito)
         for queue in needs.send_to:
@@ -158,6 +161,17 @@ class ServiceResources:
             )
             if resource.encryption_key:
                 resource.encryption_key.grant_encrypt(function.role)
+
+    def get(self, function: ServiceFunction, *tables: Table) -> None:
+        """GetItem on the table alone (an erasure's tombstone, read by key): Table.grant_read_data
+        would add queries, scans and the table's indexes."""
+        for table in tables:
+            resource = self.tables[table]
+            iam.Grant.add_to_principal(
+                grantee=function.role, actions=["dynamodb:GetItem"], resource_arns=[resource.table_arn]
+            )
+            if resource.encryption_key:
+                resource.encryption_key.grant_decrypt(function.role)
 
     def read_write(self, function: ServiceFunction, *tables: Table) -> None:
         for table in tables:
