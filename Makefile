@@ -15,7 +15,7 @@ export CDK_OUTDIR ?= cdk.out
 CONSOLE_STAMP := console/.build-stamp
 CONSOLE_DEPS := console/node_modules/.package-lock.json
 CONSOLE_SOURCES := $(shell find console/src -type f) console/index.html console/vite.config.ts \
-	console/tsconfig.json console/package.json
+	console/tsconfig.json console/package.json docs/openapi.json
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

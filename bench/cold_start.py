@@ -1,21 +1,24 @@
 """Cold start as deployed: for each function, the median over fresh interpreters of the time to
 import its handler module and answer its first request (what Lambda's INIT phase plus the first
-invocation cost: module-level initialisation, pydantic settings, the boto3 clients, the signing
-secret read through the emulator), against a fresh interpreter that only imports boto3 and creates
-one client (what the smallest Python Lambda function does anyway).
+invocation cost: module-level initialisation, settings, the boto3 clients, the signing secret read
+through the emulator, the request's own reads and writes), against a fresh interpreter that only
+imports boto3 and creates one client (what the smallest Python Lambda function does anyway).
 
 How, so that the figures do not flatter the code:
 - interleaved: baseline, f1, baseline, f2, ... round after round, so a change in the machine's load
   moves the baseline and the functions alike; each function's ratio is over the median of all
   baseline runs, and `baseline_seconds` is that median;
-- no bytecode where the deployed function has none: the layers ship no `.pyc` (infra/build_layer.py
-  deletes `__pycache__`), so the layer's packages (their x86 builds from this virtualenv, the
-  layer's own list of top-level packages) and our code (consentmail, functions) are copied into a
-  temporary tree without `__pycache__`, and the interpreters run with `-B`: every run compiles them
-  from source, as Lambda does. The standard library and boto3 are the runtime's and keep their
-  bytecode (an assumption: Lambda's Python runtime ships them compiled);
-- the first request: each function handles its sample event (events/*.json) against moto's server,
-  provisioned by local mode's own code, with a deployed function's environment;
+- bytecode only where the deployed function has it: the layer's packages (their x86 builds from
+  this virtualenv, the layer's own list of top-level packages) and our code (consentmail,
+  functions) are copied into a temporary tree without `__pycache__`, and the interpreters run with
+  `-B`. When the built layers ship CPython 3.13 bytecode (tools/build_layer.py, on a machine with
+  that interpreter), the copies are compiled the same way (unchecked-hash) by the measuring
+  interpreter; when they do not, every run compiles them from source, as Lambda then does. The
+  standard library and boto3 are the runtime's and keep their bytecode (an assumption: Lambda's
+  Python runtime ships them compiled);
+- the first request is a real one (bench/first_requests.py): data seeded in moto's server,
+  provisioned by local mode's own code, and a deployed function's environment; a first request
+  that answers anything but what it should stops the benchmark;
 - interpreter start-up itself is the same for both and left out.
 The CPython measuring it is this machine's (`machine.python` in the results); Lambda runs the CDK
 construct's runtime (RUNTIME below), on arm64 with the CPU share of its memory, so the absolute
@@ -34,6 +37,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.first_requests import seed
 from consentmail.core.routes import Function
 from consentmail.core.tables import SCHEMAS
 
@@ -42,21 +46,23 @@ RUNS = 11
 REGION = "eu-west-3"
 RUNTIME = "python3.13"  # infra/constructs/function.py RUNTIME (the deps layer is built for cp313)
 DEPS_LAYER = ROOT / "build" / "layers" / "deps" / "python"
-EVENTS = ROOT / "events"
-# The sample event each function's first request handles.
-FIRST_EVENT = {
-    Function.SUBSCRIPTION: "subscribe_json.json",
-    Function.TRACKING: "tracking_open.json",
-    Function.SUBJECT_REQUESTS: "subject_requests_receive.json",
-    Function.ACCOUNTS: "campaigns_stats.json",
-    Function.SES_WEBHOOK: "webhook_ses.json",
-    Function.FANOUT: "sqs_fanout.json",
-    Function.SENDER: "sqs_send.json",
-    Function.SES_EVENTS: "ses_events_sqs.json",
-}
+BYTECODE_TAG = "cpython-313"  # the runtime's bytecode, as tools/build_layer.py compiles it
 # The purge's first request is its hourly job (hundreds of index queries): its duration is the job's,
 # not the cold start's, so the purge is measured up to its import and settings only.
 IMPORT_ONLY = (Function.PURGE,)
+# What a first request may answer: anything else means it took a short way out (or failed), and
+# the benchmark stops rather than report a cold start that skipped the work.
+EXPECTED_STATUS = {
+    Function.TRACKING: "200",
+    Function.SUBSCRIPTION: "202",
+    Function.ACCOUNTS: "200",
+    Function.SUBJECT_REQUESTS: "202",
+    Function.SES_WEBHOOK: "403",
+    Function.FANOUT: "ok",
+    Function.SENDER: "ok",
+    Function.SES_EVENTS: "ok",
+    Function.PURGE: "import only",
+}
 
 _FIRST_REQUEST = """
 import json, sys, time, uuid
@@ -91,6 +97,8 @@ else:
         answer = module.handler(event, Context())
         if isinstance(answer, dict) and "statusCode" in answer:
             status = str(answer["statusCode"])
+        elif isinstance(answer, dict) and answer.get("batchItemFailures"):
+            status = "failed records"
     except Exception as error:
         status = type(error).__name__
 print(json.dumps({"import": imported - started, "total": time.perf_counter() - started, "status": status}))
@@ -136,7 +144,8 @@ def _copy(source: Path, target: Path) -> None:
 
 @contextmanager
 def deployed_tree() -> Iterator[Path]:
-    """A temporary tree laid out as the function sees it: layer packages and our code, no bytecode."""
+    """A temporary tree laid out as the function sees it: layer packages and our code, with
+    bytecode (this interpreter's) only when the built layers ship theirs."""
     import importlib.util
 
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as directory:
@@ -154,7 +163,21 @@ def deployed_tree() -> Iterator[Path]:
         code = root / "code"
         code.mkdir()
         _copy(ROOT / "functions", code / "functions")
+        if layers_ship_bytecode():
+            # As deployed, with this interpreter's bytecode standing in for the runtime's.
+            subprocess.run(  # noqa: S603 - our own interpreter on our own copies
+                [sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash"]
+                + [str(layer), str(code)],
+                check=False,
+                stdout=subprocess.DEVNULL,
+            )
         yield root
+
+
+def layers_ship_bytecode() -> bool:
+    """Whether the layers as built here carry the runtime's bytecode (tools/build_layer.py compiles
+    them when this machine has CPython 3.13, the deployed runtime's version)."""
+    return any(DEPS_LAYER.rglob(f"*.{BYTECODE_TAG}.pyc"))
 
 
 def lambda_environment(function: str, tree: Path | None = None) -> dict[str, str]:
@@ -272,6 +295,8 @@ def _emulator() -> Iterator[dict[str, str]]:
             }
         )
         provisioned = provision(REGION, "https://mail.example.com")
+        # Seeding (first_requests.seed) runs in this process with the functions' settings.
+        os.environ.update(provisioned.environment)
         yield {"AWS_ENDPOINT_URL": endpoint, **provisioned.environment}
     finally:
         os.environ.clear()
@@ -285,6 +310,8 @@ def measure(runs: int = RUNS, progress=lambda message: None) -> dict:
     samples: dict[str, list[dict]] = {f.value: [] for f in functions}
     baseline: list[dict] = []
     with deployed_tree() as tree, _emulator() as emulated:
+        (tree / "events").mkdir()
+        first = seed(tree / "events", runs)
         environments = {}
         for function in functions:
             env = {**lambda_environment(function.value, tree), **emulated}
@@ -297,12 +324,16 @@ def measure(runs: int = RUNS, progress=lambda message: None) -> dict:
         for round_number in range(runs):
             for function in functions:
                 baseline.append(_measure_once(_BASELINE, [REGION], baseline_env))
-                event = "-" if function in IMPORT_ONLY else str(EVENTS / FIRST_EVENT[function])
-                samples[function.value].append(
-                    _measure_once(
-                        _FIRST_REQUEST, [f"functions.{function.value}.handler", event], environments[function]
-                    )
+                event = "-" if function in IMPORT_ONLY else str(first.events[function][round_number])
+                sample = _measure_once(
+                    _FIRST_REQUEST, [f"functions.{function.value}.handler", event], environments[function]
                 )
+                if sample["status"] != EXPECTED_STATUS[function]:
+                    raise RuntimeError(
+                        f"{function.value}: its first request answered {sample['status']}, not "
+                        f"{EXPECTED_STATUS[function]} ({first.describe.get(function, 'import only')})"
+                    )
+                samples[function.value].append(sample)
             progress(f"cold starts: round {round_number + 1} of {runs}")
     base = statistics.median(s["total"] for s in baseline)
     progress(f"baseline (import boto3, one client): {base * 1000:.0f} ms")
@@ -317,7 +348,7 @@ def measure(runs: int = RUNS, progress=lambda message: None) -> dict:
             "import_seconds": statistics.median(s["import"] for s in runs_of),
             "first_request_seconds": statistics.median(s["total"] - s["import"] for s in runs_of),
             "first_request_status": sorted({s["status"] for s in runs_of}),
-            "first_event": f"events/{FIRST_EVENT[function]}" if function in FIRST_EVENT else None,
+            "first_event": first.describe.get(function),
             "runs": len(runs_of),
             "baseline_runs": len(baseline),
         }
@@ -333,10 +364,16 @@ def conditions() -> dict:
     return {
         "measured_with": f"CPython {sys.version.split()[0]} ({sys.implementation.name}, this machine)",
         "lambda_runtime": RUNTIME + " on arm64",
-        "bytecode": "none for the layer's packages and our code (the layers ship none); the standard "
-        "library and boto3 keep theirs (the runtime's)",
+        "bytecode": (
+            "the layers and the functions' code ship CPython 3.13 bytecode (unchecked-hash, "
+            "tools/build_layer.py); measured with this interpreter's bytecode of the same files"
+            if layers_ship_bytecode()
+            else "none for the layer's packages and our code (no CPython 3.13 to compile them where "
+            "the layer was built)"
+        )
+        + "; the standard library and boto3 keep theirs (the runtime's)",
         "order": "interleaved: baseline, f1, baseline, f2, ... per round",
-        "first_request": "each function's sample event from events/ against moto's server",
+        "first_request": "a real request against data seeded in moto's server (bench/first_requests.py)",
         "layer_packages": layer_packages(),
     }
 
@@ -356,7 +393,8 @@ COMPONENTS = {
     "boto3 alone": "import boto3",
     "Powertools Logger()": "from aws_lambda_powertools import Logger\nLogger()",
     "Powertools Tracer() (X-Ray SDK, patching)": "from aws_lambda_powertools import Tracer\nTracer()",
-    "pydantic + consentmail.core.settings": "from consentmail.core.settings import get_settings",
+    "pydantic (one BaseModel)": "from pydantic import BaseModel\nclass Model(BaseModel):\n    x: int",
+    "consentmail.core.settings (no pydantic)": "from consentmail.core.settings import get_settings",
     "Powertools BatchProcessor": "from aws_lambda_powertools.utilities.batch import BatchProcessor",
     "REST resolver with validation": (
         "from aws_lambda_powertools.event_handler import APIGatewayRestResolver\n"

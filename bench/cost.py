@@ -18,14 +18,17 @@ What is counted and how:
 - Per month, modelled at each volume: Lambda INIT (billed since 2025-08-01): cold starts per month
   (COLD_STARTS below) × the measured cold start × memory; X-Ray: the default sampling rule records
   the first request each second and 5% of the rest, per entry point (the API stage, whose trace the
-  function behind it joins, and each asynchronously invoked function), over the seconds the
-  requests are spread across (Poisson arrivals).
+  function behind it joins, and each asynchronously invoked function whose tracing is active),
+  over the seconds the requests are spread across (Poisson arrivals); the routes a sampling rule
+  of rate 0 matches (the tracking routes, as deployed) and the functions that pass tracing
+  through (the hot paths) record none, as counted in the synthesized templates.
 - Fixed per month, counted from the synthesized templates (deployed.py): customer managed KMS keys,
   CloudWatch alarms, the secret, WAF when the operator turns it on (off by default: shown beside),
   the event source mappings' idle long polls, the hourly purge.
 KMS requests do not grow with emails (DynamoDB, SQS and SNS cache their data keys for minutes).
 """
 
+import fnmatch
 import math
 
 from bench import latency, prices
@@ -158,6 +161,28 @@ def fixed_monthly(deployed: dict | None, waf: bool = False) -> dict[str, float]:
     return lines
 
 
+# A tracking hit's path, as the API stage reports it to X-Ray's sampling.
+TRACKING_HIT_PATH = "/t/o/token"
+HOT_FUNCTIONS = ("sender", "ses_events")
+
+
+def xray_entry_points(deployed: dict | None) -> dict:
+    """What X-Ray's default rule samples, as deployed: the tracking routes unless a sampling rule
+    of rate 0 matches them, and the asynchronous functions whose tracing is active (without the
+    templates: all of them)."""
+    default = (deployed or {}).get("default") or {}
+    tracing = default.get("tracing")
+    untraced = default.get("untraced_paths") or []
+    return {
+        "tracking": not any(fnmatch.fnmatchcase(TRACKING_HIT_PATH, path) for path in untraced),
+        "active": (
+            {"fanout", "sender", "ses_events"}
+            if tracing is None
+            else {name for name, mode in tracing.items() if mode == "Active"}
+        ),
+    }
+
+
 def price_campaign(
     summary: dict,
     cold_start: dict | None = None,
@@ -214,6 +239,7 @@ def price_campaign(
     if fixed:
         fixed["purge_schedule"] = purge_monthly
         fixed_waf["purge_schedule"] = purge_monthly
+    xray = xray_entry_points(deployed)
     by_volume: dict[str, dict] = {}
     for label, volume in VOLUMES.items():
         scale = volume / emails
@@ -221,9 +247,11 @@ def price_campaign(
         send_window = min(MONTH_SECONDS, volume / send_rate) if send_rate else MONTH_SECONDS
         # X-Ray: the API stage (tracking hits trickle in over the month; the other API requests
         # too) and the asynchronous functions (busy during the send windows).
-        traces = traced(api_requests * scale, MONTH_SECONDS)
+        traces = traced(other_requests * scale, MONTH_SECONDS)
+        if xray["tracking"]:
+            traces += traced(tracking_requests * scale, MONTH_SECONDS)
         for name in ("fanout", "sender", "ses_events"):
-            if name in functions:
+            if name in functions and name in xray["active"]:
                 traces += traced(functions[name]["invocations"] * scale, send_window)
         cold_starts: dict[str, float] = {}
         init_usd = 0.0
@@ -264,6 +292,7 @@ def price_campaign(
     return {
         "emails": emails,
         "headline_volume": HEADLINE,
+        "xray_on_hot_paths": xray["tracking"] or any(name in xray["active"] for name in HOT_FUNCTIONS),
         "infra_per_1000_usd": total,
         "total_per_1000_usd_at": {label: v["total_per_1000_usd"] for label, v in by_volume.items()},
         "total_per_1000_with_waf_usd_at": {
@@ -421,7 +450,9 @@ def proposals(summary: dict, priced: dict) -> list[dict]:
             "change": "X-Ray off on the hot paths (sender, ses_events, the tracking routes): a sampling rule "
             "of 0 or PassThrough tracing; errors still logged",
             "saves": 0.9 * lines.get("xray", 0.0),
-        },
+        }
+        if priced.get("xray_on_hot_paths", True)
+        else None,
         {
             "change": "SES events through Kinesis Data Firehose to S3 and an aggregator whose counter writes "
             "are idempotent per object, instead of SNS -> SQS -> a read and a write per delivery "
@@ -475,6 +506,7 @@ def proposals(summary: dict, priced: dict) -> list[dict]:
                 * 1000,
             }
         )
+    rows = [row for row in rows if row is not None]
     remaining = priced["infra_per_1000_usd"]
     for row in rows:
         row["saves_per_1000_usd"] = max(0.0, row.pop("saves"))

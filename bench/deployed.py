@@ -39,6 +39,9 @@ def _counts(templates: list[dict]) -> dict:
     waf_rules = 0
     pitr_tables: list[str] = []
     schedules: list[str] = []
+    # X-Ray: each function's tracing mode, and the URL paths a sampling rule records nothing of.
+    tracing: dict[str, str] = {}
+    untraced_paths: list[str] = []
     for template in templates:
         for resource in template.get("Resources", {}).values():
             kind = resource["Type"]
@@ -52,11 +55,22 @@ def _counts(templates: list[dict]) -> dict:
                     pitr_tables.append(str(properties.get("TableName", "")))
             if kind in ("AWS::Events::Rule", "AWS::Scheduler::Schedule"):
                 schedules.append(str(properties.get("ScheduleExpression", "")))
+            if kind == "AWS::Lambda::Function":
+                variables = (properties.get("Environment") or {}).get("Variables") or {}
+                name = variables.get("POWERTOOLS_METRICS_FUNCTION_NAME")
+                if name:
+                    tracing[name] = (properties.get("TracingConfig") or {}).get("Mode", "PassThrough")
+            if kind == "AWS::XRay::SamplingRule":
+                rule = properties.get("SamplingRule") or {}
+                if rule.get("FixedRate") == 0 and rule.get("ReservoirSize") == 0:
+                    untraced_paths.append(str(rule.get("URLPath", "")))
     return {
         "resources": {kind: types.get(kind, 0) for kind in BILLED_TYPES},
         "waf_rules": waf_rules,
         "pitr_tables": sorted(pitr_tables),
         "schedules": schedules,
+        "tracing": tracing,
+        "untraced_paths": untraced_paths,
     }
 
 

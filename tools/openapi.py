@@ -12,9 +12,13 @@ import json
 import sys
 from pathlib import Path
 
-from consentmail.core.routes import MAX_BODY_BYTES, ROUTES, Function, http_functions
+from consentmail.audience.imports import LARGE_IMPORT_ROUTE, MAX_ROWS
+from consentmail.core import attribute_names, header_text
+from consentmail.core.addresses import email_format
+from consentmail.core.routes import MAX_BODY_BYTES, MAX_HEADER_BYTES, ROUTES, Function, http_functions
 from consentmail.subject_requests.models import SubjectRequestInput
 from consentmail.subscription.models import SubscribeRequest
+from consentmail.web import decoding
 
 TITLE = "consentmail"
 VERSION = "1.0.0"
@@ -47,15 +51,25 @@ PROBLEM_SCHEMAS = {
 _POWERTOOLS_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 
 
+# Text with something else than whitespace (as str.strip() sees it: ECMA-262's \s is another set).
+NOT_BLANK = r"[^\t-\r\x1C- \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
 # The rights page's form: flat fields; the names are the rectification's changes.
 RIGHTS_FORM = {
     "type": "object",
     "required": ["email", "type"],
     "properties": {
-        "email": {"type": "string"},
+        "email": {"type": "string", **email_format()},
         "type": {"type": "string", "enum": ["access", "rectification", "erasure"]},
-        "first_name": {"type": "string", "maxLength": 100},
-        "last_name": {"type": "string", "maxLength": 100},
+        "first_name": {"type": "string", "maxLength": 100, "pattern": header_text.PATTERN},
+        "last_name": {"type": "string", "maxLength": 100, "pattern": header_text.PATTERN},
+    },
+    # A rectification names what to correct: a first or a last name that is not blank.
+    "if": {"required": ["type"], "properties": {"type": {"const": "rectification"}}},
+    "then": {
+        "anyOf": [
+            {"required": [name], "properties": {name: {"pattern": NOT_BLANK}}}
+            for name in ("first_name", "last_name")
+        ]
     },
 }
 
@@ -90,7 +104,7 @@ def _request_bodies() -> dict[tuple[str, str], dict]:
         ("post", "/lists/{list_id}/contacts/import"): {
             "required": True,
             "description": "A header row (email, first_name, last_name, tracking_consent, any other "
-            "column becomes an attribute), then up to 10,000 rows.",
+            f"column becomes an attribute), then up to {MAX_ROWS:,} rows (more: {LARGE_IMPORT_ROUTE}).",
             "content": {"text/csv": {"schema": {"type": "string"}}},
         },
     }
@@ -137,6 +151,39 @@ PLAIN_HANDLER_PATHS: dict[Function, dict] = {
         },
     }
 }
+
+
+# Pages opened from an emailed link: their handlers read `token` from the query themselves, so that a
+# missing or bad one answers the 400 page rather than a validation error; the document says it is
+# required all the same.
+LINK_TOKEN_ROUTES = frozenset(
+    {
+        ("get", "/confirm"),
+        ("post", "/confirm"),
+        ("get", "/unsubscribe"),
+        ("post", "/unsubscribe"),
+        ("get", "/preferences"),
+        ("post", "/preferences"),
+        ("get", "/subject-requests/confirm"),
+        ("post", "/subject-requests/confirm"),
+        ("get", "/subject-requests/export"),
+    }
+)
+LINK_TOKEN = {
+    "name": "token",
+    "in": "query",
+    "required": True,
+    "description": "The token of the emailed link; a missing, malformed, tampered with or expired one "
+    "answers 400",
+    "schema": {"type": "string", "minLength": 1},
+}
+PLAIN_HANDLER_PATHS_ALL = frozenset(path for paths in PLAIN_HANDLER_PATHS.values() for path in paths)
+UNREADABLE = (
+    "The request cannot be read: a body, query value, path parameter or header that is not UTF-8 "
+    "text, or a body that is not what its content type says"
+)
+UNSUPPORTED = "The body's content type is not one this route reads (see the request body's content types)"
+NO_SUCH_ID = "No such id for this account (another account's id answers the same)"
 
 
 class OpenApiError(RuntimeError):
@@ -217,6 +264,43 @@ def _where(node, name: str, path: str = "") -> list[str]:
     return []
 
 
+def _refer_to_attributes(node) -> None:
+    """Replace each schema the attribute models marked by a reference to the `Attributes` component."""
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+    for child in children:
+        if isinstance(child, dict) and child.get(attribute_names.MARKER):
+            child.clear()
+            child["$ref"] = f"#/components/schemas/{attribute_names.SCHEMA_NAME}"
+        else:
+            _refer_to_attributes(child)
+
+
+def _document_refusals(path: str, operation: dict, auth: bool) -> None:
+    """The answers every route of its kind gives, whatever its handler documents: the decoding
+    boundary's 400, the gateway's 413, 429 and 431, the content type check's 415, the authorizer's
+    401, an unknown id's 404; and a 204 has no body (Powertools documents `null` JSON for it)."""
+    responses = operation["responses"]
+    responses.setdefault(
+        "431", _problem_response(f"The request line and headers exceed {MAX_HEADER_BYTES} bytes")
+    )
+    if path in PLAIN_HANDLER_PATHS_ALL:
+        responses.setdefault("413", _problem_response(f"The body is larger than {MAX_BODY_BYTES} bytes"))
+        responses.setdefault("429", _problem_response("Too many requests: retry later"))
+        return
+    responses.setdefault("400", _problem_response(UNREADABLE))
+    if "requestBody" in operation:
+        responses.setdefault("415", _problem_response(UNSUPPORTED))
+    responses.setdefault("413", _problem_response(f"The body is larger than {MAX_BODY_BYTES} bytes"))
+    responses.setdefault("429", _problem_response("Too many requests: retry later"))
+    if auth:
+        operation["security"] = [{SECURITY_SCHEME: []}]
+        responses.setdefault("401", _problem_response("Missing, invalid or expired ID token"))
+        if "{" in path:
+            responses.setdefault("404", _problem_response(NO_SUCH_ID))
+    if "204" in responses:
+        responses["204"].pop("content", None)
+
+
 def build_document(servers: list[str] | None = None) -> dict:
     """The merged document; OpenApiError if a function module is missing or a route undocumented."""
     document: dict = {
@@ -226,7 +310,10 @@ def build_document(servers: list[str] | None = None) -> dict:
             "version": VERSION,
             "description": (
                 "Privacy-first email marketing. Errors are application/problem+json. Account routes "
-                "need `Authorization: Bearer <id_token>` from POST /auth/login."
+                "need `Authorization: Bearer <id_token>` from POST /auth/login. Bodies and query values "
+                "are UTF-8 text (else 400). A number anywhere in a JSON body is one DynamoDB stores "
+                f"exactly: {decoding.NUMBER_RULE}, and 0 or at least 1e-130 in magnitude (else 422 "
+                f"naming it); a JSON body nests at most {decoding.MAX_JSON_DEPTH} levels."
             ),
         },
         "paths": {},
@@ -252,8 +339,16 @@ def build_document(servers: list[str] | None = None) -> dict:
 
     for name, schema in _request_schemas().items():
         document["components"]["schemas"].setdefault(name, schema)
+    # Referred to by every model with attributes (the schema is recursive, so it is a component).
+    document["components"]["schemas"][attribute_names.SCHEMA_NAME] = copy.deepcopy(attribute_names.SCHEMA)
+    _refer_to_attributes(document)
     for (method, path), body in _request_bodies().items():
         document["paths"][path][method].setdefault("requestBody", body)
+
+    for method, path in LINK_TOKEN_ROUTES:
+        operation = document["paths"][path][method]
+        others = [p for p in operation.get("parameters", []) if p["name"] != "token"]
+        operation["parameters"] = [copy.deepcopy(LINK_TOKEN), *others]
 
     auth = {(route.method.lower(), route.path) for route in ROUTES if route.auth}
     for path, operations in document["paths"].items():
@@ -264,11 +359,7 @@ def build_document(servers: list[str] | None = None) -> dict:
                     responses[status] = _problem_response(
                         "Invalid input" if str(status) == "422" else "Error"
                     )
-            responses.setdefault("413", _problem_response(f"The body is larger than {MAX_BODY_BYTES} bytes"))
-            responses.setdefault("429", _problem_response("Too many requests: retry later"))
-            if (method, path) in auth:
-                operation["security"] = [{SECURITY_SCHEME: []}]
-                responses.setdefault("401", _problem_response("Missing, invalid or expired ID token"))
+            _document_refusals(path, operation, (method, path) in auth)
 
     schemas = document["components"]["schemas"]
     for name in _POWERTOOLS_ERROR_SCHEMAS:

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from consentmail.audience.imports import contacts_csv, default_proof, import_csv
+from consentmail.audience.imports import LARGE_IMPORT_ROUTE, MAX_ROWS, contacts_csv, default_proof, import_csv
 from consentmail.audience.models import (
     ContactExport,
     ContactIn,
@@ -21,7 +21,7 @@ from consentmail.audience.models import (
 from consentmail.composition import accounts as services
 from consentmail.core.clock import now
 from consentmail.core.errors import PayloadTooLarge
-from consentmail.core.records import Visitor
+from consentmail.core.records import ContactStatus, Visitor
 from consentmail.core.routes import MAX_BODY_BYTES
 from consentmail.web.account_responses import documented
 from consentmail.web.api import client_ip, user_agent
@@ -60,7 +60,8 @@ def add_contact(list_id: str, request: Annotated[ContactIn, Body()]) -> ContactO
     description=(
         "Body: `text/csv` with a header row (`email`, `first_name`, `last_name`, `tracking_consent`, "
         "optional `consent_source`, `consent_obtained_at`, `consent_text`; other columns become "
-        "attributes). At most 10,000 rows (413 beyond). Bad rows are reported, good rows kept."
+        f"attributes). At most {MAX_ROWS:,} rows (413 beyond: import a larger file with "
+        f"{LARGE_IMPORT_ROUTE}). Bad rows are reported, good rows kept."
     ),
 )
 def import_contacts(
@@ -121,9 +122,20 @@ def get_contacts(
     list_id: str,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    status: Annotated[ContactStatus | None, Query(description="only contacts with this status")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=254,
+            description="an exact address, or the start of an address, first name, last name or full name",
+        ),
+    ] = None,
 ) -> ContactPage:
     account_id = _caller()
-    contacts, next_cursor = services.contacts().page(account_id, list_id, cursor, now(), limit)
+    contacts, next_cursor = services.contacts().page(
+        account_id, list_id, cursor, now(), limit, status=status, q=q
+    )
     return ContactPage(items=[ContactOut.of(c) for c in contacts], next_cursor=next_cursor)
 
 

@@ -1,4 +1,5 @@
-"""The list routes: create, read, edit and delete an account's mailing lists."""
+"""The list routes: create, read, edit and delete an account's mailing lists; every list read
+carries its contacts' `counts` by status."""
 
 from typing import Annotated
 
@@ -9,6 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from consentmail.audience.models import ListIn, ListOut, ListPage, ListPatch
 from consentmail.composition import accounts as services
 from consentmail.core.clock import now
+from consentmail.core.records import MailingList
 from consentmail.web.account_responses import documented
 from consentmail.web.auth import active_account_id
 
@@ -21,28 +23,34 @@ def _caller() -> str:
     return active_account_id(router, services.accounts(), now())
 
 
+def _with_counts(mailing_list: MailingList) -> ListOut:
+    return ListOut.of(mailing_list, services.lists().counts([mailing_list]).get(mailing_list.list_id))
+
+
 @router.post("/lists", status_code=201, tags=TAGS, summary="Create a list")
 def create_list(request: Annotated[ListIn, Body()]) -> ListOut:
     account_id = _caller()
-    return ListOut.of(services.lists().create(account_id, request, now()))
+    return ListOut.of(services.lists().create(account_id, request, now()))  # counts all 0
 
 
 @router.get("/lists", tags=TAGS, summary="My lists")
 def get_lists() -> ListPage:
     account_id = _caller()
-    return ListPage(items=[ListOut.of(m) for m in services.lists().of_account(account_id, now())])
+    lists = services.lists().of_account(account_id, now())
+    counts = services.lists().counts(lists)
+    return ListPage(items=[ListOut.of(m, counts.get(m.list_id)) for m in lists])
 
 
 @router.get("/lists/<list_id>", tags=TAGS, summary="One list", responses=documented(200, ListOut, 404))
 def get_list(list_id: str) -> ListOut:
     account_id = _caller()
-    return ListOut.of(services.lists().get(account_id, list_id, now()))
+    return _with_counts(services.lists().get(account_id, list_id, now()))
 
 
 @router.patch("/lists/<list_id>", tags=TAGS, summary="Edit a list", responses=documented(200, ListOut, 404))
 def patch_list(list_id: str, patch: Annotated[ListPatch, Body()]) -> ListOut:
     account_id = _caller()
-    return ListOut.of(services.lists().update(account_id, list_id, patch, now()))
+    return _with_counts(services.lists().update(account_id, list_id, patch, now()))
 
 
 @router.delete(

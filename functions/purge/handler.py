@@ -1,11 +1,13 @@
 """Purge function: run hourly by an EventBridge schedule (and by local mode's
 `POST /_local/jobs/purge`). The scheduled event's `time` is the moment the purge runs as, so it
 can be run "as" any date; the result is the purge's summary.
+
+The event is read as the dict it is (only its `time`): Powertools' event data classes would be
+imported, all of them, for one field.
 """
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from consentmail.composition import purge as services
@@ -18,9 +20,8 @@ metrics = Metrics(namespace="consentmail")
 
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
-@event_source(data_class=EventBridgeEvent)
-def handler(event: EventBridgeEvent, context: LambdaContext) -> dict:
-    ran_as = parse_iso(event.time) if event.get("time") else now()
+def handler(event: dict, context: LambdaContext) -> dict:
+    ran_as = parse_iso(event["time"]) if event.get("time") else now()
     summary = services.purge().run(ran_as, time_left=lambda: context.get_remaining_time_in_millis() / 1000)
     for retention, count in summary.deleted.items():
         metrics.add_metric(name=f"Purged_{retention}", unit=MetricUnit.Count, value=count)

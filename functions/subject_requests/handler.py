@@ -125,7 +125,9 @@ def unreadable(error: UndecodableRequest) -> Response:
     responses={
         202: documented.json_body("Received; a verification link is on its way", {"type": "object"}),
         200: documented.page("Form post: check your inbox"),
-        422: documented.problem("Malformed: the field and the reason are named (a form: the form again)"),
+        422: documented.problem_or_page(
+            "Malformed: the field and the reason are named (a form: the form again)"
+        ),
     },
 )
 def receive():

@@ -1,8 +1,11 @@
 """Tracking function: the open pixel and the click redirect, the hottest path we have.
 
 A plain handler, not the Powertools REST resolver: two routes need no validation layer or
-OpenAPI machinery at cold start (see docs/statistics.md for the measured import time). No route
-here sets a cookie, and nothing of the request but the verdict on it is stored.
+OpenAPI machinery at cold start. Neither pydantic nor Powertools is imported on its way (a plain
+masking logger, settings and the contact's consent read without models; pinned by
+tests/unit/test_cold_start_imports.py): a recipient's first click of the hour waits for little
+more than boto3. No route here sets a cookie, and nothing of the request but the verdict on it is
+stored.
 """
 
 import base64
@@ -11,10 +14,10 @@ import json
 from consentmail.composition import tracking as services
 from consentmail.core.clock import now
 from consentmail.core.errors import InvalidToken
-from consentmail.core.logs import get_logger
+from consentmail.core.log_masking import get_plain_logger
 from consentmail.tracking.service import Hit
 
-logger = get_logger()
+logger = get_plain_logger("consentmail.tracking")
 
 # The smallest transparent 1x1 GIF (43 bytes).
 PIXEL = base64.b64encode(
@@ -71,22 +74,21 @@ def not_found() -> dict:
 def click(event: dict, hit: Hit) -> dict:
     at = now()
     try:
-        recipient, url = services.tracking().click_target(_token(event), at)
+        target = services.tracking().click_target(_token(event), at)
     except InvalidToken:
         return not_found()
     try:
-        services.tracking().record_click(recipient, url, hit, at)
+        services.tracking().record_click(target, hit, at)
     except Exception:
         # The recipient still reaches the link; only the count is lost.
         logger.exception("click not recorded")
     return {
         "statusCode": 302,
-        "headers": {"Location": url, "Cache-Control": NO_STORE, "Referrer-Policy": "no-referrer"},
+        "headers": {"Location": target.url, "Cache-Control": NO_STORE, "Referrer-Policy": "no-referrer"},
         "body": "",
     }
 
 
-@logger.inject_lambda_context(log_event=False)
 def handler(event: dict, context) -> dict:
     hit = _hit(event)
     resource = event.get("resource") or event.get("path") or ""

@@ -4,13 +4,15 @@ account routes behind the Cognito authorizer, per-route throttling, CORS preflig
 route asks for it. Local-only routes are not in ROUTES, so they can never reach this API."""
 
 import json
+import os
 import re
 
-from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import Aws, Names, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_xray as xray
 from constructs import Construct
 
 from consentmail.core.routes import BINARY_MEDIA_TYPES, ROUTES, STAGE, STANDARD, Function, Route
@@ -34,6 +36,13 @@ ACCESS_LOG_FIELDS = {
     "errorType": "$context.error.responseType",
     "xrayTraceId": "$context.xrayTraceId",
 }
+
+API_NAME = "consentmail"
+# The tracking routes' paths up to their token (`/t/`): the stage traces every other route, not
+# these (tracking_sampling_rule).
+TRACKING_PREFIX = os.path.commonprefix(
+    [route.path.split("{")[0] for route in ROUTES if route.function == Function.TRACKING]
+)
 
 
 # API Gateway's own answers, as problem+json like the functions': every response type it can
@@ -95,7 +104,7 @@ class PublicApi(Construct):
         self.rest_api = apigw.RestApi(
             self,
             "Api",
-            rest_api_name="consentmail",
+            rest_api_name=API_NAME,
             description="consentmail public and account API",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             # The open pixel is a GIF returned base64-encoded by the function; "*/*" makes API
@@ -140,6 +149,32 @@ class PublicApi(Construct):
         )
         self.methods: dict[tuple[str, str], apigw.Method] = {}
         self._add_problem_responses()
+        self.tracking_sampling_rule = self._add_tracking_sampling_rule()
+
+    def _add_tracking_sampling_rule(self) -> xray.CfnSamplingRule:
+        """No X-Ray trace for an open or a click: the default rule would record nearly every one
+        while they trickle in (its reservoir takes one a second), for the price of a trace each on
+        the hottest path. A rule of its own, at rate 0 and no reservoir, matches them first; the
+        other routes keep the default rule. The tracking function passes tracing through
+        (infra/constructs/function.py), so nothing of a hit is recorded."""
+        return xray.CfnSamplingRule(
+            self,
+            "TrackingSampling",
+            sampling_rule=xray.CfnSamplingRule.SamplingRuleProperty(
+                rule_name=Names.unique_resource_name(self, max_length=32),
+                priority=100,
+                fixed_rate=0,
+                reservoir_size=0,
+                service_name=f"{API_NAME}/{STAGE}",
+                service_type="AWS::ApiGateway::Stage",
+                host="*",
+                http_method="GET",
+                # With or without the stage in front of the path.
+                url_path=f"*{TRACKING_PREFIX}*",
+                resource_arn="*",
+                version=1,
+            ),
+        )
 
     def _add_problem_responses(self) -> None:
         """API Gateway's own refusals (authorizer, throttling, size, media type, unknown route, its

@@ -45,6 +45,8 @@ class Subscription(Construct):
                 # confirmation lifts the ERASED suppression of a person who subscribed again.
                 writes=(T.CONTACTS, T.CONSENT, T.EVENTS, T.CAMPAIGNS, T.SUPPRESSION),
                 reads=(T.LISTS,),
+                # Each subscribe, confirm and unsubscribe moves the list's counts by status.
+                counts=(T.LISTS,),
                 secret=True,
                 email=True,
             ),

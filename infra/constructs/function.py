@@ -1,6 +1,13 @@
 """The one Lambda function construct: every function of the service gets the same defaults from
 here (arm64, Python 3.13, X-Ray, JSON logs into its own log group with retention, both layers,
-the settings environment, a role of its own that holds only what its capability grants it)."""
+the settings environment, a role of its own that holds only what its capability grants it).
+
+X-Ray is active on every function but the hot paths (`PASS_THROUGH`): an open, a click, a send
+batch or a batch of SES events happens once or more per email, and X-Ray's default rule would
+record every one of them while they trickle in (its reservoir takes one a second before sampling
+5%). They pass tracing through: traced only as part of a trace their caller's sampling started
+(the sender's batches, within a traced fan-out); errors are still logged and alarmed on. The API
+stage's sampling rule for the tracking routes is in infra/constructs/api.py."""
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -11,9 +18,12 @@ from constructs import Construct
 from consentmail.core.routes import Function
 from infra.constructs.layers import ARCHITECTURE, RUNTIME, Layers
 from infra.constructs.nag import acknowledge
-from infra.constructs.paths import ASSET_EXCLUDES, function_folder
+from infra.constructs.paths import function_build, function_folder
+from tools.build_layer import CODE_ROOT, build_code
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+# The hot paths: no trace of their own (see the module's docstring).
+PASS_THROUGH = frozenset({Function.TRACKING, Function.SENDER, Function.SES_EVENTS})
 POWERTOOLS_SERVICE = "consentmail"
 METRICS_NAMESPACE = "consentmail"
 
@@ -57,13 +67,16 @@ class ServiceFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler="handler.handler",
-            code=lambda_.Code.from_asset(str(function_folder(function)), exclude=ASSET_EXCLUDES),
+            # functions/<name> copied with its bytecode (tools/build_layer.py).
+            code=lambda_.Code.from_asset(
+                str(build_code(function_folder(function), function_build(function), CODE_ROOT))
+            ),
             layers=layers.all,
             role=self.role,
             timeout=timeout,
             memory_size=memory_size,
             reserved_concurrent_executions=reserved_concurrency,
-            tracing=lambda_.Tracing.ACTIVE,
+            tracing=lambda_.Tracing.PASS_THROUGH if function in PASS_THROUGH else lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
@@ -94,7 +107,8 @@ class ServiceFunction(Construct):
         acknowledge(
             self.policy,
             "AwsSolutions-IAM5[Resource::*]",
-            "Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which "
+            "X-Ray tracing (active, or passed through on the hot paths) needs xray:PutTraceSegments "
+            "and xray:PutTelemetryRecords, which "
             "support no resource-level permissions (Resource must be *). " + also,
         )
         for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):

@@ -1,12 +1,14 @@
 """The two Lambda layers every function carries: the runtime dependencies (built by
 `python -m tools.build_layer` for arm64 / CPython 3.13, no Docker) and the shared `consentmail`
-package (layers/shared/python/consentmail, mounted at /opt/python)."""
+package (layers/shared/python/consentmail, mounted at /opt/python, built here at every synthesis).
+Both ship CPython 3.13 bytecode when the build machine has that interpreter (tools/build_layer.py)."""
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.constructs.paths import ASSET_EXCLUDES, DEPS_LAYER, SHARED_LAYER
+from infra.constructs.paths import DEPS_EXCLUDES, DEPS_LAYER, SHARED_LAYER, SHARED_SOURCE
+from tools.build_layer import LAYER_ROOT, build_code
 
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -27,17 +29,19 @@ class Layers(Construct):
         self.deps = lambda_.LayerVersion(
             self,
             "Dependencies",
-            # The build's completion marker is for make, not for Lambda.
-            code=lambda_.Code.from_asset(str(DEPS_LAYER), exclude=[*ASSET_EXCLUDES, "python/.built"]),
+            code=lambda_.Code.from_asset(str(DEPS_LAYER), exclude=DEPS_EXCLUDES),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             description="consentmail runtime dependencies (pyproject.toml), arm64 CPython 3.13 wheels",
             removal_policy=RemovalPolicy.DESTROY,
         )
+        build_code(
+            SHARED_SOURCE, SHARED_LAYER / "python" / SHARED_SOURCE.name, f"{LAYER_ROOT}/{SHARED_SOURCE.name}"
+        )
         self.shared = lambda_.LayerVersion(
             self,
             "Shared",
-            code=lambda_.Code.from_asset(str(SHARED_LAYER), exclude=ASSET_EXCLUDES),
+            code=lambda_.Code.from_asset(str(SHARED_LAYER)),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             description="consentmail shared package: domain logic, repositories, settings",

@@ -1,15 +1,27 @@
-"""Where the CDK assets live in the repository: function folders and the two layers."""
+"""Where the CDK assets come from and are built: the function folders and the two layers.
+
+The dependency layer is built by `make layer` (tools/build_layer.py); the shared layer and each
+function's code are copied into build/ with their bytecode at every synthesis
+(`tools.build_layer.build_code`), so what is deployed is always the source tree as it is."""
 
 from pathlib import Path
 
 from consentmail.core.routes import Function
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-DEPS_LAYER = ROOT / "build" / "layers" / "deps"
-SHARED_LAYER = ROOT / "layers" / "shared"
-# Never shipped: bytecode caches, the editable install's metadata, test leftovers.
-ASSET_EXCLUDES = ["**/__pycache__", "*.pyc", "*.egg-info", ".pytest_cache"]
+BUILD = ROOT / "build"
+DEPS_LAYER = BUILD / "layers" / "deps"
+SHARED_SOURCE = ROOT / "layers" / "shared" / "python" / "consentmail"
+SHARED_LAYER = BUILD / "layers" / "shared"
+# Never shipped from the dependency layer: the build's completion marker (for make, not Lambda).
+DEPS_EXCLUDES = ["python/.built"]
 
 
 def function_folder(function: Function) -> Path:
+    """The function's source folder (functions/<name>)."""
     return ROOT / "functions" / function.value
+
+
+def function_build(function: Function) -> Path:
+    """Where the function's code is built for its asset."""
+    return BUILD / "functions" / function.value

@@ -22,6 +22,8 @@ EVENT_PROCESSING = Needs(
     writes=(T.EVENTS, T.CONTACTS, T.CAMPAIGNS, T.SUPPRESSION, T.ACCOUNTS),
     # Identity notifications carry no tags: their source address is matched to the lists it sends for.
     reads=(T.LISTS,),
+    # A bounce or complaint moves the contact's status, and with it its list's counts.
+    counts=(T.LISTS,),
     # Addresses in SES events are matched to contacts by their keyed hash.
     secret=True,
 )

@@ -20,6 +20,7 @@ from constructs import Construct
 
 from consentmail.core.routes import Function
 from consentmail.core.tables import SCHEMAS, Table
+from consentmail.store.list_counts import COUNT_KEY_MARKER
 from infra.constructs.function import ServiceFunction
 from infra.constructs.layers import Layers
 from infra.constructs.mailing import Mailing
@@ -42,14 +43,16 @@ class Unrestricted:
 class Needs:
     """Everything a function may do, granted in this order: its tables (read and write, then read
     only, then append only: PutItem on the table itself and nothing else, then single reads only:
-    GetItem on the table itself and nothing else),
-    Cognito actions on the user pool, sending to queues, the signing secret (keyed hashes, signed
-    links), sending email, publishing to topics, and actions on *."""
+    GetItem on the table itself and nothing else, then counts only: UpdateItem on the table's
+    count items and nothing else), Cognito actions on the user pool, sending to queues, the
+    signing secret (keyed hashes, signed links), sending email, publishing to topics, and actions
+    on *."""
 
     writes: tuple[Table, ...] = ()
     reads: tuple[Table, ...] = ()
     appends: tuple[Table, ...] = ()
     gets: tuple[Table, ...] = ()
+    counts: tuple[Table, ...] = ()
     cognito: tuple[str, ...] = ()
     send_to: tuple[sqs.IQueue, ...] = ()
     secret: bool = False
@@ -131,6 +134,7 @@ class ServiceResources:
         self.read(function, *needs.reads)
         self.append(function, *needs.appends)
         self.get(function, *needs.gets)
+        self.count(function, *needs.counts)
         if needs.cognito:
             self.user_pool.grant(role, *needs.cognito)
         for queue in needs.send_to:
@@ -172,6 +176,21 @@ class ServiceResources:
             )
             if resource.encryption_key:
                 resource.encryption_key.grant_decrypt(function.role)
+
+    def count(self, function: ServiceFunction, *tables: Table) -> None:
+        """UpdateItem on the table's count items alone (partition keys holding COUNT_KEY_MARKER: a
+        list's contacts by status, moved by an atomic ADD with every contact write): no read, put
+        or delete, and no other item of the table (the lists themselves stay read-only)."""
+        for table in tables:
+            resource = self.tables[table]
+            iam.Grant.add_to_principal(
+                grantee=function.role,
+                actions=["dynamodb:UpdateItem"],
+                resource_arns=[resource.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"*{COUNT_KEY_MARKER}*"]}},
+            )
+            if resource.encryption_key:
+                resource.encryption_key.grant_encrypt_decrypt(function.role)
 
     def read_write(self, function: ServiceFunction, *tables: Table) -> None:
         for table in tables:

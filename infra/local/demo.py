@@ -5,7 +5,7 @@ item, sample contacts) rather than seeding elsewhere."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 
 from consentmail.accounts.models import NewAccount
@@ -13,6 +13,7 @@ from consentmail.accounts.service import create_account
 from consentmail.core.records import MailingList
 from consentmail.store.lists import ListRepository
 from consentmail.web.pages import SECURITY_HEADERS, render
+from infra.local.demo_campaign import seed_campaigns
 from infra.local.provision import SENDER_DOMAIN
 
 DEMO_EMAIL = "demo@example.com"
@@ -28,11 +29,15 @@ class Demo:
     password: str
     account_id: str
     list_id: str
+    campaign_id: str | None
+    sent_at: dict[str, datetime]
 
 
-def seed_demo(at: datetime) -> Demo:
-    """Create the demo account and its list. Runs once, after provisioning and with the settings
-    environment exported, before the gateway serves."""
+def seed_demo(at: datetime, region: str, history: bool = True) -> Demo:
+    """Create the demo account, its list, and (with `history`) its readers and sent campaigns
+    (demo_campaign.py).
+    Runs once, after provisioning and with the settings environment exported, before the gateway
+    serves and before the SES simulator watches sends."""
     account = NewAccount(
         email=DEMO_EMAIL,
         password=DEMO_PASSWORD,
@@ -50,10 +55,18 @@ def seed_demo(at: datetime) -> Demo:
         name=DEMO_LIST_NAME,
         from_email=DEMO_FROM,
         from_name=DEMO_LIST_NAME,
-        created_at=at,
+        created_at=at - timedelta(days=60),
     )
     ListRepository().create(mailing_list)
-    return Demo(DEMO_EMAIL, DEMO_PASSWORD, account_id, mailing_list.list_id)
+    campaign = seed_campaigns(account_id, mailing_list, at, region) if history else None
+    return Demo(
+        DEMO_EMAIL,
+        DEMO_PASSWORD,
+        account_id,
+        mailing_list.list_id,
+        campaign.campaign_id if campaign else None,
+        campaign.sent_at if campaign else {},
+    )
 
 
 def demo_page(list_id: str) -> tuple[str, dict[str, str]]:

@@ -14,7 +14,7 @@ from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from consentmail.core.errors import PROBLEM_JSON, Problem
-from consentmail.core.routes import MAX_BODY_BYTES, ROUTES, Function, Route
+from consentmail.core.routes import MAX_BODY_BYTES, MAX_HEADER_BYTES, ROUTES, Function, Route
 from infra.local.apigateway import (
     CompiledRoute,
     HttpRequest,
@@ -33,8 +33,6 @@ PROBLEMS = "https://consentmail.dev/problems/"
 
 # A local-only route: (werkzeug request) -> werkzeug response.
 LocalHandler = Callable[[Request], Response]
-# API Gateway's quota for a REST request's line and headers together; over it, 431.
-MAX_HEADER_BYTES = 10_240
 
 
 def problem(status: int, title: str, detail: str, kind: str = "", headers: dict | None = None) -> Response:

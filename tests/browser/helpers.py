@@ -7,6 +7,7 @@ import time
 
 from infra.local.provision import SENDER_DOMAIN
 from tests.local.local_client import LocalClient
+from tests.sending_helpers import parts
 
 PROOF = {
     "source": "the newsletter form of shop.example.com",
@@ -18,8 +19,10 @@ PROOF = {
 PASSWORD = "Owner-pass-1!"
 
 
-def owner(api: LocalClient, email: str, password: str = PASSWORD) -> dict[str, str]:
-    """A new account, signed in through the API: its Authorization header."""
+def owner(api: LocalClient, email: str, password: str = PASSWORD, verified: bool = True) -> dict[str, str]:
+    """A new account, signed in through the API: its Authorization header. Its address is verified
+    through the emailed link, as its holder would (an unverified account cannot send), unless
+    `verified=False`."""
     created = api.post_json(
         "/accounts",
         {
@@ -32,6 +35,10 @@ def owner(api: LocalClient, email: str, password: str = PASSWORD) -> dict[str, s
         },
     )
     assert created.status == 201, created.text
+    if verified:
+        token = console_link(api, email, "verify-email").split("token=", 1)[1]
+        answer = api.post_json("/accounts/verify", {"token": token})
+        assert answer.status == 204, answer.text
     token = api.post_json("/auth/login", {"email": email, "password": password}).json()["id_token"]
     return {"Authorization": f"Bearer {token}"}
 
@@ -64,6 +71,21 @@ def await_condition(condition, timeout: float = 30, what: str = "the condition")
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.2)
+
+
+def console_link(api: LocalClient, to: str, screen: str) -> str:
+    """The link to a console screen (`verify-email`, `reset-password`) in the newest email to `to`
+    that has one, as the account emails write it."""
+
+    def found() -> str | None:
+        for email in outbox(api, to):
+            for part in parts(email["raw"])[1:]:
+                urls = re.findall(rf"https?://\S*/console/{screen}\?token=[^\s\"'<>]+", part)
+                if urls:
+                    return html.unescape(urls[0])
+        return None
+
+    return await_condition(found, what=f"a /console/{screen} link emailed to {to}")
 
 
 def links_in(raw_html: str, pattern: str) -> list[str]:

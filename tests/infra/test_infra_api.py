@@ -1,8 +1,10 @@
 """The REST API: built from the route table and nothing else."""
 
+import fnmatch
+
 import pytest
 
-from consentmail.core.routes import ROUTES
+from consentmail.core.routes import ROUTES, STAGE, Function
 from infra import console_site
 
 pytestmark = pytest.mark.infra
@@ -150,3 +152,21 @@ def test_api_gateways_own_refusals_answer_problem_json(synthesized):
         assert content_type == "'application/problem+json'"
         template = props["ResponseTemplates"]["application/json"]
         assert f'"status": {status}' in template and "$context.error.messageString" in template
+
+
+def test_the_tracking_routes_are_never_sampled_by_xray_and_the_other_routes_keep_the_default_rule(
+    synthesized,
+):
+    # Given the stage's sampling rules
+    (rule,) = synthesized.resources(synthesized.service, "AWS::XRay::SamplingRule").values()
+    props = rule["Properties"]["SamplingRule"]
+    # Then the tracking routes' rule records nothing, on this API's stage, ahead of the default rule
+    assert props["FixedRate"] == 0 and props["ReservoirSize"] == 0
+    assert props["ServiceName"] == f"consentmail/{STAGE}" and props["ServiceType"] == "AWS::ApiGateway::Stage"
+    assert props["Priority"] < 10_000 and len(props["RuleName"]) <= 32
+    # and it matches an open and a click, with or without the stage in the path, and no other route
+    pattern = props["URLPath"]
+    assert fnmatch.fnmatchcase("/t/o/abc.def", pattern) and fnmatch.fnmatchcase(f"/{STAGE}/t/c/abc", pattern)
+    for route in ROUTES:
+        sample = "/" + route.path.lstrip("/").replace("{", "x").replace("}", "")
+        assert fnmatch.fnmatchcase(sample, pattern) == (route.function == Function.TRACKING), route

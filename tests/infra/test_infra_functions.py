@@ -8,6 +8,7 @@ import pytest
 from consentmail.core.routes import Function
 from consentmail.core.settings import PREFIX
 from consentmail.core.tables import SCHEMAS
+from consentmail.store.list_counts import COUNT_KEY_MARKER
 from infra.constructs.mailing import CONFIGURATION_SET
 
 pytestmark = pytest.mark.infra
@@ -69,12 +70,19 @@ def test_one_function_per_bounded_context(synthesized):
     assert set(_functions(synthesized)) == {function.value for function in Function}
 
 
-def test_every_function_is_arm64_python313_traced_with_json_logs_in_its_own_group(synthesized):
+# Once or more per email: a trace each would cost more than the rest of their bill.
+HOT_PATHS = {Function.TRACKING.value, Function.SENDER.value, Function.SES_EVENTS.value}
+
+
+def test_every_function_is_arm64_python313_with_json_logs_in_its_own_group_traced_but_the_hot_paths(
+    synthesized,
+):
     for name, props in _functions(synthesized).items():
         assert props["Architectures"] == ["arm64"], name
         assert props["Runtime"] == "python3.13", name
         assert props["Handler"] == "handler.handler", name
-        assert props["TracingConfig"] == {"Mode": "Active"}, name
+        tracing = "PassThrough" if name in HOT_PATHS else "Active"
+        assert props["TracingConfig"] == {"Mode": tracing}, name
         assert props["LoggingConfig"]["LogFormat"] == "JSON", name
         assert "Ref" in props["LoggingConfig"]["LogGroup"], name
         assert len(props["Layers"]) == 2, name
@@ -199,10 +207,13 @@ def test_public_functions_have_no_cognito_or_queue_powers(synthesized):
 
 
 R, RW = "read", "read-write"
+# Reads the table, and updates its count items only (UpdateItem under a dynamodb:LeadingKeys
+# condition on the count items' marker): a list's counts move with its contacts, the lists do not.
+R_COUNTS = "read, update counts"
 # Least privilege: what each function may do to each table, and nothing more.
 TABLE_ACCESS: dict[Function, dict[str, str]] = {
     Function.SUBSCRIPTION: {
-        "lists": R,
+        "lists": R_COUNTS,
         "suppression": RW,
         "contacts": RW,
         "consent": RW,
@@ -226,11 +237,11 @@ TABLE_ACCESS: dict[Function, dict[str, str]] = {
     },
     Function.SES_EVENTS: {
         **dict.fromkeys(("events", "contacts", "campaigns", "suppression", "accounts"), RW),
-        "lists": R,
+        "lists": R_COUNTS,
     },
     Function.SES_WEBHOOK: {
         **dict.fromkeys(("events", "contacts", "campaigns", "suppression", "accounts"), RW),
-        "lists": R,
+        "lists": R_COUNTS,
     },
     Function.SUBJECT_REQUESTS: dict.fromkeys(
         ("requests", "contacts", "consent", "events", "accounts", "suppression", "lists", "receipts"), RW
@@ -240,16 +251,28 @@ TABLE_ACCESS: dict[Function, dict[str, str]] = {
 SECRET_READERS = set(Function) - {Function.FANOUT}
 
 
+def _count_updates_only(statement: dict, actions: set[str]) -> bool:
+    leading = statement.get("Condition", {}).get("ForAllValues:StringLike", {}).get("dynamodb:LeadingKeys")
+    return actions == {"dynamodb:UpdateItem"} and leading == [f"*{COUNT_KEY_MARKER}*"]
+
+
 def _table_access(statements: list[dict]) -> dict[str, str]:
     access: dict[str, str] = {}
+    counted: set[str] = set()
     for statement in statements:
         actions = _actions([statement])
         if not any(action.startswith("dynamodb:") for action in actions):
             continue
+        tables = re.findall(r"table/consentmail-([a-z_]+)", json.dumps(statement["Resource"]))
+        if _count_updates_only(statement, actions):
+            counted.update(tables)
+            continue
         writes = bool(actions & {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"})
-        for table in re.findall(r"table/consentmail-([a-z_]+)", json.dumps(statement["Resource"])):
+        for table in tables:
             if writes or access.get(table) != RW:
                 access[table] = RW if writes else R
+    for table in counted:
+        access[table] = RW if access.get(table) == RW else R_COUNTS
     return access
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from consentmail.core.routes import Function
 from infra.config import ConfigError, config_from
 from infra.regions import ALLOWED_REGIONS, RegionNotAllowed, check_region
 
@@ -102,6 +103,36 @@ def test_dependency_layer_holds_aarch64_cpython313_wheels_and_no_boto(deps_layer
     for provided_by_lambda in ("boto3", "botocore"):
         assert not (deps_layer / provided_by_lambda).exists()
     assert (deps_layer / "aws_lambda_powertools").is_dir()
+
+
+def test_the_deployed_code_carries_the_runtimes_bytecode_and_no_other(synthesized, deps_layer):
+    # Given the assets the synthesis staged (the layers and every function's code) and the layer
+    from tools.build_layer import runtime_python
+
+    staged = [
+        path for path in synthesized.outdir.iterdir() if path.name.startswith("asset.") and path.is_dir()
+    ]
+    functions = [path for path in staged if (path / "handler.py").exists()]
+    shared = [path for path in staged if (path / "python" / "consentmail").is_dir()]
+    assert len(functions) == len(Function) and len(shared) == 1
+    # Then no bytecode of another Python is shipped (Lambda's python3.13 would ignore it)
+    for root in [*staged, deps_layer]:
+        foreign = [p for p in root.rglob("*.pyc") if not p.name.endswith(".cpython-313.pyc")]
+        assert not foreign, foreign[:3]
+    if runtime_python() is None:
+        pytest.skip("no CPython 3.13 here: the code ships without bytecode")
+    # And every module of our code has its 3.13 bytecode, hash-based and unchecked (the asset zip
+    # keeps no modification times), naming the path Lambda mounts it at
+    for root, deployed_at in [
+        *((path, "/var/task") for path in functions),
+        (shared[0] / "python", "/opt/python"),
+    ]:
+        for source in root.rglob("*.py"):
+            compiled = source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc"
+            assert compiled.exists(), source
+            data = compiled.read_bytes()
+            assert int.from_bytes(data[4:8], "little") == 0b01, compiled
+            assert f"{deployed_at}/{source.relative_to(root)}".encode() in data, compiled
 
 
 def test_operator_options_turn_waf_off_add_an_alarm_subscription_and_a_custom_url(tmp_path, deps_layer):

@@ -96,6 +96,16 @@ def test_sign_up_accepts_an_accented_letter_as_the_letter(aws):
     assert account_id
 
 
+def test_an_address_the_user_pool_refuses_is_a_422_naming_the_email_not_a_server_error(aws):
+    # Found by the fuzz test: the user pool checks the address itself (here moto's narrower rule
+    # refuses `^`), and its refusal reached the caller as a 502.
+    reply = call("POST", "/accounts", body={**sample_body(), "email": "p^@example.com"})
+
+    assert reply.status == 422
+    assert [e["field"] for e in reply.problem["errors"]] == ["email"]
+    assert cognito_users(aws) == []
+
+
 def test_a_repeated_email_creates_no_second_account(aws):
     sign_up(OWNER)
 

@@ -71,6 +71,7 @@ def test_list_crud(owner):
         "thank_you_url",
         "language",
         "created_at",
+        "counts",
     }
     assert mailing_list["language"] == "en"
     list_id = mailing_list["list_id"]
@@ -384,13 +385,15 @@ def test_import_takes_the_consent_proof_from_the_request_or_the_rows(owner, list
     assert grace.consent.obtained_at == datetime(2026, 10, 1, 9, tzinfo=UTC)
 
 
-def test_import_beyond_ten_thousand_rows_answers_413_and_imports_nothing(owner, list_id):
+def test_import_beyond_the_row_limit_answers_413_pointing_to_the_large_import(owner, list_id):
     rows = "".join(f"p{i}@example.org\r\n" for i in range(MAX_ROWS + 1))
 
     reply = call("POST", f"/lists/{list_id}/contacts/import", claims=owner, body="email\r\n" + rows)
 
     assert reply.status == 413
-    assert "10,000" in reply.problem["detail"]
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert f"{MAX_ROWS:,}" in reply.problem["detail"]
+    assert "POST /lists/{list_id}/imports" in reply.problem["detail"]
     assert call("GET", f"/lists/{list_id}/contacts", claims=owner).json()["items"] == []
 
 

@@ -138,11 +138,11 @@ def test_with_tracking_consent_http_links_become_signed_click_urls_to_the_exact_
     hrefs = Links(html).hrefs
     clicks = [h for h in hrefs if h.startswith(f"{PUBLIC_URL}/t/c/")]
     targets = [read_click(h.rsplit("/", 1)[1], AT) for h in clicks]
-    assert [url for _, url in targets] == [
+    assert [target.url for target in targets] == [
         "https://blog.example.com/post?id=7&utm_source=news",
         "http://shop.example.com/",
     ]
-    recipient = targets[0][0]
+    recipient = targets[0].recipient
     assert (recipient.campaign_id, recipient.contact_id, recipient.list_id) == (
         "campaign-1",
         contact.contact_id,

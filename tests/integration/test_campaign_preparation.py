@@ -366,6 +366,9 @@ def test_a_schedule_that_fires_twice_sends_each_contact_once(accounts, aws, cloc
     assert schedules.due(datetime.now(UTC)) == []
     stats = call("GET", f"/campaigns/{campaign['campaign_id']}/stats", claims=OWNER).json()
     assert (stats["recipients"], stats["sent"]) == (2, 2)
+    # and, started by its schedule, it kept its link order for its link statistics
+    links = call("GET", f"/campaigns/{campaign['campaign_id']}/stats/links", claims=OWNER).json()
+    assert links == [{"url": "https://example.com/offer", "clicks": 0, "unique_clicks": 0}]
 
 
 def test_nothing_is_due_before_its_time_and_a_replaced_schedule_starts_nothing(

@@ -49,6 +49,7 @@ from consentmail.sending.pacing import RateLimiter
 from consentmail.sending.sender import Sender
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.events import EventRepository
+from consentmail.store.list_counts import COUNT_KEY_MARKER
 from consentmail.store.requests import RequestRepository
 from consentmail.store.suppression import ERASED, TOMBSTONE, SuppressionRepository
 from consentmail.subject_requests.service import SubjectRequestService
@@ -381,6 +382,26 @@ def left_behind(trial: Trial, items: list[tuple[str, dict]]) -> list[str]:
     return found
 
 
+def counted(items: list[tuple[str, dict]], list_id: str) -> dict[str, int]:
+    """The list's contacts by status as its count shards hold them, summed (zeros left out)."""
+    totals: Counter = Counter()
+    for table, item in items:
+        if table.endswith("lists") and item["list_id"]["S"].startswith(f"{list_id}{COUNT_KEY_MARKER}"):
+            totals.update({name: int(value["N"]) for name, value in item.items() if "N" in value})
+    return {status: total for status, total in totals.items() if total}
+
+
+def holds(items: list[tuple[str, dict]], list_id: str) -> dict[str, int]:
+    """The list's contacts by status, as the contacts table holds them."""
+    return dict(
+        Counter(
+            item["status"]["S"]
+            for table, item in items
+            if table.endswith("contacts") and item["list_id"]["S"] == list_id
+        )
+    )
+
+
 @pytest.mark.promise("rights.erasure")
 @pytest.mark.parametrize("name", WRITERS)
 def test_an_erasure_wins_against_every_concurrent_writer(world, name):
@@ -411,5 +432,9 @@ def test_an_erasure_wins_against_every_concurrent_writer(world, name):
     items = every_item()
     left = {t.address: left_behind(t, items) for t in trials}
     assert {address: found for address, found in left.items() if found} == {}
+    # Whoever won, the lists' counts are what the lists hold, read from their shards as stored
+    # (a read of the counts would hide one below zero).
+    for list_id in (world.held, world.other):
+        assert counted(items, list_id) == holds(items, list_id), list_id
     assert lost == writer.lost
     assert set(answers) <= {writer.lost, *writer.won}, answers

@@ -143,6 +143,17 @@ def test_a_malformed_form_is_shown_again_with_each_problem_next_to_its_field(aws
     assert sent_messages() == []
 
 
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_a_form_name_with_a_control_character_is_shown_again_not_a_server_error(aws, field):
+    # Found by the fuzz test: the form's names reached the request model unchecked, which raised.
+    form = {"email": ADDRESS, "type": "rectification", field: "L\x0fa"}
+    answer = rights("POST", form=form, query={"lang": "fr"})
+
+    assert answer["statusCode"] == 422
+    assert "Un nom doit tenir sur une seule ligne de texte." in answer["body"]
+    assert sent_messages() == []
+
+
 def test_the_json_request_still_answers_202_pending(aws):
     answer = rights("POST", body={"email": ADDRESS, "type": "access"})
     assert answer["statusCode"] == 202 and json.loads(answer["body"]) == {"status": "pending"}

@@ -172,6 +172,21 @@ def test_a_campaign_to_1000_contacts_sends_exactly_1000_emails(aws, demo_list, f
     assert len(tracked) == 500
 
 
+def test_a_campaign_to_an_internationalized_domain_goes_out_in_punycode(aws, demo_list, functions_wired):
+    # Issue 12, finding 13: the contact is stored as typed (Unicode domain); the `To` header and
+    # SES's destination carry the IDNA form every mail system reads, never an RFC 2047 word.
+    add_contact(demo_list, "leser@bücher.de")
+    campaign_id = new_campaign(demo_list)
+
+    start(demo_list, campaign_id)
+    assert drain(queue_url(aws, "fanout"), fanout_function.handler) == 0
+    assert drain(queue_url(aws, "send"), sender_function.handler) == 0
+
+    [message] = sent_messages()
+    assert parse(message.raw_data)["To"] == "leser@xn--bcher-kva.de"
+    assert set(message.destinations) == {"leser@xn--bcher-kva.de"}
+
+
 def test_fanout_enqueues_batches_of_50_sendable_contacts(aws, demo_list, functions_wired):
     for n in range(120):
         add_contact(demo_list, f"r{n}@example.org")

@@ -6,16 +6,17 @@ import json
 from datetime import timedelta
 
 import pytest
+import time_machine
 
 import functions.ses_webhook.handler as webhook_function
 from consentmail.composition import ses_webhook as webhook_services
 from consentmail.core.clock import now
 from consentmail.core.records import ContactStatus
-from consentmail.ses_events.sns_verify import SnsVerifier
+from consentmail.ses_events.sns_verify import FETCH_FAILURE_KEPT, SnsVerifier
 from consentmail.ses_events.webhook import SesWebhook
 from consentmail.store.contacts import ContactRepository
 from tests.http_events import FakeContext, headers_of, load_event
-from tests.sns_signing import FakeSns, iso_ms, new_key, sign
+from tests.sns_signing import CERT_URL, FakeSns, iso_ms, new_key, sign
 from tests.tracking_helpers import sent_to, ses_event, totals
 
 
@@ -153,6 +154,35 @@ def test_an_unreachable_certificate_answers_403_and_is_not_fetched_on_every_requ
     assert answers == [403] * 10
     assert len(sns.fetched) == 1
     assert status(reader) == ContactStatus.CONFIRMED
+
+
+def test_forged_notifications_with_a_well_formed_certificate_url_fetch_the_certificate_once(aws, sns, reader):
+    # Issue 12, finding 13: a forger pointing at the genuine certificate URL gets 403 every time,
+    # and each request does not make us fetch the certificate again (it is cached per URL).
+    forged = sign(sns_message(aws, ses_event("ses_complaint", reader)), new_key())
+
+    answers = [post(forged)["statusCode"] for _ in range(5)]
+
+    assert answers == [403] * 5
+    assert sns.fetched == [CERT_URL]
+    assert status(reader) == ContactStatus.CONFIRMED and totals()["complained"] == 0
+
+
+def test_a_certificate_that_could_not_be_fetched_is_tried_again_once_the_failure_is_old(aws, sns, reader):
+    sns.fail = True
+    message = sign(sns_message(aws, ses_event("ses_delivery", reader)), sns.key)
+    assert post(message)["statusCode"] == 403
+    sns.fail = False
+
+    # Within the failure's few minutes the URL is refused without fetching it again...
+    assert post(message)["statusCode"] == 403
+    assert len(sns.fetched) == 1
+    # ...and once they are over, it is fetched again and the genuine message goes through.
+    later = now() + FETCH_FAILURE_KEPT + timedelta(seconds=1)
+    with time_machine.travel(later, tick=False):
+        fresh = sign(sns_message(aws, ses_event("ses_delivery", reader), Timestamp=iso_ms(later)), sns.key)
+        assert post(fresh)["statusCode"] == 200
+    assert len(sns.fetched) == 2
 
 
 def test_a_verified_subscription_confirmation_is_confirmed(aws, sns):

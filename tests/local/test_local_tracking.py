@@ -85,3 +85,37 @@ def test_stats_suppression_unique_opens_and_clicks_and_withdrawal(
     assert "/t/o/" not in third_body and "/t/c/" not in third_body
     assert LINK in html.unescape(third_body)
     assert all("Set-Cookie" not in answer.headers for answer in local_client.answers)
+
+
+def test_a_sent_campaigns_timeline_and_links_show_its_open_and_click(local_mode, local_client, monkeypatch):
+    # Given a campaign sent through local mode to a reader who allows tracking
+    monkeypatch.setattr(machine, "SCAN_WINDOW", timedelta(0))
+    auth = sign_up(local_client, "timeline-owner@example.org")["auth"]
+    list_id = local_client.post_json(
+        "/lists", {"name": "Timeline News", "from_email": "news@example.com", "from_name": "News"}, auth
+    ).json()["list_id"]
+    proof = {"source": "shop checkout", "obtained_at": "2026-11-01T00:00:00Z", "text": "Send me news"}
+    contact = {"email": READER, "consent": proof, "tracking_consent": True}
+    assert local_client.post_json(f"/lists/{list_id}/contacts", contact, auth).status == 201
+    campaign_id = send_campaign(local_client, local_mode, auth, list_id, "Timeline news", 1)
+
+    # When the reader opens it and clicks its link, in a browser
+    body = html_of(local_client, "Timeline news")
+    assert local_client.get(link("/t/o/", body), headers=BROWSER).status == 200
+    assert local_client.get(link("/t/c/", body), headers=BROWSER).status == 302
+
+    # Then the timeline's buckets (hourly since the send) hold the delivery, the open and the click
+    timeline = local_client.get(f"/campaigns/{campaign_id}/stats/timeline", headers=auth)
+    assert timeline.status == 200
+    buckets = timeline.json()["buckets"]
+    assert timeline.json()["statistics_expired"] is False and 1 <= len(buckets) <= 2
+    for name in ("delivered", "opened", "clicked"):
+        assert sum(bucket[name] for bucket in buckets) == 1, name
+    # and the links list the campaign's one link with its click and its one clicker
+    links = local_client.get(f"/campaigns/{campaign_id}/stats/links", headers=auth)
+    assert links.status == 200
+    assert links.json() == [{"url": LINK, "clicks": 1, "unique_clicks": 1}]
+    # and another account reads neither
+    stranger = sign_up(local_client, "timeline-stranger@example.org")["auth"]
+    for path in ("timeline", "links"):
+        assert local_client.get(f"/campaigns/{campaign_id}/stats/{path}", headers=stranger).status == 404

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from aws_lambda_powertools import Logger
 
-from consentmail.core.log_masking import AddressMaskingFilter, mask_text, masked
+from consentmail.core.log_masking import AddressMaskingFilter, get_plain_logger, mask_text, masked
 from consentmail.core.logs import get_logger
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -84,6 +84,29 @@ def test_a_standard_logging_handler_masks_with_the_filter():
     assert stream.getvalue().strip() == f"to {MASKED} {MASKED}"
 
 
+@pytest.mark.promise("logs.masked")
+def test_the_plain_logger_of_a_function_without_powertools_masks_message_extras_and_exception():
+    # Given the plain logger a function without Powertools logs through (tracking), and a handler
+    # like the runtime's above it
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s|%(email)s"))
+    name = _service()
+    log = get_plain_logger(name)
+    log.propagate = False
+    log.addHandler(handler)
+    # When a line carries the address in its message, an extra field and an exception
+    try:
+        raise ValueError(f"refused {ADDRESS}")
+    except ValueError:
+        log.exception("open of %s not recorded", ADDRESS, extra={"email": ADDRESS})
+    # Then nothing of it is raw, the traceback included; asking again adds no second filter
+    output = stream.getvalue()
+    assert ADDRESS not in output
+    assert output.startswith(f"open of {MASKED} not recorded") and f"ValueError: refused {MASKED}" in output
+    assert get_plain_logger(name) is log and len(log.filters) == 1
+
+
 def test_masking_leaves_what_is_not_an_address_alone_and_is_idempotent():
     arn = "arn:aws:sns:eu-west-3:123456789012:consentmail-events"
     assert mask_text(arn) == arn
@@ -97,4 +120,5 @@ def test_masking_leaves_what_is_not_an_address_alone_and_is_idempotent():
 def test_every_function_logs_through_the_masking_logger():
     for handler in sorted((ROOT / "functions").glob("*/handler.py")):
         source = handler.read_text()
-        assert "get_logger(" in source and "Logger()" not in source, handler.parent.name
+        masking = "get_logger(" in source or "get_plain_logger(" in source
+        assert masking and "Logger()" not in source, handler.parent.name

@@ -121,3 +121,28 @@ def test_links_render_where_the_content_places_them():
 
     assert rendered.html == '<a href="https://u.example/unsub">out</a>'
     assert rendered.text == "https://u.example/prefs"
+
+
+def test_a_link_built_from_the_recipients_values_maps_back_to_the_link_as_written():
+    html = (
+        '<a href="https://shop.example/offer?for={{ email }}&amp;plan={{ attributes.plan }}">Yours</a>'
+        '<a href="https://shop.example/static">Static</a><a href="{{ unsubscribe_url }}">Leave</a>'
+    )
+    templates = CampaignTemplates(Content(subject="Hi", html=html, text=None))
+
+    written = templates.links_as_written(contact(), "https://u.example/unsub", "https://u.example/prefs")
+
+    assert written == {
+        "https://shop.example/offer?for=ada@example.org&plan=gold": (
+            "https://shop.example/offer?for={{ email }}&plan={{ attributes.plan }}"
+        ),
+        "https://u.example/unsub": "{{ unsubscribe_url }}",
+    }
+
+
+def test_a_campaign_without_tagged_links_maps_nothing():
+    templates = CampaignTemplates(
+        Content(subject="Hi", html='<a href="https://shop.example/">x</a>', text=None)
+    )
+
+    assert templates.links_as_written(contact(), "https://u.example/unsub", "https://u.example/prefs") == {}

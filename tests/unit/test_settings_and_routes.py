@@ -20,6 +20,33 @@ def test_malformed_settings_are_refused(settings_environment):
         settings_from_env(environ)
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CONSENTMAIL_PUBLIC_URL", "mail.example.com"),
+        ("CONSENTMAIL_PUBLIC_URL", "ftp://mail.example.com"),
+        ("CONSENTMAIL_PUBLIC_URL", "https://mail.example.com/a b"),
+        ("CONSENTMAIL_PUBLIC_URL", "https://mail.example.com:port"),
+        ("CONSENTMAIL_MAX_SEND_RATE", "0"),
+        ("CONSENTMAIL_MAX_SEND_RATE", "-3"),
+        ("CONSENTMAIL_MAX_SEND_RATE", "nan"),
+    ],
+)
+def test_a_malformed_setting_is_named_with_its_variable_and_what_is_wrong(settings_environment, name, value):
+    environ = {**settings_environment, name: value}
+    with pytest.raises(SettingsError) as error:
+        settings_from_env(environ)
+    assert name in str(error.value) and repr(value) in str(error.value)
+
+
+def test_well_formed_settings_are_read_as_given(settings_environment):
+    environ = {**settings_environment, "CONSENTMAIL_PUBLIC_URL": "https://mail.example.com/news/"}
+    settings = settings_from_env(environ)
+    assert settings.base_url == "https://mail.example.com/news"
+    assert settings.max_send_rate == 14.0
+    assert settings.sns_regions == ["eu-west-3"]
+
+
 def test_every_route_is_unique_and_no_local_route_is_in_the_table():
     keys = [(route.method, route.path) for route in ROUTES]
     assert len(keys) == len(set(keys))

@@ -1,10 +1,12 @@
 """The statistics arithmetic: the contract's fields, its denominators, 0 when one is 0."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consentmail.campaigns.stats import CampaignStats, stats_from
+from consentmail.campaigns.stats import CampaignStats, links_of, stats_from, timeline_of
 
 CONTRACT_FIELDS = {
     "recipients",
@@ -88,3 +90,39 @@ def test_rates_are_fractions_of_their_denominators(counts):
         (stats.unsubscribe_rate, stats.unsubscribed, stats.delivered),
     ):
         assert rate == (pytest.approx(part / whole) if whole else 0)
+
+
+def test_the_timeline_is_hourly_for_72_hours_then_daily_with_no_gap():
+    sent_at = datetime(2026, 11, 20, 9, 40, tzinfo=UTC)
+    at = sent_at + timedelta(days=5)
+    written = [
+        ("H", datetime(2026, 11, 20, 9, 0, tzinfo=UTC), {"delivered": 2, "opened": 1}),
+        ("H", datetime(2026, 11, 23, 10, 0, tzinfo=UTC), {"clicked": 1}),  # past the hours: its day
+        ("D", datetime(2026, 11, 24, 0, 0, tzinfo=UTC), {"unsubscribed": 1}),
+    ]
+
+    timeline = timeline_of(written, sent_at, at)
+
+    starts = [bucket.start for bucket in timeline.buckets]
+    hours = [datetime(2026, 11, 20, 9, 0, tzinfo=UTC) + timedelta(hours=n) for n in range(72)]
+    assert starts[:72] == hours
+    daily_from = hours[-1] + timedelta(hours=1)
+    assert starts[72:] == [daily_from] + [datetime(2026, 11, day, tzinfo=UTC) for day in (24, 25)]
+    assert (timeline.buckets[0].delivered, timeline.buckets[0].opened) == (2, 1)
+    assert timeline.buckets[72].clicked == 1 and timeline.buckets[73].unsubscribed == 1
+    assert timeline.statistics_expired is False
+
+
+def test_links_come_in_the_campaigns_order_then_any_other_by_clicks():
+    counted = {
+        "https://b.example/": {"clicks": 3, "unique_clicks": 2},
+        "https://z.example/": {"clicks": 1, "unique_clicks": 1},
+    }
+
+    links = links_of(["https://a.example/", "https://b.example/"], counted)
+
+    assert [(link.url, link.clicks, link.unique_clicks) for link in links] == [
+        ("https://a.example/", 0, 0),
+        ("https://b.example/", 3, 2),
+        ("https://z.example/", 1, 1),
+    ]

@@ -12,7 +12,7 @@ export const API_BASE = window.location.pathname.split("/console")[0] ?? "";
 export class ApiError extends Error {
   readonly status: number;
   readonly problem: T.Problem | null;
-  /** A route of the contract this server does not offer yet (issue 14). */
+  /** A route of the contract this server does not offer yet (contract.ts NOT_YET_IN_DOCUMENT). */
   readonly unavailable: boolean;
 
   constructor(status: number, problem: T.Problem | null, unavailable: boolean) {
@@ -22,9 +22,10 @@ export class ApiError extends Error {
     this.unavailable = unavailable;
   }
 
-  /** The message for one field, e.g. "consent.text", or undefined. */
+  /** The messages for one field, e.g. "consent.text" (a template can have several), or undefined. */
   fieldMessage(field: string): string | undefined {
-    return this.problem?.errors?.find((e) => e.field === field)?.message;
+    const messages = (this.problem?.errors ?? []).filter((e) => e.field === field).map((e) => e.message);
+    return messages.length > 0 ? messages.join("; ") : undefined;
   }
 }
 
@@ -178,7 +179,7 @@ export const api = {
       query: { contact_id: contactId },
     }),
   testSend: (campaignId: string, to: string[]) =>
-    json<void>("POST /campaigns/{campaign_id}/test", { params: id("campaign_id", campaignId), json: { to } }),
+    json<T.TestSent>("POST /campaigns/{campaign_id}/test", { params: id("campaign_id", campaignId), json: { to } }),
   schedule: (campaignId: string, at: string) =>
     json<T.Scheduled>("POST /campaigns/{campaign_id}/schedule", {
       params: id("campaign_id", campaignId),

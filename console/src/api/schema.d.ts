@@ -57,6 +57,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/account/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change my password */
+        post: operations["change_password_account_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My deletion receipts, newest first */
+        get: operations["retention_account_retention_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/accounts": {
         parameters: {
             query?: never;
@@ -74,6 +108,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/accounts/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify my email address with the emailed link's token (idempotent) */
+        post: operations["verify_account_accounts_verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/login": {
         parameters: {
             query?: never;
@@ -85,6 +136,74 @@ export interface paths {
         put?: never;
         /** Sign in: Cognito's tokens */
         post: operations["login_auth_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out: revoke this session's refresh token */
+        post: operations["logout_auth_logout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Email a password-reset link (the same answer for every address) */
+        post: operations["forgot_password_auth_password_forgot_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with a reset link's token; every session is signed out */
+        post: operations["reset_password_auth_password_reset_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New ID and access tokens for a refresh token */
+        post: operations["refresh_auth_refresh_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -128,6 +247,58 @@ export interface paths {
         patch: operations["update_campaign_campaigns__campaign_id__patch"];
         trace?: never;
     };
+    "/campaigns/{campaign_id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new draft with the same list and content */
+        post: operations["duplicate_campaign_campaigns__campaign_id__duplicate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{campaign_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The email a contact of the list (or a sample contact) would get */
+        get: operations["preview_campaign_campaigns__campaign_id__preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{campaign_id}/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the campaign at a time 5 minutes to 6 days out (or move its time) */
+        post: operations["schedule_campaign_campaigns__campaign_id__schedule_post"];
+        /** Cancel the scheduled send: the campaign is a draft again */
+        delete: operations["unschedule_campaign_campaigns__campaign_id__schedule_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/campaigns/{campaign_id}/send": {
         parameters: {
             query?: never;
@@ -162,6 +333,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/campaigns/{campaign_id}/stats/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Clicks per link, in the campaign's link order */
+        get: operations["get_campaign_links_campaigns__campaign_id__stats_links_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{campaign_id}/stats/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The campaign over time: hourly for 72 hours after the send, daily after */
+        get: operations["get_campaign_timeline_campaigns__campaign_id__stats_timeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{campaign_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the rendered email, subject [Test], to my own address: no tracking, no statistics */
+        post: operations["test_campaign_campaigns__campaign_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/confirm": {
         parameters: {
             query?: never;
@@ -169,10 +391,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Confirm a subscription (double opt-in) */
-        get: operations["confirm_confirm_get"];
+        /**
+         * The confirmation page (changes nothing)
+         * @description A page whose button POSTs: mail gateways fetch every link of an email, so following the link alone never confirms.
+         */
+        get: operations["confirm_page_confirm_get"];
         put?: never;
-        post?: never;
+        /**
+         * Confirm a subscription (double opt-in)
+         * @description Idempotent; the consent ledger records the time, IP and user agent of this POST.
+         */
+        post: operations["confirm_confirm_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -262,7 +491,7 @@ export interface paths {
         put?: never;
         /**
          * Import contacts from CSV
-         * @description Body: `text/csv` with a header row (`email`, `first_name`, `last_name`, `tracking_consent`, optional `consent_source`, `consent_obtained_at`, `consent_text`; other columns become attributes). At most 10,000 rows (413 beyond). Bad rows are reported, good rows kept.
+         * @description Body: `text/csv` with a header row (`email`, `first_name`, `last_name`, `tracking_consent`, optional `consent_source`, `consent_obtained_at`, `consent_text`; other columns become attributes). At most 2,000 rows (413 beyond: import a larger file with POST /lists/{list_id}/imports). Bad rows are reported, good rows kept.
          */
         post: operations["import_contacts_lists__list_id__contacts_import_post"];
         delete?: never;
@@ -315,11 +544,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The rights page: access, rectification or erasure
+         * @description An HTML form in the browser's language (en, fr, de, es, it; `?lang=` switches).
+         */
+        get: operations["rights_subject_requests_get"];
         put?: never;
         /**
          * Ask for access, rectification or erasure
-         * @description Always 202 pending for a well-formed request, known address or not; emails a verification link (7 days), at most 3 times per address per day.
+         * @description JSON: always 202 pending for a well-formed request, known address or not. The rights page's form (urlencoded): a 200 page, the same whatever the address; a malformed form is the form again (422) with each problem next to its field. Emails a verification link (7 days) in the page's language, at most 3 times per address per day.
          */
         post: operations["receive_subject_requests_post"];
         delete?: never;
@@ -358,7 +591,7 @@ export interface paths {
         };
         /**
          * The access export
-         * @description Everything held about the address, in every account (JSON); the link works 7 days.
+         * @description Everything held about the address, in every account; the link works 7 days. JSON, or for a browser (Accept preferring text/html) a readable page with a button to download the JSON; `?format=json` always gets the JSON.
          */
         get: operations["export_subject_requests_export_get"];
         put?: never;
@@ -475,6 +708,13 @@ export interface components {
          * @enum {string}
          */
         AccountStatus: "active" | "closed";
+        /**
+         * Attributes
+         * @description Free attributes of a contact; attribute names are 1 to 64 characters: letters, digits, `_`, `-` and inner spaces, starting with a letter, a digit or `_`, at every depth of nested objects.
+         */
+        Attributes: {
+            [key: string]: components["schemas"]["Attributes"] | unknown;
+        };
         /** CampaignCreate */
         CampaignCreate: {
             /** Html */
@@ -521,6 +761,16 @@ export interface components {
             complaint_rate: number;
             /** Delivered */
             delivered: number;
+            /**
+             * Failed
+             * @description Recipients whose email could not be built or sent; see `failures`
+             */
+            failed: number;
+            /**
+             * Failures
+             * @description Why recipients failed, with counts
+             */
+            failures?: components["schemas"]["Failure"][];
             /** Machine Opens */
             machine_opens: number;
             /** Open Rate */
@@ -531,6 +781,12 @@ export interface components {
             recipients: number;
             /** Sent */
             sent: number;
+            /**
+             * Statistics Expired
+             * @description True when the counters have gone with the events they counted (13 months): the statistics then read 0
+             * @default false
+             */
+            statistics_expired?: boolean;
             /** Tracked */
             tracked: number;
             /** Unsubscribe Rate */
@@ -542,7 +798,7 @@ export interface components {
          * CampaignStatus
          * @enum {string}
          */
-        CampaignStatus: "draft" | "sending" | "sent";
+        CampaignStatus: "draft" | "scheduled" | "sending" | "sent";
         /**
          * CampaignView
          * @description The contract's campaign representation.
@@ -558,6 +814,8 @@ export interface components {
             html: string | null;
             /** List Id */
             list_id: string;
+            /** Scheduled At */
+            scheduled_at: string | null;
             /** Sent At */
             sent_at: string | null;
             status: components["schemas"]["CampaignStatus"];
@@ -571,13 +829,20 @@ export interface components {
          * @description What a rectification changes: any of the names, and attributes (a null value removes one).
          */
         Changes: {
-            /** Attributes */
-            attributes?: {
-                [key: string]: unknown;
-            } | null;
-            /** First Name */
+            /**
+             * Attributes
+             * @default null
+             */
+            attributes?: components["schemas"]["Attributes"] | null;
+            /**
+             * First Name
+             * @default null
+             */
             first_name?: string | null;
-            /** Last Name */
+            /**
+             * Last Name
+             * @default null
+             */
             last_name?: string | null;
         };
         /** Closure */
@@ -629,33 +894,34 @@ export interface components {
         };
         /** ContactIn */
         ContactIn: {
-            /** Attributes */
-            attributes?: {
-                [key: string]: unknown;
-            };
+            attributes?: components["schemas"]["Attributes"];
             consent: components["schemas"]["ConsentProofIn"];
             /**
              * Double Opt In
              * @default false
              */
-            double_opt_in: boolean;
-            /** Email */
+            double_opt_in?: boolean;
+            /**
+             * Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
             email: string;
             /**
              * First Name
              * @default
              */
-            first_name: string;
+            first_name?: string;
             /**
              * Last Name
              * @default
              */
-            last_name: string;
+            last_name?: string;
             /**
              * Tracking Consent
              * @default false
              */
-            tracking_consent: boolean;
+            tracking_consent?: boolean;
         };
         /** ContactOut */
         ContactOut: {
@@ -694,9 +960,7 @@ export interface components {
          */
         ContactPatch: {
             /** Attributes */
-            attributes?: {
-                [key: string]: unknown;
-            } | null;
+            attributes?: components["schemas"]["Attributes"] | null;
             /** First Name */
             first_name?: string | null;
             /** Last Name */
@@ -712,13 +976,32 @@ export interface components {
         ContactStatus: "pending" | "confirmed" | "unsubscribed" | "bounced" | "complained";
         /** Credentials */
         Credentials: {
-            /** Email */
+            /**
+             * Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
             email: string;
             /**
              * Password
              * Format: password
              */
             password: string;
+        };
+        /**
+         * Failure
+         * @description Recipients counted `failed` for one reason: a count, never who.
+         */
+        Failure: {
+            /** Count */
+            count: number;
+            /** Description */
+            description: string;
+            /**
+             * Reason
+             * @description content_expired, email_not_built, template_not_rendered, sensitive_data_rendered, outcome_unknown or an SES error code
+             */
+            reason: string;
         };
         /** FieldError */
         FieldError: {
@@ -732,17 +1015,46 @@ export interface components {
             /** Rejected */
             rejected: components["schemas"]["RejectedRow"][];
         };
+        /** LinkStats */
+        LinkStats: {
+            /**
+             * Clicks
+             * @description Clicks by people (machine clicks left out)
+             */
+            clicks: number;
+            /**
+             * Unique Clicks
+             * @description Contacts who clicked it
+             */
+            unique_clicks: number;
+            /**
+             * Url
+             * @description The link as written in the campaign (a `{{ }}` tag stays a tag)
+             */
+            url: string;
+        };
         /** ListIn */
         ListIn: {
             /** Confirm Redirect Url */
             confirm_redirect_url?: string | null;
-            /** From Email */
+            /**
+             * From Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
             from_email: string;
             /**
              * From Name
              * @default
              */
-            from_name: string;
+            from_name?: string;
+            /**
+             * Language
+             * @description Language of the opt-in email, campaign footers and recipient pages
+             * @default en
+             * @enum {string}
+             */
+            language?: "en" | "fr" | "de" | "es" | "it";
             /** Name */
             name: string;
             /** Thank You Url */
@@ -752,12 +1064,18 @@ export interface components {
         ListOut: {
             /** Confirm Redirect Url */
             confirm_redirect_url: string | null;
+            counts: components["schemas"]["StatusCounts"];
             /** Created At */
             created_at: string;
             /** From Email */
             from_email: string;
             /** From Name */
             from_name: string;
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "en" | "fr" | "de" | "es" | "it";
             /** List Id */
             list_id: string;
             /** Name */
@@ -774,10 +1092,16 @@ export interface components {
         ListPatch: {
             /** Confirm Redirect Url */
             confirm_redirect_url?: string | null;
-            /** From Email */
+            /**
+             * From Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
             from_email?: string | null;
             /** From Name */
             from_name?: string | null;
+            /** Language */
+            language?: ("en" | "fr" | "de" | "es" | "it") | null;
             /** Name */
             name?: string | null;
             /** Thank You Url */
@@ -794,7 +1118,11 @@ export interface components {
             company?: string | null;
             /** Country */
             country: string;
-            /** Email */
+            /**
+             * Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
             email: string;
             /** First Name */
             first_name: string;
@@ -803,6 +1131,7 @@ export interface components {
             /**
              * Password
              * Format: password
+             * @description The CNIL rule: 8 to 256 characters (after Unicode NFC normalization), with at least one letter (any script), one digit 0-9 and one of ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + -; each broken rule is named in a 422.
              */
             password: string;
             /** Phone */
@@ -832,17 +1161,42 @@ export interface components {
             /** Items */
             items: components["schemas"]["Notification"][];
         };
-        /**
-         * Pending
-         * @description The one answer to every well-formed request, whatever the address.
-         */
-        Pending: {
+        /** PasswordChange */
+        PasswordChange: {
             /**
-             * Status
-             * @default pending
-             * @constant
+             * Current Password
+             * Format: password
              */
-            status: "pending";
+            current_password: string;
+            /**
+             * New Password
+             * Format: password
+             * @description The CNIL rule: 8 to 256 characters (after Unicode NFC normalization), with at least one letter (any script), one digit 0-9 and one of ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + -; each broken rule is named in a 422.
+             */
+            new_password: string;
+        };
+        /** PasswordForgotten */
+        PasswordForgotten: {
+            /**
+             * Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
+            email: string;
+        };
+        /** PasswordReset */
+        PasswordReset: {
+            /**
+             * Password
+             * Format: password
+             * @description The CNIL rule: 8 to 256 characters (after Unicode NFC normalization), with at least one letter (any script), one digit 0-9 and one of ^ $ * . [ ] { } ( ) ? " ! @ # % & / \ , > < ' : ; | _ ~ ` = + -; each broken rule is named in a 422.
+             */
+            password: string;
+            /**
+             * Token
+             * @description The token of the password-reset link (single use, 1 hour)
+             */
+            token: string;
         };
         /**
          * PolicyAcceptance
@@ -855,6 +1209,19 @@ export interface components {
             ip: string;
             /** Version */
             version: string;
+        };
+        /**
+         * PreviewView
+         * @description The email one contact would get: subject, HTML part and text part, footer and tracking
+         *     included as that contact gets them.
+         */
+        PreviewView: {
+            /** Html */
+            html: string;
+            /** Subject */
+            subject: string;
+            /** Text */
+            text: string;
         };
         /**
          * Problem
@@ -879,6 +1246,11 @@ export interface components {
             created_at: string;
             /** Email */
             email: string;
+            /**
+             * Email Verified
+             * @description False until the emailed link is followed: no campaign is sent before
+             */
+            email_verified: boolean;
             /** First Name */
             first_name: string;
             /** Last Name */
@@ -920,6 +1292,72 @@ export interface components {
             /** Vat Number */
             vat_number?: string | null;
         };
+        /** ReceiptOut */
+        ReceiptOut: {
+            /** Items Deleted */
+            items_deleted: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "content" | "events" | "statistics" | "closed_account" | "erasure" | "request_export";
+            /**
+             * Late By Seconds Max
+             * @description Seconds the latest deletion came after its deadline; 0 if on time
+             */
+            late_by_seconds_max: number;
+            /**
+             * Latest Deadline
+             * @description The latest deadline among the deleted items (ISO 8601, UTC)
+             */
+            latest_deadline: string;
+            /**
+             * Oldest Deadline
+             * @description The earliest deadline among the deleted items (ISO 8601, UTC)
+             */
+            oldest_deadline: string;
+            /** Receipt Id */
+            receipt_id: string;
+            /**
+             * Run At
+             * @description When the deletion ran (ISO 8601, UTC)
+             */
+            run_at: string;
+            /**
+             * Scope
+             * @description The account the deleted data belonged to, or "all" for a run-wide summary
+             */
+            scope: string;
+            /**
+             * Signature
+             * @description HMAC-SHA256 of the other fields; the operator's audit verifies it
+             */
+            signature: string;
+        };
+        /** ReceiptPage */
+        ReceiptPage: {
+            /** Items */
+            items: components["schemas"]["ReceiptOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** RefreshRequest */
+        RefreshRequest: {
+            /** Refresh Token */
+            refresh_token: string;
+        };
+        /** Refreshed */
+        Refreshed: {
+            /** Access Token */
+            access_token: string;
+            /** Expires In */
+            expires_in: number;
+            /** Id Token */
+            id_token: string;
+        };
         /** RejectedRow */
         RejectedRow: {
             /** Line */
@@ -932,16 +1370,120 @@ export interface components {
          * @enum {string}
          */
         RequestType: "access" | "rectification" | "erasure";
+        /** ResetAccepted */
+        ResetAccepted: {
+            /**
+             * Status
+             * @description Always `accepted`: the same answer whether the address has an account or not
+             */
+            status: string;
+        };
+        /** ScheduleAccepted */
+        ScheduleAccepted: {
+            /** Scheduled At */
+            scheduled_at: string;
+            status: components["schemas"]["CampaignStatus"];
+        };
+        /**
+         * ScheduleRequest
+         * @description `at`: ISO 8601 with an offset (a time without one is ambiguous, and refused).
+         */
+        ScheduleRequest: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+        };
         /** SendAccepted */
         SendAccepted: {
             status: components["schemas"]["CampaignStatus"];
         };
+        /**
+         * StatusCounts
+         * @description A list's contacts by status, every status always present (0 when none).
+         */
+        StatusCounts: {
+            /** Bounced */
+            bounced: number;
+            /** Complained */
+            complained: number;
+            /** Confirmed */
+            confirmed: number;
+            /** Pending */
+            pending: number;
+            /** Unsubscribed */
+            unsubscribed: number;
+        };
         /** SubjectRequestInput */
         SubjectRequestInput: {
+            /** @default null */
             changes?: components["schemas"]["Changes"] | null;
-            /** Email */
+            /**
+             * Email
+             * Format: email
+             * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+             */
             email: string;
             type: components["schemas"]["RequestType"];
+        };
+        /** TestSendAccepted */
+        TestSendAccepted: {
+            /**
+             * Status
+             * @default sent
+             */
+            status?: string;
+            /** To */
+            to: string[];
+        };
+        /** TestSendRequest */
+        TestSendRequest: {
+            /** To */
+            to: string[];
+        };
+        /** Timeline */
+        Timeline: {
+            /**
+             * Buckets
+             * @description From the send's hour up to now, empty ones included
+             */
+            buckets: components["schemas"]["TimelineBucket"][];
+            /**
+             * Statistics Expired
+             * @description True when the buckets have gone with the events they counted (13 months after them): there are none left to show
+             */
+            statistics_expired: boolean;
+        };
+        /**
+         * TimelineBucket
+         * @description One hour (the first 72 hours after the send) or one UTC day (after) of a campaign.
+         */
+        TimelineBucket: {
+            /** Bounced */
+            bounced: number;
+            /**
+             * Clicked
+             * @description Contacts whose first click was in this bucket (machine clicks left out)
+             */
+            clicked: number;
+            /** Complained */
+            complained: number;
+            /** Delivered */
+            delivered: number;
+            /**
+             * Opened
+             * @description Contacts whose first open was in this bucket (machine opens left out)
+             */
+            opened: number;
+            /**
+             * Start
+             * Format: date-time
+             * @description The bucket's start; it ends where the next one starts
+             */
+            start: string;
+            /** Unsubscribed */
+            unsubscribed: number;
         };
         /** Tokens */
         Tokens: {
@@ -953,6 +1495,14 @@ export interface components {
             id_token: string;
             /** Refresh Token */
             refresh_token: string;
+        };
+        /** Verification */
+        Verification: {
+            /**
+             * Token
+             * @description The token of the verification link emailed at sign-up
+             */
+            token: string;
         };
     };
     responses: never;
@@ -981,6 +1531,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProfileOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -1010,6 +1569,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1037,6 +1605,15 @@ export interface operations {
                     "application/json": components["schemas"]["Closure"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -1066,6 +1643,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1097,6 +1683,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProfileOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -1115,6 +1710,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input */
             422: {
                 headers: {
@@ -1126,6 +1730,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1155,6 +1768,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -1184,6 +1806,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1211,6 +1842,15 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -1240,6 +1880,186 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    change_password_account_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The current password is not correct */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or a password that breaks the rule (each broken rule named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retention_account_retention_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiptPage"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1271,6 +2091,15 @@ export interface operations {
                     "application/json": components["schemas"]["AccountCreated"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description It already exists */
             409: {
                 headers: {
@@ -1289,6 +2118,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input */
             422: {
                 headers: {
@@ -1300,6 +2138,91 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify_account_accounts_verify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Verification"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token is malformed, tampered with, expired or already used */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1331,6 +2254,15 @@ export interface operations {
                     "application/json": components["schemas"]["Tokens"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
             401: {
                 headers: {
@@ -1342,6 +2274,15 @@ export interface operations {
             };
             /** @description The body is larger than 6291456 bytes */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1367,6 +2308,341 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout_auth_logout_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    forgot_password_auth_password_forgot_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordForgotten"];
+            };
+        };
+        responses: {
+            /** @description Sent if the address has an account */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResetAccepted"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_password_auth_password_reset_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordReset"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token is malformed, tampered with, expired or already used */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input, or a password that breaks the rule (each broken rule named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refresh_auth_refresh_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refreshed"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_campaigns_campaigns_get: {
@@ -1385,6 +2661,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CampaignList"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -1416,6 +2701,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1447,6 +2741,15 @@ export interface operations {
                     "application/json": components["schemas"]["CampaignView"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -1465,6 +2768,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input */
             422: {
                 headers: {
@@ -1476,6 +2788,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1505,6 +2826,15 @@ export interface operations {
                     "application/json": components["schemas"]["CampaignView"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -1543,6 +2873,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1568,8 +2907,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content?: never;
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content: {
-                    "application/json": null;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -1610,6 +2956,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1641,6 +2996,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -1679,6 +3043,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input */
             422: {
                 headers: {
@@ -1690,6 +3063,460 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duplicate_campaign_campaigns__campaign_id__duplicate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's list no longer exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's content has expired: nothing to render, send or copy */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_campaign_campaigns__campaign_id__preview_get: {
+        parameters: {
+            query?: {
+                contact_id?: string | null;
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewView"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's list no longer exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's content has expired: nothing to render, send or copy */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the errors name each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    schedule_campaign_campaigns__campaign_id__schedule_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description Scheduled */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleAccepted"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's email address is not verified yet */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign has been sent, or its list no longer exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's content has expired: nothing to render, send or copy */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `at` is missing, has no offset, or is not 5 minutes to 6 days out */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The scheduler did not take the schedule; nothing changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unschedule_campaign_campaigns__campaign_id__schedule_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The campaign, a draft again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign is not scheduled (or its send has started) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The scheduler did not remove the schedule; nothing changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1719,8 +3546,26 @@ export interface operations {
                     "application/json": components["schemas"]["SendAccepted"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's email address is not verified yet */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1773,6 +3618,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_campaign_stats_campaigns__campaign_id__stats_get: {
@@ -1795,8 +3649,26 @@ export interface operations {
                     "application/json": components["schemas"]["CampaignStats"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1831,11 +3703,395 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    confirm_confirm_get: {
+    get_campaign_links_campaigns__campaign_id__stats_links_get: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkStats"][];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_campaign_timeline_campaigns__campaign_id__stats_timeline_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Timeline"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, wrong credentials, or a closed account (one answer for all) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    test_campaign_campaigns__campaign_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestSendRequest"];
+            };
+        };
+        responses: {
+            /** @description Sent */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSendAccepted"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account's email address is not verified yet */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's list no longer exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The campaign's content has expired: nothing to render, send or copy */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An address that is not your own verified address, or invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description More than 20 test emails today */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SES did not take the email; try again */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_page_confirm_get: {
+        parameters: {
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A button that POSTs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Invalid or expired link */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_confirm_post: {
+        parameters: {
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1897,6 +4153,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_lists_lists_get: {
@@ -1915,6 +4180,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListPage"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -1946,6 +4220,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1977,6 +4260,15 @@ export interface operations {
                     "application/json": components["schemas"]["ListOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -1995,6 +4287,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input */
             422: {
                 headers: {
@@ -2006,6 +4307,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2035,6 +4345,15 @@ export interface operations {
                     "application/json": components["schemas"]["ListOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -2073,6 +4392,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2098,8 +4426,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content?: never;
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content: {
-                    "application/json": null;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -2140,6 +4475,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2173,6 +4517,15 @@ export interface operations {
                     "application/json": components["schemas"]["ListOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -2200,6 +4553,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input */
             422: {
                 headers: {
@@ -2218,6 +4580,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_contacts_lists__list_id__contacts_get: {
@@ -2225,6 +4596,10 @@ export interface operations {
             query?: {
                 cursor?: string | null;
                 limit?: number;
+                /** @description only contacts with this status */
+                status?: components["schemas"]["ContactStatus"] | null;
+                /** @description an exact address, or the start of an address, first name, last name or full name */
+                q?: string | null;
             };
             header?: never;
             path: {
@@ -2243,6 +4618,15 @@ export interface operations {
                     "application/json": components["schemas"]["ContactPage"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -2281,6 +4665,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2314,6 +4707,15 @@ export interface operations {
                     "application/json": components["schemas"]["ContactOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -2341,6 +4743,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input */
             422: {
                 headers: {
@@ -2352,6 +4763,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2384,6 +4804,15 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -2429,6 +4858,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     import_contacts_lists__list_id__contacts_import_post: {
@@ -2444,7 +4882,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description A header row (email, first_name, last_name, tracking_consent, any other column becomes an attribute), then up to 10,000 rows. */
+        /** @description A header row (email, first_name, last_name, tracking_consent, any other column becomes an attribute), then up to 2,000 rows (more: POST /lists/{list_id}/imports). */
         requestBody: {
             content: {
                 "text/csv": string;
@@ -2458,6 +4896,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -2478,8 +4925,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description More than 10,000 rows */
+            /** @description More than 2,000 rows: import the file with POST /lists/{list_id}/imports */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2498,6 +4954,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2528,6 +4993,15 @@ export interface operations {
                     "application/json": components["schemas"]["ContactOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -2566,6 +5040,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2592,8 +5075,15 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
+                content?: never;
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
                 content: {
-                    "application/json": null;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired ID token */
@@ -2634,6 +5124,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2668,6 +5167,15 @@ export interface operations {
                     "application/json": components["schemas"]["ContactOut"];
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing, invalid or expired ID token */
             401: {
                 headers: {
@@ -2695,6 +5203,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input */
             422: {
                 headers: {
@@ -2713,11 +5230,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     preferences_get_preferences_get: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2769,11 +5298,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     preferences_post_preferences_post: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2825,28 +5366,42 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    receive_subject_requests_post: {
+    rights_subject_requests_get: {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SubjectRequestInput"];
-            };
-        };
+        requestBody?: never;
         responses: {
-            /** @description Received; a verification link is on its way */
-            202: {
+            /** @description The rights page */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "text/html": string;
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The body is larger than 6291456 bytes */
@@ -2858,7 +5413,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Malformed: the field and the reason are named */
+            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2876,13 +5431,121 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receive_subject_requests_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubjectRequestInput"];
+                "application/x-www-form-urlencoded": {
+                    /**
+                     * Format: email
+                     * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+                     */
+                    email: string;
+                    first_name?: string;
+                    last_name?: string;
+                    /** @enum {string} */
+                    type: "access" | "rectification" | "erasure";
+                };
+            };
+        };
+        responses: {
+            /** @description Form post: check your inbox */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Received; a verification link is on its way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Malformed: the field and the reason are named (a form: the form again) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": string;
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     confirm_page_subject_requests_confirm_get: {
         parameters: {
-            query?: {
-                /** @description The token from the emailed link */
-                token?: string;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
             };
             header?: never;
             path?: never;
@@ -2935,13 +5598,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     confirm_subject_requests_confirm_post: {
         parameters: {
-            query?: {
-                /** @description The token from the emailed link */
-                token?: string;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
             };
             header?: never;
             path?: never;
@@ -2994,13 +5666,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     export_subject_requests_export_get: {
         parameters: {
-            query?: {
-                /** @description The token from the emailed link */
-                token?: string;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
             };
             header?: never;
             path?: never;
@@ -3015,9 +5696,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                    "text/html": string;
                 };
             };
-            /** @description Invalid or expired link */
+            /** @description Invalid or expired link (a page for a browser) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3053,6 +5735,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     subscribe_subscribe_post: {
@@ -3066,20 +5757,22 @@ export interface operations {
             content: {
                 "application/json": {
                     /** Attributes */
-                    attributes?: {
-                        [key: string]: unknown;
-                    };
+                    attributes?: unknown;
                     /**
                      * Consent
-                     * @default false
+                     * @constant
                      */
-                    consent?: boolean;
+                    consent: true;
                     /**
                      * Consent Text
                      * @default
                      */
                     consent_text?: string;
-                    /** Email */
+                    /**
+                     * Email
+                     * Format: email
+                     * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+                     */
                     email: string;
                     /**
                      * First Name
@@ -3101,20 +5794,22 @@ export interface operations {
                 };
                 "application/x-www-form-urlencoded": {
                     /** Attributes */
-                    attributes?: {
-                        [key: string]: unknown;
-                    };
+                    attributes?: unknown;
                     /**
                      * Consent
-                     * @default false
+                     * @constant
                      */
-                    consent?: boolean;
+                    consent: true;
                     /**
                      * Consent Text
                      * @default
                      */
                     consent_text?: string;
-                    /** Email */
+                    /**
+                     * Email
+                     * Format: email
+                     * @description An email address: the part before the @ in ASCII (an internationalized domain is accepted), the domain neither a special-use name (arpa, invalid, local, localhost, onion, test) nor under one
+                     */
                     email: string;
                     /**
                      * First Name
@@ -3165,6 +5860,15 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No such list */
             404: {
                 headers: {
@@ -3183,6 +5887,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No consent, an invalid address or sensitive data: the field is named */
             422: {
                 headers: {
@@ -3194,6 +5907,15 @@ export interface operations {
             };
             /** @description Too many requests: retry later */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3248,6 +5970,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     tracking_open: {
@@ -3288,11 +6019,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     unsubscribe_page_unsubscribe_get: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3344,11 +6087,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     unsubscribe_unsubscribe_post: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The token of the emailed link; a missing, malformed, tampered with or expired one answers 400 */
+                token: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3400,6 +6155,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     receive_webhooks_ses_post: {
@@ -3418,6 +6182,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not a verified SNS message of a configured topic; nothing changed */
@@ -3456,7 +6229,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The signing certificate or SubscribeURL could not be fetched; SNS retries */
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A verified subscription could not be confirmed now; SNS retries */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -23,7 +23,8 @@ export type ListIn = S["ListIn"];
 export type ListPatch = S["ListPatch"];
 export type CampaignCreate = S["CampaignCreate"];
 export type CampaignPatch = S["CampaignPatch"];
-export type CampaignStats = S["CampaignStats"] & { failed?: number };
+export type CampaignStats = S["CampaignStats"];
+export type Failure = S["Failure"];
 export type Problem = S["Problem"];
 export type FieldError = S["FieldError"];
 
@@ -31,17 +32,14 @@ export type FieldError = S["FieldError"];
 export type StatusCounts = Partial<Record<ContactStatus, number>>;
 export type MailingList = S["ListOut"] & { counts?: StatusCounts; language?: string };
 
-/** The contract adds `scheduled` and `scheduled_at` (issue 14). */
-export type CampaignStatus = S["CampaignStatus"] | "scheduled";
-export type Campaign = Omit<S["CampaignView"], "status"> & {
-  status: CampaignStatus;
-  scheduled_at?: string | null;
-};
+export type CampaignStatus = S["CampaignStatus"];
+export type Campaign = S["CampaignView"];
+export type Refreshed = S["Refreshed"];
+export type Preview = S["PreviewView"];
+export type Scheduled = S["ScheduleAccepted"];
+export type TestSent = S["TestSendAccepted"];
 
-// Issue 14's routes (DESIGN.md section 4), not in the document yet.
-export type Refreshed = { id_token: string; access_token: string; expires_in: number };
-export type Preview = { subject: string; html: string; text: string | null };
-export type Scheduled = { status: "scheduled"; scheduled_at: string };
+// Routes of the contract (DESIGN.md section 4) not in the document yet.
 export type TimelineBucket = {
   start: string;
   delivered: number;

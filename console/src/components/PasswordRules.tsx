@@ -1,13 +1,15 @@
-/** The account password rule (CNIL: 8+ characters, a letter, a digit, a special character), shown
- * as the person types so they see what is missing before the server says it. The server checks
- * again and its 422 is shown at the field. */
+/** The account password rule (CNIL: 8+ characters, a letter, a digit 0-9, one of the special
+ * characters the user pool counts), shown as the person types so they see what is missing before
+ * the server says it. The server checks again and its 422 is shown at the field. */
 import { useI18n, type MessageKey } from "../i18n/i18n";
+
+const SYMBOLS = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+-";
 
 const RULES: [MessageKey, (password: string) => boolean][] = [
   ["password.ruleLength", (p) => [...p.normalize("NFC")].length >= 8],
   ["password.ruleLetter", (p) => /\p{L}/u.test(p)],
-  ["password.ruleDigit", (p) => /\p{Nd}/u.test(p)],
-  ["password.ruleSpecial", (p) => /[^\p{L}\p{Nd}\s]/u.test(p)],
+  ["password.ruleDigit", (p) => /[0-9]/.test(p)],
+  ["password.ruleSpecial", (p) => [...p].some((c) => SYMBOLS.includes(c))],
 ];
 
 export function passwordMissing(password: string): MessageKey[] {

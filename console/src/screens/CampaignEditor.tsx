@@ -3,10 +3,11 @@
  * contacts will receive it. A sent campaign shows its content until it expires (6 days). */
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
-import { ApiError, api } from "../api/client";
+import { api } from "../api/client";
 import type { Campaign, MailingList, Preview } from "../api/types";
 import { ActionStatus } from "../components/ActionStatus";
 import { CampaignStatusBadge } from "../components/CampaignStatusBadge";
+import { EmailFrame } from "../components/EmailFrame";
 import { Field } from "../components/Field";
 import { listCounts } from "../components/listCounts";
 import { Loading } from "../components/Loading";
@@ -28,23 +29,15 @@ function PreviewPanel({ campaign, content }: { campaign: Campaign | null; conten
     [content.list_id],
   );
   const [contactId, setContactId] = useState("");
-  const [preview, setPreview] = useState<Preview | null>(null);
-  const [fallback, setFallback] = useState(false);
   const load = useAction(async () => {
     if (!campaign) throw new Error(t("preview.saveFirst"));
-    try {
-      setPreview(await api.preview(campaign.campaign_id, contactId || undefined));
-      setFallback(false);
-    } catch (error) {
-      if (!(error instanceof ApiError && error.unavailable)) throw error;
-      // This server cannot render yet: show the saved content as written, tags and all.
-      setPreview({ subject: content.subject, html: content.html, text: content.text });
-      setFallback(true);
-    }
+    return api.preview(campaign.campaign_id, contactId || undefined);
   });
+  const preview: Preview | undefined = load.result;
   return (
     <section aria-labelledby="preview-title" className="panel">
       <h2 id="preview-title">{t("preview.title")}</h2>
+      <p className="hint">{t("preview.hint")}</p>
       <div className="row">
         <div className="field">
           <label htmlFor="preview-contact">{t("preview.contact")}</label>
@@ -62,13 +55,11 @@ function PreviewPanel({ campaign, content }: { campaign: Campaign | null; conten
       <ActionStatus busy={load.busy} error={load.error} done={false} busyText={t("preview.busy")} />
       {preview ? (
         <div className="preview">
-          {fallback ? <p className="notice">{t("preview.unrendered")}</p> : null}
           <p><strong>{t("campaign.subject")}:</strong> {preview.subject}</p>
-          {/* No allow-scripts, no allow-same-origin: the email's HTML can neither run nor reach the console. */}
-          <iframe title={t("preview.frameTitle")} sandbox="" srcDoc={preview.html} />
+          <EmailFrame title={t("preview.frameTitle")} html={preview.html} />
           {preview.text ? (
             <details>
-              <summary>{t("campaign.text")}</summary>
+              <summary>{t("preview.textPart")}</summary>
               <pre>{preview.text}</pre>
             </details>
           ) : null}
@@ -78,16 +69,13 @@ function PreviewPanel({ campaign, content }: { campaign: Campaign | null; conten
   );
 }
 
+/** A test goes only to the account holder's own verified address (the one they sign in with): the
+ * route refuses any other, so the field shows that address rather than inviting others. */
 function TestSendPanel({ campaign }: { campaign: Campaign }) {
   const { t } = useI18n();
   const profile = useLoad(() => api.profile(), []);
-  const [to, setTo] = useState("");
-  useEffect(() => {
-    if (profile.data && !to) setTo(profile.data.email);
-  }, [profile.data, to]);
-  const send = useAction(() =>
-    api.testSend(campaign.campaign_id, to.split(",").map((a) => a.trim()).filter(Boolean)),
-  );
+  const own = profile.data?.email ?? "";
+  const send = useAction(() => api.testSend(campaign.campaign_id, [own]));
   function submit(event: FormEvent) {
     event.preventDefault();
     void send.run();
@@ -95,11 +83,11 @@ function TestSendPanel({ campaign }: { campaign: Campaign }) {
   return (
     <form className="panel" onSubmit={submit} aria-labelledby="test-title" noValidate>
       <h2 id="test-title">{t("test.title")}</h2>
-      <Field label={t("test.to")} value={to} onChange={setTo} hint={t("test.hint")}
-        error={fieldError(send.error, "to")} />
-      <button type="submit" className="secondary" disabled={send.busy}>{t("test.submit")}</button>
+      <Field label={t("test.to")} value={own} onChange={() => undefined} readOnly hint={t("test.hint")}
+        error={fieldError(send.error, "to", "to.0")} />
+      <button type="submit" className="secondary" disabled={send.busy || !own}>{t("test.submit")}</button>
       <ActionStatus busy={send.busy} error={send.error} done={send.done} busyText={t("test.busy")}
-        doneText={t("test.done")} />
+        doneText={t("test.done", { email: own })} />
     </form>
   );
 }
@@ -126,7 +114,11 @@ function SchedulePanel({ campaign, onChange }: { campaign: Campaign; onChange: (
     return (
       <section className="panel" aria-labelledby="schedule-title">
         <h2 id="schedule-title">{t("schedule.title")}</h2>
-        <p>{t("schedule.scheduledFor", { when: dateTime(campaign.scheduled_at) })}</p>
+        <p>
+          <CampaignStatusBadge status={campaign.status} />{" "}
+          {t("schedule.scheduledFor", { when: dateTime(campaign.scheduled_at), zone: browserTimeZone() })}
+        </p>
+        <p className="hint">{t("schedule.cancelToEdit")}</p>
         <button type="button" className="secondary" onClick={() => void cancel.run()} disabled={cancel.busy}>
           {t("schedule.cancel")}
         </button>
@@ -219,7 +211,7 @@ function SentContent({ campaign }: { campaign: Campaign }) {
         <>
           <p className="hint">{t("campaign.willExpire")}</p>
           <p><strong>{t("campaign.subject")}:</strong> {campaign.subject}</p>
-          <iframe className="sent-html" title={t("preview.frameTitle")} sandbox="" srcDoc={campaign.html ?? ""} />
+          <EmailFrame className="email-frame sent-html" title={t("campaign.sentFrameTitle")} html={campaign.html ?? ""} />
         </>
       )}
       <button type="button" className="secondary" onClick={() => void duplicate.run()} disabled={duplicate.busy}>

@@ -13,8 +13,9 @@ import { Screen } from "../components/Screen";
 import { useAction } from "../components/useAction";
 import { useI18n } from "../i18n/i18n";
 
-// The synchronous route takes at most 10,000 rows in a body of at most 6 MiB.
-const SYNC_MAX_ROWS = 10_000;
+// The synchronous route takes at most 2,000 rows (MAX_ROWS in audience/imports.py: what it writes
+// within the function's timeout) in a body of at most 6 MiB.
+const SYNC_MAX_ROWS = 2_000;
 const SYNC_MAX_BYTES = 6 * 1024 * 1024 - 1024;
 const POLL_MS = 1000;
 

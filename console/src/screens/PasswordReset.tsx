@@ -2,7 +2,7 @@
  * password (from the emailed link, with the password rule as they type). */
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
-import { api } from "../api/client";
+import { ApiError, api } from "../api/client";
 import { ActionStatus } from "../components/ActionStatus";
 import { Field } from "../components/Field";
 import { PasswordRules, passwordMissing } from "../components/PasswordRules";
@@ -43,10 +43,13 @@ export function ResetPassword() {
   const [password, setPassword] = useState("");
   const [touched, setTouched] = useState(false);
   const missing = passwordMissing(password);
+  const token = params.get("token") ?? "";
   const action = useAction(async () => {
-    await api.resetPassword(params.get("token") ?? "", password);
+    await api.resetPassword(token, password);
     navigate("/sign-in?reset=1");
   });
+  // Not valid, already used, or older than its hour: 400. A new link is one form away.
+  const invalid = action.error instanceof ApiError && action.error.status === 400;
   function submit(event: FormEvent) {
     event.preventDefault();
     setTouched(true);
@@ -61,7 +64,12 @@ export function ResetPassword() {
           error={fieldError(action.error, "password") ?? (touched && missing.length ? t("password.incomplete") : undefined)}
           hint={<PasswordRules password={password} id="reset-rules" />} />
         <button type="submit" disabled={action.busy}>{t("reset.submit")}</button>
-        <ActionStatus busy={action.busy} error={action.error} done={false} busyText={t("reset.busy")} />
+        <ActionStatus busy={action.busy} error={invalid ? null : action.error} done={false} busyText={t("reset.busy")} />
+        {invalid || !token ? (
+          <p className="problem" role="alert">
+            {t(token ? "reset.invalid" : "reset.noToken")} <Link to="/forgot-password">{t("reset.askAgain")}</Link>
+          </p>
+        ) : null}
       </form>
     </Screen>
   );

@@ -6,17 +6,26 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from consentmail.accounts.passwords import PASSWORD_SCHEMA
+from consentmail.core.addresses import document_email
 from consentmail.core.records import AccountProfile, AccountStatus, Notification, PolicyAcceptance, Time
 
 Name = Annotated[str, Field(max_length=100)]
 OptionalText = Annotated[str | None, Field(default=None, max_length=500)]
 
+Password = Annotated[
+    SecretStr, Field(min_length=1, max_length=1024, json_schema_extra={"format": "password"})
+]
+# A password being set: the service checks the CNIL rule (`passwords.check_password`, a 422 naming
+# each broken rule), and the document states that rule (`PASSWORD_SCHEMA`).
+NewPassword = Annotated[SecretStr, Field(min_length=1, max_length=1024, json_schema_extra=PASSWORD_SCHEMA)]
+
 
 class NewAccount(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=254)
-    password: SecretStr = Field(min_length=1, max_length=1024, json_schema_extra={"format": "password"})
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=document_email)
+    password: NewPassword
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
     title: OptionalText = None
@@ -39,7 +48,7 @@ class AccountCreated(BaseModel):
 class Credentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=1, max_length=254)
+    email: str = Field(min_length=1, max_length=254, json_schema_extra=document_email)
     password: SecretStr = Field(min_length=1, max_length=1024, json_schema_extra={"format": "password"})
 
 
@@ -52,9 +61,6 @@ class Tokens(BaseModel):
 
 # Our signed tokens are a few hundred characters; Cognito's refresh tokens (JWE) under 2,000.
 Token = Annotated[str, Field(min_length=1, max_length=4096)]
-Password = Annotated[
-    SecretStr, Field(min_length=1, max_length=1024, json_schema_extra={"format": "password"})
-]
 
 
 class Verification(BaseModel):
@@ -78,7 +84,7 @@ class Refreshed(BaseModel):
 class PasswordForgotten(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=document_email)
 
 
 class ResetAccepted(BaseModel):
@@ -91,14 +97,14 @@ class PasswordReset(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     token: Token = Field(description="The token of the password-reset link (single use, 1 hour)")
-    password: Password
+    password: NewPassword
 
 
 class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class ProfilePatch(BaseModel):

@@ -14,6 +14,7 @@ from consentmail.core.settings import get_settings
 
 logger = Logger(child=True)
 
+ADDRESS_REFUSED = "not accepted by the sign-in service"
 LOGIN_REFUSED = "The email address or the password is not correct."
 REFRESH_REFUSED = "This refresh token is not valid (expired, revoked or signed out): sign in again."
 
@@ -110,6 +111,13 @@ class CognitoIdentity:
         except ClientError as error:
             if _code(error) in ("UsernameExistsException", "AliasExistsException"):
                 raise Conflict("An account with this email address already exists.") from error
+            if _code(error) == "InvalidParameterException":
+                # The user pool checks the address itself (its rule is its own, and narrower than
+                # ours in local mode's emulator): a refusal the caller can act on, never a 5xx.
+                raise InvalidInput(
+                    "The sign-in service does not accept this email address: use another one.",
+                    [FieldError("email", ADDRESS_REFUSED)],
+                ) from error
             raise
         attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
         created = NewUser(username=user["Username"], sub=attributes.get("sub") or user["Username"])

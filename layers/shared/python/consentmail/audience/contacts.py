@@ -11,6 +11,7 @@ from datetime import datetime
 
 from consentmail.audience.lists import ListService
 from consentmail.audience.models import ContactIn, ContactPatch
+from consentmail.core import header_text
 from consentmail.core.addresses import email_hash, normalize
 from consentmail.core.clock import iso
 from consentmail.core.errors import AddressErased, FieldError, InvalidInput, NotFound
@@ -223,6 +224,7 @@ class ContactService:
             self.contacts.replace(
                 updated,
                 [entry_for(updated, action, at, visitor=visitor, source="account") for action in entries],
+                was=contact.status.value,
             )
         except NotFound as gone:
             raise NotFound(CONTACT_NOT_FOUND) from gone
@@ -237,12 +239,63 @@ class ContactService:
     # --- many contacts -------------------------------------------------------------------------
 
     def page(
-        self, account_id: str, list_id: str, cursor: str | None, at: datetime, limit: int = PAGE_SIZE
+        self,
+        account_id: str,
+        list_id: str,
+        cursor: str | None,
+        at: datetime,
+        limit: int = PAGE_SIZE,
+        *,
+        status: ContactStatus | None = None,
+        q: str | None = None,
     ) -> tuple[list[Contact], str | None]:
+        """A page of the list's contacts; with `status`, only those; with `q`, the contact of
+        that exact address, or those whose address, first name, last name or full name starts
+        with it (case aside). A search page may hold fewer than `limit` contacts, even none,
+        and still a cursor: the search read its share of the list and goes on from there."""
         mailing_list = self.list_service.get(account_id, list_id, at)
         start = cursors.decode(cursor, {"list_id": mailing_list.list_id}, _CURSOR_KEYS)
-        contacts, last_key = self.contacts.page(mailing_list.list_id, at, start, limit)
+        query = (q or "").strip()
+        if q is not None and header_text.problem(q):
+            raise InvalidInput("The search text is not valid.", [FieldError("q", header_text.problem(q))])
+        if q is not None and not query:
+            raise InvalidInput(
+                "The search text is empty.",
+                [FieldError("q", "Give an address, or the start of one or of a name.")],
+            )
+        if not status and not query:
+            contacts, last_key = self.contacts.page(mailing_list.list_id, at, start, limit)
+            return contacts, cursors.encode(last_key)
+        if query and start is None:
+            exact = self._by_address(mailing_list.list_id, query, at)
+            if exact is not None and (status is None or exact.status == status):
+                return [exact], None
+        folded = query.casefold()
+
+        def matches(contact: Contact) -> bool:
+            names = (contact.email, contact.first_name or "", contact.last_name or "")
+            full = f"{contact.first_name or ''} {contact.last_name or ''}".strip()
+            return any(value.casefold().startswith(folded) for value in (*names, full))
+
+        contacts, last_key = self.contacts.search_page(
+            mailing_list.list_id,
+            at,
+            status=status.value if status else None,
+            matches=matches,
+            start=start,
+            limit=limit,
+        )
         return contacts, cursors.encode(last_key)
+
+    def _by_address(self, list_id: str, query: str, at: datetime) -> Contact | None:
+        """The contact of this exact address (one read by its key), if `query` is an address."""
+        if "@" not in query:
+            return None
+        try:
+            address = normalize(query, "q")
+        except InvalidInput:
+            return None
+        return self.contacts.get(list_id, contact_id_for(list_id, email_hash(address)), at)
 
     def export(self, account_id: str, list_id: str, at: datetime) -> tuple[MailingList, Iterator[Contact]]:
         """Every contact of the list, however many: the store pages underneath."""

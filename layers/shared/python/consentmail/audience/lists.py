@@ -42,6 +42,10 @@ class ListService:
             raise NotFound(LIST_NOT_FOUND)
         return found
 
+    def counts(self, lists: list[MailingList]) -> dict[str, dict[str, int]]:
+        """Each list's contacts by status, kept as they change (no scan): one read for all."""
+        return self.lists.counts([m.list_id for m in lists])
+
     def of_account(self, account_id: str, at: datetime) -> list[MailingList]:
         return sorted(self.lists.of_account(account_id, at), key=lambda m: m.created_at)
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from consentmail.core import header_text
+from consentmail.core.addresses import document_email
 from consentmail.core.attribute_names import Attributes, OptionalAttributes
 from consentmail.core.header_text import HeaderText
 from consentmail.core.i18n import SOURCE_LANGUAGE, Language
@@ -29,14 +30,22 @@ def _web_url(value: str | None) -> str | None:
     return value
 
 
-Url = Annotated[str | None, Field(default=None, max_length=2000), AfterValidator(_web_url)]
+# The same rule as a JSON Schema pattern, for the OpenAPI document: the refused characters are the
+# control characters and everything str.isspace() calls whitespace, written out (ECMA-262's \s is
+# another set). A unit test holds it to `_web_url`; the validator decides.
+_REFUSED = r"\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"
+WEB_URL_PATTERN = rf"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@{_REFUSED}]+(?:[/?#][^{_REFUSED}]*)?$"
+_WebUrlText = Annotated[
+    str, Field(json_schema_extra={"pattern": WEB_URL_PATTERN, "description": "An http(s) URL with a host"})
+]
+Url = Annotated[_WebUrlText | None, Field(default=None, max_length=2000), AfterValidator(_web_url)]
 
 
 class ListIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: HeaderText = Field(min_length=1, max_length=200)
-    from_email: str = Field(min_length=3, max_length=254)
+    from_email: str = Field(min_length=3, max_length=254, json_schema_extra=document_email)
     from_name: HeaderText = Field(default="", max_length=200)
     confirm_redirect_url: Url = None
     thank_you_url: Url = None
@@ -50,11 +59,29 @@ class ListPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: HeaderText | None = Field(default=None, min_length=1, max_length=200)
-    from_email: str | None = Field(default=None, min_length=3, max_length=254)
+    from_email: str | None = Field(
+        default=None, min_length=3, max_length=254, json_schema_extra=document_email
+    )
     from_name: HeaderText | None = Field(default=None, max_length=200)
     confirm_redirect_url: Url = None
     thank_you_url: Url = None
     language: Language | None = None
+
+
+class StatusCounts(BaseModel):
+    """A list's contacts by status, every status always present (0 when none)."""
+
+    pending: int
+    confirmed: int
+    unsubscribed: int
+    bounced: int
+    complained: int
+
+    @classmethod
+    def of(cls, counts: dict[str, int] | None) -> "StatusCounts":
+        return cls.model_validate(
+            {status.value: (counts or {}).get(status.value, 0) for status in ContactStatus}
+        )
 
 
 class ListOut(BaseModel):
@@ -66,10 +93,11 @@ class ListOut(BaseModel):
     thank_you_url: str | None
     language: Language
     created_at: Time
+    counts: StatusCounts
 
     @classmethod
-    def of(cls, mailing_list: MailingList) -> "ListOut":
-        return cls.model_validate(mailing_list.model_dump())
+    def of(cls, mailing_list: MailingList, counts: dict[str, int] | None = None) -> "ListOut":
+        return cls.model_validate({**mailing_list.model_dump(), "counts": StatusCounts.of(counts)})
 
 
 class ListPage(BaseModel):
@@ -91,7 +119,7 @@ class ConsentProofIn(BaseModel):
 class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=document_email)
     first_name: HeaderText = Field(default="", max_length=100)
     last_name: HeaderText = Field(default="", max_length=100)
     attributes: Attributes = Field(default_factory=dict)

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from consentmail.core.addresses import document_email
 from consentmail.core.clock import iso
 from consentmail.core.header_text import HeaderText
 from consentmail.core.records import CampaignRecord, CampaignStatus, Content
@@ -71,7 +72,7 @@ MAX_TEST_RECIPIENTS = 5
 class TestSendRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to: list[Annotated[str, Field(min_length=1, max_length=320)]] = Field(
+    to: list[Annotated[str, Field(min_length=1, max_length=320, json_schema_extra=document_email)]] = Field(
         min_length=1, max_length=MAX_TEST_RECIPIENTS
     )
 

@@ -27,7 +27,14 @@ from consentmail.campaigns.models import (
     ScheduleAccepted,
     TestSendAccepted,
 )
-from consentmail.campaigns.stats import CampaignStats, campaign_stats
+from consentmail.campaigns.stats import (
+    CampaignStats,
+    LinkStats,
+    Timeline,
+    campaign_links,
+    campaign_stats,
+    campaign_timeline,
+)
 from consentmail.core.addresses import normalize
 from consentmail.core.clock import iso
 from consentmail.core.errors import (
@@ -158,6 +165,14 @@ class CampaignService:
     def stats(self, account_id: str, campaign_id: str, at: datetime) -> CampaignStats:
         """The campaign's statistics; another account's campaign is as absent as none (404)."""
         return campaign_stats(self._campaign(account_id, campaign_id, at), at, self.counters)
+
+    def timeline(self, account_id: str, campaign_id: str, at: datetime) -> Timeline:
+        """Hourly then daily buckets from the send on; none before the campaign is sent."""
+        return campaign_timeline(self._campaign(account_id, campaign_id, at), at, self.counters)
+
+    def links(self, account_id: str, campaign_id: str, at: datetime) -> list[LinkStats]:
+        """Clicks per link in the campaign's link order; another account's campaign is a 404."""
+        return campaign_links(self._campaign(account_id, campaign_id, at), at, self.counters)
 
     def of_account(self, account_id: str, at: datetime) -> list[CampaignView]:
         return [

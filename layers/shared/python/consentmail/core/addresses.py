@@ -6,12 +6,15 @@ Internationalized domains are stored in Unicode (`user@bücher.de`, what people 
 IDNA punycode (`user@xn--bcher-kva.de`), which every mail system accepts. A non-ASCII local part
 (`josé@example.com`) needs SMTPUTF8 at every hop up to the recipient's mailbox, which SES cannot
 guarantee, so it is refused at entry rather than accepted and then lost at send time.
+
+email-validator is imported when an address is validated, not with this module: the functions
+that only hash or mask addresses (SES events, the purge) do without it.
 """
 
+import functools
 import hashlib
 import hmac
-
-from email_validator import EmailNotValidError, validate_email
+import re
 
 from consentmail.core import header_text
 from consentmail.core.errors import FieldError, InvalidInput
@@ -22,6 +25,33 @@ NON_ASCII_LOCAL_PART = (
     "need SMTPUTF8 support at every mail server on the way, which cannot be relied on "
     "(internationalized domains such as user@bücher.de are accepted)"
 )
+
+
+# How an address field is described in the OpenAPI document: `normalize` is what decides (it refuses
+# a non-ASCII local part, a domain without a dot, a reserved domain and line breaks as well).
+def _any_case(name: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in name)
+
+
+@functools.cache
+def email_format() -> dict:
+    """The JSON Schema of an address field, built the first time a schema is (not at import)."""
+    from email_validator import SPECIAL_USE_DOMAIN_NAMES
+
+    reserved = "|".join(_any_case(name) for name in SPECIAL_USE_DOMAIN_NAMES)
+    return {
+        "format": "email",
+        # email-validator refuses the special-use domains (RFC 6761: `test`, `localhost`, ...).
+        "pattern": rf"^(?![\s\S]*@(?:[^@]*\.)?(?:{reserved})$)",
+        "description": "An email address: the part before the @ in ASCII (an internationalized domain "
+        "is accepted), the domain neither a special-use name (" + ", ".join(SPECIAL_USE_DOMAIN_NAMES) + ") "
+        "nor under one",
+    }
+
+
+def document_email(schema: dict) -> None:
+    """`json_schema_extra` of an address field in a model."""
+    schema.update(email_format())
 
 
 def _invalid(field: str, message: str) -> InvalidInput:
@@ -41,6 +71,8 @@ def normalize(address: str, field: str = "email") -> str:
     local, at, _ = candidate.rpartition("@")
     if at and not local.isascii():
         raise _invalid(field, NON_ASCII_LOCAL_PART)
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(candidate, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
@@ -53,6 +85,8 @@ def ascii_address(address: str) -> str:
     Never RFC 2047-encoded, which is not valid inside an address."""
     if address.isascii():
         return address
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         ascii_email = validate_email(address, check_deliverability=False, allow_smtputf8=False).ascii_email
     except EmailNotValidError as error:

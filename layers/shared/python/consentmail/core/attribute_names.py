@@ -11,7 +11,7 @@ characters a spreadsheet takes for a formula (`=`, `+`, `-`, `@`) at the start.
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from consentmail.core.errors import FieldError, InvalidInput
 
@@ -21,6 +21,31 @@ RULE = (
     "starting with a letter, a digit or `_`"
 )
 _NAME = re.compile(r"\w(?:[\w -]*[\w-])?")
+# The same rule for the OpenAPI document, as a JSON Schema (ECMA-262 with Unicode property escapes:
+# Python's \w is exactly [\p{L}\p{N}_]); a unit test holds the pattern to `name_problem`. The
+# schema is the `Attributes` component, recursive since the names of nested objects follow the
+# rule too (objects inside arrays are values, not attributes, and are not checked).
+_WORD = r"\p{L}\p{N}_"
+NAME_PATTERN = rf"^[{_WORD}](?:[{_WORD} -]*[{_WORD}-])?$"
+SCHEMA_NAME = "Attributes"
+_SCHEMA_REF = f"#/components/schemas/{SCHEMA_NAME}"
+SCHEMA = {
+    "title": SCHEMA_NAME,
+    "description": f"Free attributes of a contact; {RULE}, at every depth of nested objects.",
+    "type": "object",
+    "propertyNames": {"minLength": 1, "maxLength": MAX_LENGTH, "pattern": NAME_PATTERN},
+    "additionalProperties": {"anyOf": [{"$ref": _SCHEMA_REF}, {"not": {"type": "object"}}]},
+}
+
+
+# Pydantic resolves every `$ref` of a model's schema itself, so a model's attributes are marked
+# with this key and the document builder (tools/openapi.py) puts the reference in its place.
+MARKER = "x-consentmail-attributes"
+
+
+def _documented_as_component(schema: dict) -> None:
+    schema.clear()
+    schema[MARKER] = True
 
 
 def name_problem(name: object) -> str | None:
@@ -67,5 +92,6 @@ def _validated(attributes: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 # For pydantic models: an attributes object whose names (at every depth) follow the rules.
-Attributes = Annotated[dict[str, Any], AfterValidator(_validated)]
-OptionalAttributes = Annotated[dict[str, Any] | None, AfterValidator(_validated)]
+_Documented = Annotated[dict[str, Any], Field(json_schema_extra=_documented_as_component)]
+Attributes = Annotated[_Documented, AfterValidator(_validated)]
+OptionalAttributes = Annotated[_Documented | None, AfterValidator(_validated)]

@@ -5,7 +5,10 @@ list's setting, a `?lang=` switch or the browser's `Accept-Language`, and dates 
 The `.po` sources are compiled in memory by Babel the first time a language is used in a
 container, so the Lambda layer, local mode and the tests all read the same committed files and
 no compiled `.mo` can go stale. Every user-facing sentence is a `Texts.gettext` call, which is
-what the catalogue test extracts and compares with each catalogue."""
+what the catalogue test extracts and compares with each catalogue.
+
+Babel is imported where it is used, not with this module: every function imports the language
+codes (records carry a list's language), few translate or format a date on a given request."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,12 +17,6 @@ from gettext import NullTranslations
 from io import BytesIO
 from pathlib import Path
 from typing import Literal
-
-from babel import Locale
-from babel.dates import format_date, format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 
 SOURCE_LANGUAGE = "en"
 # The languages of every page and system email; a list's `language` is one of them.
@@ -38,6 +35,10 @@ def catalogue_path(language: str) -> Path:
 def _translations(language: str) -> NullTranslations:
     if language == SOURCE_LANGUAGE:
         return NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
     with catalogue_path(language).open("rb") as source:
         catalogue = read_po(source, locale=language, domain=DOMAIN)
     compiled = BytesIO()
@@ -58,10 +59,14 @@ class Texts:
         return translated.format(**values) if values else translated
 
     def date(self, value: datetime) -> str:
+        from babel.dates import format_date
+
         return format_date(value, format="long", locale=self.language)
 
     def datetime(self, value: datetime) -> str:
         """Date and time in this locale's medium format, in UTC (the time zone is shown)."""
+        from babel.dates import format_datetime
+
         return format_datetime(value, format="medium", tzinfo=UTC, locale=self.language) + " UTC"
 
 
@@ -71,6 +76,8 @@ def texts(language: str | None) -> Texts:
 
 def language_name(language: str) -> str:
     """The language's own name for itself ("Deutsch"), as a language switcher shows it."""
+    from babel import Locale
+
     name = Locale.parse(language).get_display_name(language) or language
     return name[:1].upper() + name[1:]
 

@@ -11,17 +11,25 @@
 - `open_url` and `click_url`: the signed tracking URLs a campaign email carries for contacts with
   tracking consent: `/t/o/<token>` (open pixel) and `/t/c/<token>` (click redirect to the exact
   link written in the campaign). Tokens carry account, campaign, list and contact ids (and the
-  link for clicks), and live as long as the event data they produce."""
+  link for clicks: as the recipient's email carries it, plus, for a link built with a `{{ }}`
+  tag, the link as written, which is what the campaign's link statistics count), and live as long
+  as the event data they produce."""
+
+from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from consentmail.core import tokens
-from consentmail.core.records import Contact
 from consentmail.core.retention import EVENT_DATA
 from consentmail.core.settings import get_settings
 from consentmail.core.tokens import Purpose
+
+if TYPE_CHECKING:
+    # For annotations only: the records' pydantic models stay off the tracking function's imports.
+    from consentmail.core.records import Contact
 
 # Unsubscribe and preference links live as long as the event data of the email that carries them.
 RECIPIENT_LINK = EVENT_DATA
@@ -63,7 +71,7 @@ class Recipient:
         return {"a": self.account_id, "m": self.campaign_id, "l": self.list_id, "c": self.contact_id}
 
     @classmethod
-    def from_claims(cls, claims: dict) -> "Recipient":
+    def from_claims(cls, claims: dict) -> Recipient:
         return cls(str(claims["a"]), str(claims["m"]), str(claims["l"]), str(claims["c"]))
 
 
@@ -72,8 +80,21 @@ def open_url(recipient: Recipient, sent_at: datetime) -> str:
     return f"{get_settings().base_url}/t/o/{token}"
 
 
-def click_url(recipient: Recipient, url: str, sent_at: datetime) -> str:
-    token = tokens.issue(Purpose.CLICK, {**recipient.claims(), "u": url}, EVENT_DATA.after(sent_at))
+@dataclass(frozen=True)
+class Click:
+    """What a click token says: who clicked, where to (the link as their email carried it), and
+    the link as written in the campaign (the same, unless built with a `{{ }}` tag)."""
+
+    recipient: Recipient
+    url: str
+    link: str
+
+
+def click_url(recipient: Recipient, url: str, sent_at: datetime, written: str | None = None) -> str:
+    claims = {**recipient.claims(), "u": url}
+    if written is not None and written != url:
+        claims["w"] = written
+    token = tokens.issue(Purpose.CLICK, claims, EVENT_DATA.after(sent_at))
     return f"{get_settings().base_url}/t/c/{token}"
 
 
@@ -81,13 +102,14 @@ def read_open(token: str, at: datetime) -> Recipient:
     return Recipient.from_claims(tokens.verify(token, Purpose.OPEN, at))
 
 
-def read_click(token: str, at: datetime) -> tuple[Recipient, str]:
+def read_click(token: str, at: datetime) -> Click:
     """The recipient and the campaign's link; InvalidToken for anything tampered or malformed."""
     claims = tokens.verify(token, Purpose.CLICK, at)
     url = claims.get("u")
     if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
         raise tokens.InvalidToken("This link is not valid.")
-    return Recipient.from_claims(claims), url
+    written = claims.get("w")
+    return Click(Recipient.from_claims(claims), url, written if isinstance(written, str) else url)
 
 
 # Account holders' links open the console (`GET /console/`, same origin as the API), whose pages

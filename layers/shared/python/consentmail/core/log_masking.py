@@ -6,14 +6,15 @@ the line is written.
 Code must still never log an address on purpose (log ids, counts and masked values); this catches
 what slips through: an exception whose message quotes an address, a model dumped into `extra`.
 Masking works on the structured record before it is serialized, so the JSON stays valid whatever
-escaping the serializer applies."""
+escaping the serializer applies.
+
+This module imports no Powertools: the Powertools formatter that masks is in `logs.py`, and
+`get_plain_logger` serves a function that keeps Powertools off its cold start (tracking)."""
 
 import logging
 import re
 from collections.abc import Mapping
 from typing import Any
-
-from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 # Deliberately broader than a valid address (no length or dot rules on the local part): a false
 # positive costs a masked word in a log line, a miss leaks personal data. A masked address
@@ -51,14 +52,6 @@ def masked(value: Any) -> Any:
     return mask_text(str(value))
 
 
-class MaskingFormatter(LambdaPowertoolsFormatter):
-    """Powertools' JSON formatter, masking addresses in the assembled log dict (message, extra
-    keys, appended keys, exception) just before it is serialized."""
-
-    def serialize(self, log: dict) -> str:
-        return super().serialize(masked(log))
-
-
 class AddressMaskingFilter(logging.Filter):
     """For a plain `logging` handler (not Powertools): masks the message and every extra field of
     each record it lets through; exception text is formatted and masked into the message."""
@@ -76,3 +69,14 @@ class AddressMaskingFilter(logging.Filter):
             if name not in self._STANDARD:
                 setattr(record, name, masked(value))
         return True
+
+
+def get_plain_logger(name: str) -> logging.Logger:
+    """A standard `logging` logger whose every line is masked (`AddressMaskingFilter`), for a
+    function that does without Powertools: in Lambda its lines go to the runtime's handler, which
+    writes them as JSON (the functions' JSON log format, infra/constructs/function.py) with the
+    request id."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, AddressMaskingFilter) for f in logger.filters):
+        logger.addFilter(AddressMaskingFilter())
+    return logger

@@ -10,7 +10,16 @@ use masks, whoever configured it."""
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
-from consentmail.core.log_masking import AddressMaskingFilter, MaskingFormatter
+from consentmail.core.log_masking import AddressMaskingFilter, masked
+
+
+class MaskingFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON formatter, masking addresses in the assembled log dict (message, extra
+    keys, appended keys, exception) just before it is serialized."""
+
+    def serialize(self, log: dict) -> str:
+        return super().serialize(masked(log))
+
 
 # Logger options that belong to its formatter: they go to ours.
 FORMATTER_OPTIONS = (

@@ -182,7 +182,12 @@ PROMISES: tuple[Promise, ...] = (
         "retention.events.13m",
         "Event data is kept 13 calendar months after the event: absent to every read from then, "
         "deleted by the hourly purge, TTL as backstop, no backups.",
-        ("consentmail.core.retention", "consentmail.store.events", "consentmail.purge.service"),
+        (
+            "consentmail.core.retention",
+            "consentmail.store.events",
+            "consentmail.store.counters",
+            "consentmail.purge.service",
+        ),
         (Carrier.TTL, Carrier.PURGE_SCHEDULE, Carrier.RECOVERY, Carrier.RECEIPTS),
     ),
     Promise(

@@ -7,21 +7,21 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from consentmail.core.clock import iso
 from consentmail.core.i18n import SOURCE_LANGUAGE, Language
+from consentmail.core.statuses import ContactStatus
 
 # Every time we return is ISO 8601 UTC with a Z, second precision.
 Time = Annotated[datetime, PlainSerializer(iso, return_type=str)]
 
 
-class ContactStatus(StrEnum):
-    PENDING = "pending"
-    CONFIRMED = "confirmed"
-    UNSUBSCRIBED = "unsubscribed"
-    BOUNCED = "bounced"
-    COMPLAINED = "complained"
+class Record(BaseModel):
+    """A stored record. Its validation schema is built when the model is first used, not when
+    this module is imported: every function imports the records, each uses a few."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 class ConsentAction(StrEnum):
@@ -43,13 +43,13 @@ class Visitor:
     user_agent: str
 
 
-class ConsentProof(BaseModel):
+class ConsentProof(Record):
     source: str
     obtained_at: datetime
     text: str
 
 
-class MailingList(BaseModel):
+class MailingList(Record):
     list_id: str
     account_id: str
     name: str
@@ -62,7 +62,7 @@ class MailingList(BaseModel):
     created_at: datetime
 
 
-class Contact(BaseModel):
+class Contact(Record):
     contact_id: str
     list_id: str
     account_id: str
@@ -86,7 +86,7 @@ class Contact(BaseModel):
         return self.status == ContactStatus.CONFIRMED
 
 
-class ConsentRecord(BaseModel):
+class ConsentRecord(Record):
     """One entry of the append-only consent ledger: never updated, only added."""
 
     email_hash: str
@@ -107,7 +107,7 @@ class AccountStatus(StrEnum):
     CLOSED = "closed"
 
 
-class PolicyAcceptance(BaseModel):
+class PolicyAcceptance(Record):
     """Which privacy-policy version the account holder accepted, when, and from which IP."""
 
     version: str
@@ -115,7 +115,7 @@ class PolicyAcceptance(BaseModel):
     ip: str
 
 
-class AccountProfile(BaseModel):
+class AccountProfile(Record):
     account_id: str
     email: str
     # Cognito's own name for the user (its `sub` in a pool with email as the sign-in alias).
@@ -143,7 +143,7 @@ class AccountProfile(BaseModel):
     deletion_due: Time | None = None
 
 
-class Notification(BaseModel):
+class Notification(Record):
     notification_id: str
     kind: str
     created_at: Time
@@ -160,7 +160,7 @@ class CampaignStatus(StrEnum):
     SENT = "sent"
 
 
-class CampaignRecord(BaseModel):
+class CampaignRecord(Record):
     """The stored campaign (content lives in the content table, which expires)."""
 
     campaign_id: str
@@ -196,7 +196,7 @@ class RequestStatus(StrEnum):
 OPEN_STATUSES = (RequestStatus.AWAITING_VERIFICATION, RequestStatus.IN_PROGRESS)
 
 
-class SubjectRequest(BaseModel):
+class SubjectRequest(Record):
     request_id: str
     email_hash: str
     type: RequestType

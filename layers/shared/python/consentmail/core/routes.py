@@ -176,6 +176,8 @@ ROUTES: tuple[Route, ...] = (
     _account("DELETE", "/campaigns/{campaign_id}"),
     _account("POST", "/campaigns/{campaign_id}/send"),
     _account("GET", "/campaigns/{campaign_id}/stats"),
+    _account("GET", "/campaigns/{campaign_id}/stats/timeline"),
+    _account("GET", "/campaigns/{campaign_id}/stats/links"),
     _account("GET", "/campaigns/{campaign_id}/preview"),
     _account("POST", "/campaigns/{campaign_id}/test"),
     _account("POST", "/campaigns/{campaign_id}/schedule"),
@@ -192,6 +194,8 @@ BINARY_MEDIA_TYPES: tuple[str, ...] = ("*/*",)
 
 # The largest request body any route accepts (a 10,000-row CSV import fits).
 MAX_BODY_BYTES = 6 * 1024 * 1024
+# API Gateway's quota for a REST request's line and headers together; over it, 431.
+MAX_HEADER_BYTES = 10_240
 
 
 def routes_of(function: Function) -> list[Route]:

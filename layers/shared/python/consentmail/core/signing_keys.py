@@ -7,6 +7,7 @@ stays in `keys`. The hash key never rotates: keyed hashes of addresses must stay
 import base64
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from consentmail.core.container import per_container
@@ -60,13 +61,29 @@ class _SigningSecret:
         return self._parsed[1]
 
 
+# The Secrets Manager client the secret is read through (`read_through`); None: a client of
+# Powertools' own, in a boto3 session of its own.
+_client: Callable[[], object] | None = None
+
+
+def read_through(client: Callable[[], object]) -> None:
+    """Read the secret through the client `client()` returns (made on first use): the container's
+    own, in boto3's default session like every other client (`consentmail/composition` wires it).
+    A session of Powertools' own would load boto3's endpoint and credential data a second time
+    at every cold start (tens of milliseconds)."""
+    global _client
+    _client = client
+    _signing_secret.cache_clear()
+
+
 @per_container
 def _signing_secret() -> _SigningSecret:
     # A provider of our own, not Powertools' module-level default: its cache goes with the
     # container's (`container.reset_all()`), and its client is made here, lazily.
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-    return _SigningSecret(SecretsProvider(), get_settings().signing_secret)
+    provider = SecretsProvider(boto3_client=_client() if _client else None)
+    return _SigningSecret(provider, get_settings().signing_secret)
 
 
 def get_keyring() -> KeyRing:

@@ -11,6 +11,10 @@ Only when the contact has given tracking consent: a 1x1 open pixel, and every ht
 HTML part rewritten to a signed click URL that redirects to the link exactly as written. Without
 consent, the links are exactly as written and there is no pixel. A campaign without a text part
 gets one derived from its HTML.
+
+A campaign's link statistics count each link as written in the campaign (`campaign_links`): a
+link built with a `{{ }}` tag is counted under its tag, never under a recipient's value, which
+may be personal data (the click token carries both: the value to redirect to, the tag to count).
 """
 
 import html
@@ -35,7 +39,7 @@ from consentmail.core.sensitive_data import check_content
 from consentmail.core.settings import get_settings
 from consentmail.mail.html_transform import html_to_text, insert_before_body_end, is_web_link, rewrite_links
 from consentmail.mail.mime import header_safe, recipient_header, sender_header
-from consentmail.mail.personalization import CampaignTemplates, uses
+from consentmail.mail.personalization import CampaignTemplates, is_template, recipient_link, uses
 
 # Bodies are encoded with 78-character lines; headers are serialized with RFC 5322's 998 limit so a
 # long List-Unsubscribe URL stays one plain header instead of RFC 2047 encoded words, which
@@ -65,15 +69,18 @@ def html_part(
     *,
     places_unsubscribe: bool,
     places_preferences: bool,
+    written: dict[str, str] | None = None,
 ) -> str:
-    """The rendered HTML for one recipient; `recipient` only for contacts who allow tracking."""
+    """The rendered HTML for one recipient; `recipient` only for contacts who allow tracking;
+    `written` maps links built with a `{{ }}` tag, as rendered, to the link as written."""
     body = rendered_html
     if recipient is not None:
+        as_written = written or {}
 
         def tracked(url: str) -> str | None:
             if not is_web_link(url) or _own_link(url):
                 return None
-            return click_url(recipient, url, at)
+            return click_url(recipient, url, at, as_written.get(url))
 
         body = rewrite_links(body, tracked)
     t = texts(mailing_list.language)
@@ -159,6 +166,7 @@ def render_campaign_email(
     allowed = contact.tracking_consent if tracked is None else tracked and contact.tracking_consent
     ids = (mailing_list.account_id, campaign_id, contact.list_id, contact.contact_id)
     recipient = Recipient(*ids) if allowed else None
+    written = templates.links_as_written(contact, links.unsubscribe, links.preferences) if allowed else {}
     content = templates.content
     text_places = (
         (uses(content.text, "unsubscribe_url"), uses(content.text, "preferences_url"))
@@ -177,6 +185,7 @@ def render_campaign_email(
             at,
             places_unsubscribe=html_places[0],
             places_preferences=html_places[1],
+            written=written,
         ),
         text=text_part(
             rendered.text,
@@ -224,3 +233,20 @@ def build_campaign_email(
         at=at,
     )
     return mime_of(email, mailing_list, contact.email, at)
+
+
+def campaign_links(source: str) -> list[str]:
+    """The links of a campaign's HTML that its link statistics list, in order, each once, as
+    written: web links, and links built with a `{{ }}` tag (counted under the tag); never the
+    recipient's own unsubscribe, preference and rights links."""
+    found: dict[str, None] = {}
+
+    def collect(link: str) -> None:
+        if is_template(link):
+            if not recipient_link(link):
+                found.setdefault(link, None)
+        elif is_web_link(link) and not _own_link(link):
+            found.setdefault(link, None)
+
+    rewrite_links(source, collect)
+    return list(found)

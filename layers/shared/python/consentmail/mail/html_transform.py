@@ -124,7 +124,7 @@ def rewrite_links(source: str, rewrite: Callable[[str], str | None]) -> str:
         for name, start, end, raw_value in _raw_attributes(tag_text):
             if name != "href" or raw_value is None:
                 continue
-            replacement = rewrite(unescape_attribute(_unquoted(raw_value)).strip())
+            replacement = rewrite(read_link(_unquoted(raw_value)))
             if replacement is not None:
                 pieces.append(source[position : offset + start])
                 pieces.append('"' + html.escape(replacement, quote=True) + '"')
@@ -132,6 +132,23 @@ def rewrite_links(source: str, rewrite: Callable[[str], str | None]) -> str:
             break  # the first href is the one a browser follows
     pieces.append(source[position:])
     return "".join(pieces)
+
+
+def raw_links(source: str) -> list[str]:
+    """The `href` of every `<a>` / `<area>` that `rewrite_links` visits, in order, as written in
+    the source (quotes removed, character references not decoded)."""
+    found: list[str] = []
+    for _, tag_text in _locate(source).links:
+        for name, _, _, raw_value in _raw_attributes(tag_text):
+            if name == "href" and raw_value is not None:
+                found.append(_unquoted(raw_value))
+                break
+    return found
+
+
+def read_link(raw: str) -> str:
+    """A link as a browser reads its `href` value (what `rewrite_links` passes on)."""
+    return unescape_attribute(raw).strip()
 
 
 def insert_before_body_end(source: str, fragment: str) -> str:

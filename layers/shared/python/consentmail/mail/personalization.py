@@ -18,11 +18,12 @@ for it unless a campaign is saved, previewed or tested."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from consentmail.core.errors import FieldError, InvalidInput
 from consentmail.core.records import Contact, Content
+from consentmail.mail.html_transform import raw_links, read_link
 
 CONTACT_FIELDS = ("first_name", "last_name", "email")
 LINK_FIELDS = ("unsubscribe_url", "preferences_url")
@@ -148,6 +149,28 @@ def check_templates(fields: dict[str, str | None]) -> None:
         raise InvalidInput(f"The campaign's personalization tags are not valid: {detail}", errors)
 
 
+def is_template(text: str) -> bool:
+    """Whether the text holds a `{{ }}` tag (a link built from the recipient's values)."""
+    return "{{" in text
+
+
+def _fragment(source: str) -> Any:
+    """A part of the HTML compiled on its own (a link's href); None when it is no template by
+    itself (a tag opened in the href and closed outside it)."""
+    try:
+        return _environment(True).from_string(source)
+    except Exception:
+        return None
+
+
+def recipient_link(source: str) -> bool:
+    """Whether a link as written is the recipient's own unsubscribe or preference link."""
+    try:
+        return any(uses(source, name) for name in LINK_FIELDS)
+    except Exception:  # no template by itself: not one of ours
+        return False
+
+
 def uses(source: str | None, name: str) -> bool:
     """Whether the template refers to the variable `name` (e.g. places its own unsubscribe link)."""
     if not source:
@@ -176,6 +199,37 @@ class CampaignTemplates:
             self._text = _environment(False).from_string(content.text) if content.text else None
         except Exception as error:  # a template saved before the check: fails every recipient
             raise RenderingFailed(f"the content is not a valid template: {error}") from error
+
+    @cached_property
+    def _link_templates(self) -> list[tuple[str, Any]]:
+        """The HTML's links built with a `{{ }}` tag: (as written, compiled), in order."""
+        found: dict[str, Any] = {}
+        for raw in raw_links(self.content.html):
+            if is_template(raw) and read_link(raw) not in found:
+                found[read_link(raw)] = _fragment(raw)
+        return [(written, template) for written, template in found.items() if template is not None]
+
+    def _link_as_sent(self, template: Any, values: dict[str, Any]) -> str | None:
+        try:
+            return read_link(template.render(values))
+        except Exception:  # the whole HTML rendered with these values, so its links do too
+            return None
+
+    def links_as_written(
+        self, contact: Contact, unsubscribe_url: str, preferences_url: str
+    ) -> dict[str, str]:
+        """Each link of the HTML built with a `{{ }}` tag, as this recipient's email carries it (as
+        a browser reads it), mapped to the link as written in the campaign: what the campaign's
+        link statistics count, so a recipient's own values never reach them."""
+        if not self._link_templates:
+            return {}
+        values = _values(contact, unsubscribe_url, preferences_url)
+        found: dict[str, str] = {}
+        for written, template in self._link_templates:
+            sent = self._link_as_sent(template, values)
+            if sent is not None:
+                found.setdefault(sent, written)
+        return found
 
     @property
     def personal(self) -> bool:

@@ -8,6 +8,10 @@ A message from a campaign's one-time schedule (it names `scheduled_at`) first st
 with the same conditional status move as `POST /send` (scheduled -> sending, guarded by the
 scheduled time): a schedule that fires twice starts it once.
 
+A fan-out's first page also keeps the campaign's link order for its link statistics
+(store/counters.py): the content that holds the links is gone 6 days after the send starts, the
+statistics stay 13 months after the events they count. Both ways a send starts come here.
+
 Only the status is filtered here (fewer messages); the sender reads every contact again, because
 an address can be unsubscribed, suppressed or erased between fan-out and send."""
 
@@ -20,11 +24,13 @@ from aws_lambda_powertools import Logger
 from consentmail.adapters.sqs import SendQueues
 from consentmail.core.clock import parse_iso
 from consentmail.core.records import AccountStatus, CampaignRecord, CampaignStatus
+from consentmail.mail.campaign_email import campaign_links
 from consentmail.sending.models import BATCH_SIZE, FanOutMessage, SendBatch
 from consentmail.store.accounts import AccountRepository
 from consentmail.store.campaigns import CampaignRepository
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.content import ContentRepository
+from consentmail.store.counters import CounterRepository
 from consentmail.store.lists import ListRepository
 
 logger = Logger(child=True)
@@ -51,12 +57,14 @@ class FanOut:
         lists=None,
         content=None,
         accounts=None,
+        counters=None,
     ):
         self.campaigns = campaigns or CampaignRepository()
         self.contacts = contacts or ContactRepository()
         self.lists = lists or ListRepository()
         self.content = content or ContentRepository()
         self.accounts = accounts or AccountRepository()
+        self.counters = counters or CounterRepository()
         self.queues = queues or SendQueues()
         self.page_size = page_size
 
@@ -90,6 +98,13 @@ class FanOut:
             logger.info("scheduled send started", extra=extra)
         return started
 
+    def _keep_link_order(self, campaign: CampaignRecord, at: datetime) -> None:
+        """The campaign's links in order, as written (a redelivered first page writes the same)."""
+        content = self.content.get(campaign.campaign_id, at)
+        if content is not None:
+            links = campaign_links(content.html)
+            self.counters.save_link_order(campaign.campaign_id, links, campaign.sent_at or at)
+
     def run(
         self, message: FanOutMessage, at: datetime, time_left: Callable[[], float] = lambda: float("inf")
     ) -> FanOutResult:
@@ -108,6 +123,8 @@ class FanOut:
             # Already fanned out (a duplicate message) or never started: nothing to do.
             return result
         cursor = campaign.fanout_cursor
+        if cursor is None:
+            self._keep_link_order(campaign, at)
         while True:
             contacts, next_cursor = self.contacts.page(campaign.list_id, at, cursor, limit=self.page_size)
             ids = [contact.contact_id for contact in contacts if contact.sendable]

@@ -20,6 +20,8 @@
   later still), it finds the `ERASED` suppression, which already stops every send; racing the
   erasure, its writes are refused by the erasure's tombstone (AddressErased) and it stops there.
   Either way nothing about the address is stored again (docs/retention.md).
+- Deliveries, bounces and complaints counted also land in the campaign's timeline, in the hour
+  (or, for an email over 72 hours old, the day) they happened: one write per bucket a batch.
 """
 
 import json
@@ -36,7 +38,7 @@ from consentmail.core.errors import AddressErased, InvalidInput, NotFound
 from consentmail.core.records import Contact, ContactStatus
 from consentmail.ses_events.models import EventKind, SesEvent
 from consentmail.store.contacts import ContactRepository, contact_id_for
-from consentmail.store.counters import CounterRepository
+from consentmail.store.counters import CounterRepository, bucket_of
 from consentmail.store.events import EventRepository
 from consentmail.store.lists import ListRepository
 from consentmail.store.suppression import Reason, SuppressionRepository
@@ -55,12 +57,18 @@ class Outcome:
     """What processing one event changed (tests and logs read it)."""
 
     counted: dict[str, int] = field(default_factory=dict)
+    # Timeline counts by (campaign, moment of the event, send time of its email when at hand).
+    timeline: dict[tuple[str, datetime, datetime | None], dict[str, int]] = field(default_factory=dict)
     suppressed: list[str] = field(default_factory=list)  # contact ids whose status changed
     recorded: int = 0
 
     def count(self, name: str, value: int = 1) -> None:
         if value:
             self.counted[name] = self.counted.get(name, 0) + value
+
+    def on_timeline(self, campaign_id: str, name: str, at: datetime, sent_at: datetime | None = None) -> None:
+        counts = self.timeline.setdefault((campaign_id, at, sent_at), {})
+        counts[name] = counts.get(name, 0) + 1
 
 
 @dataclass(frozen=True)
@@ -171,6 +179,17 @@ class SesEventProcessor:
         after its events) starts the counters' 13 months."""
         for campaign_id, counts in self._counts_by_campaign(outcome).items():
             self.counters.add(campaign_id, counts, at=at)
+        # One write per bucket: a batch's events of the same hour (or day) share it, and the
+        # bucket lives 13 months after the latest of them.
+        buckets: dict[tuple[str, str, datetime], tuple[datetime, datetime | None, dict[str, int]]] = {}
+        for (campaign_id, happened, sent_at), counts in outcome.timeline.items():
+            granularity, start = bucket_of(happened, sent_at)
+            latest, _, total = buckets.get((campaign_id, granularity, start), (happened, sent_at, {}))
+            for name, value in counts.items():
+                total[name] = total.get(name, 0) + value
+            buckets[(campaign_id, granularity, start)] = (max(latest, happened), sent_at, total)
+        for (campaign_id, _, _), (latest, sent_at, counts) in buckets.items():
+            self.counters.add_to_timeline(campaign_id, counts, latest, sent_at)
 
     def _counts_by_campaign(self, outcome: Outcome) -> dict[str, dict[str, int]]:
         grouped: dict[str, dict[str, int]] = {}
@@ -208,6 +227,8 @@ class SesEventProcessor:
             return
         outcome.count(f"{target.campaign_id}:delivered")
         send = self.events.get_send(target.contact_id, target.campaign_id, at) or {}
+        sent_at = parse_iso(send["at"]) if send.get("at") else None
+        outcome.on_timeline(target.campaign_id, "delivered", at, sent_at)
         if send.get("tracked"):
             outcome.count(f"{target.campaign_id}:tracked")
         # No event item: the send marker's delivered_at is the record of the delivery (one write
@@ -227,6 +248,7 @@ class SesEventProcessor:
         if bounce.bounce_type == "Permanent":
             if self._first(target, "bounced", at):
                 outcome.count(f"{target.campaign_id}:bounced")
+                outcome.on_timeline(target.campaign_id, "bounced", at)
                 self._record(target, "bounce", at, detail, outcome)
             elif not target.campaign_id:
                 self._record(target, "bounce", at, detail, outcome)
@@ -251,6 +273,7 @@ class SesEventProcessor:
         else:
             if self._first(target, "complained", at):
                 outcome.count(f"{target.campaign_id}:complained")
+                outcome.on_timeline(target.campaign_id, "complained", at)
                 self._record(target, "complaint", at, detail, outcome)
             elif not target.campaign_id:
                 self._record(target, "complaint", at, detail, outcome)

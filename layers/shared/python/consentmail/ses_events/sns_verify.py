@@ -28,6 +28,8 @@ closed:
   Action=ConfirmSubscription for that very topic; no redirects, 5 seconds.
 """
 
+from __future__ import annotations
+
 import base64
 import binascii
 import http.client
@@ -35,14 +37,13 @@ import re
 import ssl
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
 from consentmail.core.clock import parse_iso
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 NOTIFICATION = "Notification"
 SUBSCRIPTION_CONFIRMATION = "SubscriptionConfirmation"
@@ -55,7 +56,9 @@ SIGNED_FIELDS = {
     SUBSCRIPTION_CONFIRMATION: CONFIRMATION_FIELDS,
     UNSUBSCRIBE_CONFIRMATION: CONFIRMATION_FIELDS,
 }
-HASHES = {"1": hashes.SHA1, "2": hashes.SHA256}
+# SignatureVersion -> the hash it signs with (cryptography's, imported when a message gets that far:
+# a message of a topic that is not ours is refused without it).
+HASHES = {"1": "SHA1", "2": "SHA256"}
 
 FETCH_TIMEOUT_SECONDS = 5
 MAX_CERTIFICATE_BYTES = 64 * 1024
@@ -207,12 +210,16 @@ class SnsVerifier:
         data = string_to_sign(message)
         signature = self._signature(message.get("Signature"))
         self._check_time(message.get("Timestamp"), at)
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
         certificate = self._certificate(cert_url, at)
         public_key = certificate.public_key()
         if not isinstance(public_key, rsa.RSAPublicKey):
             raise SnsRejected("the certificate's key is not RSA")
         try:
-            public_key.verify(signature, data, padding.PKCS1v15(), HASHES[version]())
+            public_key.verify(signature, data, padding.PKCS1v15(), getattr(hashes, HASHES[version])())
         except InvalidSignature as error:
             raise SnsRejected("bad signature") from error
         if message["Type"] != NOTIFICATION:
@@ -261,6 +268,8 @@ class SnsVerifier:
                 raise SnsRejected("could not fetch the signing certificate") from error
             if len(body) > MAX_CERTIFICATE_BYTES:
                 raise SnsRejected("the signing certificate is too large")
+            from cryptography import x509
+
             try:
                 certificate = x509.load_pem_x509_certificate(body)
             except ValueError as error:

@@ -45,7 +45,7 @@ from consentmail.core.retention import EXPIRY_BUCKET_ATTRIBUTE, TTL_ATTRIBUTE, t
 from consentmail.core.tables import SCHEMAS, Table
 from consentmail.store.consent import ledger_item
 from consentmail.store.contacts import contact_item
-from consentmail.store.counters import counter_keys
+from consentmail.store.counters import shard_item_keys
 from consentmail.store.dynamo import (
     conditionally,
     from_dynamo,
@@ -54,6 +54,7 @@ from consentmail.store.dynamo import (
     to_dynamo,
     translated_errors,
 )
+from consentmail.store.list_counts import ListCounts, count_keys
 from consentmail.store.suppression import SuppressionRepository, account_scope
 
 PROFILE = "PROFILE"
@@ -346,6 +347,8 @@ class AccountData:
                     )
                 expire(Table.CONTACTS, {"list_id": list_id, "contact_id": contact["contact_id"]})
             expire(Table.LISTS, {"list_id": list_id})
+            for key in count_keys(list_id):
+                expire(Table.LISTS, key)
 
         for item in query_items(self._table(Table.CONSENT), **by_account):
             expire(Table.CONSENT, self._keys(Table.CONSENT, item))
@@ -360,8 +363,8 @@ class AccountData:
                 ProjectionExpression="campaign_id, sk",
             ):
                 expire(Table.CAMPAIGNS, self._keys(Table.CAMPAIGNS, item))
-            for key in counter_keys(campaign_id):
-                expire(Table.CAMPAIGNS, key)
+            for item in shard_item_keys(self._table(Table.CAMPAIGNS), campaign_id):
+                expire(Table.CAMPAIGNS, self._keys(Table.CAMPAIGNS, item))
             expire(Table.CONTENT, {"campaign_id": campaign_id})
         return count
 
@@ -453,15 +456,26 @@ class BulkContacts:
         with self._contacts.batch_writer() as batch:
             for contact in contacts:
                 batch.put_item(Item=contact_item(contact))
+        # The new contacts join their lists' counts: one write per list and batch.
+        added: dict[str, dict[str, int]] = {}
+        for contact in contacts:
+            by_status = added.setdefault(contact.list_id, {})
+            by_status[contact.status.value] = by_status.get(contact.status.value, 0) + 1
+        for list_id, changes in added.items():
+            ListCounts().add(list_id, changes)
         with self._consent.batch_writer() as batch:
             for contact in contacts:
                 for record in ledger[contact.contact_id]:
                     batch.put_item(Item=ledger_item(record))
 
     def _take_back(self, contacts: list[Contact], ledger: dict[str, list[ConsentRecord]]) -> None:
-        with self._contacts.batch_writer() as batch:
-            for contact in contacts:
-                batch.delete_item(Key={"list_id": contact.list_id, "contact_id": contact.contact_id})
+        for contact in contacts:
+            # One by one (rare), each leaving its list's counts only if it was still there: the
+            # erasure may have deleted it, and counted it out, first.
+            key = {"list_id": contact.list_id, "contact_id": contact.contact_id}
+            old = self._contacts.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
+            if old and old.get("status"):
+                ListCounts().moved(contact.list_id, str(old["status"]), None)
         with self._consent.batch_writer() as batch:
             for contact in contacts:
                 for record in ledger[contact.contact_id]:

@@ -26,7 +26,7 @@ from consentmail.core.clock import iso
 from consentmail.core.records import CampaignRecord, CampaignStatus
 from consentmail.core.retention import EXPIRY_BUCKET_ATTRIBUTE, TTL_ATTRIBUTE, ttl_attributes
 from consentmail.core.tables import Table
-from consentmail.store.counters import counter_keys
+from consentmail.store.counters import shard_item_keys
 from consentmail.store.dynamo import (
     conditionally,
     from_dynamo,
@@ -226,7 +226,7 @@ class CampaignRepository:
         )
 
     def delete(self, campaign_id: str) -> None:
-        """The campaign's partition and its counter shards."""
+        """The campaign's partition and its shards (counters, timeline, links)."""
         items = query_items(
             self._table,
             KeyConditionExpression=Key("campaign_id").eq(campaign_id),
@@ -235,5 +235,5 @@ class CampaignRepository:
         with self._table.batch_writer() as batch:
             for item in items:
                 batch.delete_item(Key={"campaign_id": item["campaign_id"], "sk": item["sk"]})
-            for key in counter_keys(campaign_id):
-                batch.delete_item(Key=key)
+            for item in shard_item_keys(self._table, campaign_id):
+                batch.delete_item(Key={"campaign_id": item["campaign_id"], "sk": item["sk"]})

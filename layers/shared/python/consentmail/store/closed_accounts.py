@@ -32,9 +32,10 @@ from consentmail.store.accounts import (
     login_pk,
     profile_of,
 )
-from consentmail.store.counters import counter_keys
+from consentmail.store.counters import shard_item_keys
 from consentmail.store.dynamo import query_items
 from consentmail.store.expiry import ExpiryIndex, key_names
+from consentmail.store.list_counts import count_keys
 from consentmail.store.suppression import account_scope
 
 
@@ -97,6 +98,9 @@ class ClosedAccounts:
                     hashes.add(contact["email_hash"])
                 drop(Table.CONTACTS, contact)
             drop(Table.LISTS, mailing_list)
+            for key in count_keys(list_id):
+                if self._table(Table.LISTS).get_item(Key=key).get("Item"):
+                    drop(Table.LISTS, key)
         for record in query_items(self._table(Table.CONSENT), **by_account):
             hashes.add(record["email_hash"])
             drop(Table.CONSENT, record)
@@ -114,9 +118,8 @@ class ClosedAccounts:
                 ProjectionExpression="campaign_id, sk",
             ):
                 drop(Table.CAMPAIGNS, item)
-            for key in counter_keys(campaign_id):
-                if self._table(Table.CAMPAIGNS).get_item(Key=key).get("Item"):
-                    drop(Table.CAMPAIGNS, key)
+            for item in list(shard_item_keys(self._table(Table.CAMPAIGNS), campaign_id)):
+                drop(Table.CAMPAIGNS, item)
             if self._table(Table.CONTENT).get_item(Key={"campaign_id": campaign_id}).get("Item"):
                 drop(Table.CONTENT, {"campaign_id": campaign_id})
         holder_hash = email_hash(profile.email) if profile.email else None

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from consentmail.core.errors import Conflict, Retryable
@@ -27,6 +28,7 @@ _RETRYABLE = {
 _CANCELLED_TRANSIENTLY = {"None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 _CONFLICT_RETRIES = 4
 _CONFLICT_PAUSE = 0.05  # seconds, doubled at each retry
+_DESERIALIZER = TypeDeserializer()
 
 
 @contextmanager
@@ -54,23 +56,30 @@ def conditionally(operation: Callable[..., object], **kwargs) -> bool:
     return True
 
 
-def transact(client, actions: list[dict]) -> set[int]:
+def transact(client, actions: list[dict]) -> dict[int, dict | None]:
     """Run `actions` (TransactWriteItems entries: `Put`, `Update`, `Delete`, `ConditionCheck`,
     each with its TableName) all or none. Answers the positions of the actions whose condition
-    failed: empty when the transaction happened. `client` is a table's `meta.client`, which takes
-    plain Python values as the table does. A conflict with another transaction on the same items
-    is retried a few times, then raised as Retryable."""
+    failed, each with the item it found when the action asked for it
+    (`ReturnValuesOnConditionCheckFailure: ALL_OLD`; None otherwise or when there was none):
+    empty when the transaction happened. `client` is a table's `meta.client`, which takes plain
+    Python values as the table does. A conflict with another transaction on the same items is
+    retried a few times, then raised as Retryable."""
     for attempt in range(_CONFLICT_RETRIES):
         try:
             client.transact_write_items(TransactItems=actions)
-            return set()
+            return {}
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if code != "TransactionCanceledException":
                 with translated_errors():
                     raise
-            codes = [str(r.get("Code") or "None") for r in error.response.get("CancellationReasons", [])]
-            failed = {n for n, reason in enumerate(codes) if reason == "ConditionalCheckFailed"}
+            reasons = error.response.get("CancellationReasons", [])
+            codes = [str(r.get("Code") or "None") for r in reasons]
+            failed = {
+                n: _plain(reasons[n].get("Item"))
+                for n, reason in enumerate(codes)
+                if reason == "ConditionalCheckFailed"
+            }
             if failed:
                 return failed
             if set(codes) - _CANCELLED_TRANSIENTLY:
@@ -79,6 +88,14 @@ def transact(client, actions: list[dict]) -> set[int]:
                 raise Retryable(", ".join(codes)) from error
             time.sleep(_CONFLICT_PAUSE * 2**attempt)
     raise Retryable("TransactionConflict")
+
+
+def _plain(item: dict | None) -> dict | None:
+    """An item a cancelled transaction answers, in DynamoDB's own typed form (the table's
+    conversions do not reach errors), as plain Python values."""
+    if not item:
+        return None
+    return {name: from_dynamo(_DESERIALIZER.deserialize(value)) for name, value in item.items()}
 
 
 def query_items(table, **kwargs) -> Iterator[dict]:

@@ -6,6 +6,7 @@ them in one query. Sort keys:
   gets a campaign at most once; it also holds the first time of each outcome (`delivered_at`,
   `opened_at`, `clicked_at`, `bounced_at`, `complained_at`, `unsubscribed_at`), set with a
   condition, which is what makes unique opens and clicks, and idempotent SES events, cheap.
+  It also holds the links the contact clicked (`clicked_links`, hashes), for unique link clicks.
 - `EVENT#<campaign_id>#<iso time>#<type>#<id>`: one item per event (open, click, SES event).
 
 No write here brings an erased contact's data back (docs/retention.md, "Erasure against
@@ -17,11 +18,12 @@ the tombstone refuses.
 
 Access patterns (docs/architecture.md, data-access map): claim a send marker (conditional put),
 finish (conditional), release, settle a stale one; get a marker; a contact's latest send; first
-time of an outcome (conditional update); count soft bounces (transaction); record an event (put,
-or a transaction refused by the tombstone), forget one; a contact's events; delete a contact's
-events (strongly consistent).
+time of an outcome, first click of a link (conditional updates); count soft bounces
+(transaction); record an event (put, or a transaction refused by the tombstone), forget one; a
+contact's events; delete a contact's events (strongly consistent).
 """
 
+import hashlib
 import uuid
 from datetime import datetime
 
@@ -187,6 +189,18 @@ class EventRepository:
             UpdateExpression=f"SET {outcome}_at = :at",
             ConditionExpression=f"attribute_exists(sk) AND attribute_not_exists({outcome}_at)",
             ExpressionAttributeValues={":at": iso(at)},
+        )
+
+    def first_link_click(self, contact_id: str, campaign_id: str, url: str, at: datetime) -> bool:
+        """Record on the send marker that the contact clicked this link; True only the first time,
+        which is what makes a link's unique clicks unique contacts."""
+        link = hashlib.sha256(url.encode()).hexdigest()[:32]
+        return conditionally(
+            self._table.update_item,
+            Key=send_key(contact_id, campaign_id),
+            UpdateExpression="ADD clicked_links :links",
+            ConditionExpression="attribute_exists(sk) AND NOT contains(clicked_links, :link)",
+            ExpressionAttributeValues={":links": {link}, ":link": link},
         )
 
     def record(

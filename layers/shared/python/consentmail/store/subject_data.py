@@ -31,6 +31,7 @@ from consentmail.core.retention import TTL_ATTRIBUTE, is_expired
 from consentmail.core.tables import Table
 from consentmail.store.dynamo import conditionally, from_dynamo, query_items, to_dynamo
 from consentmail.store.events import SEND, EventRepository
+from consentmail.store.list_counts import ListCounts
 from consentmail.store.suppression import ERASED, ERASURE_SCOPES, TOMBSTONE, account_scope
 
 # Attributes that only serve our storage (index keys, the expiry bucket) stay out of exports.
@@ -39,7 +40,8 @@ _INTERNAL = {"expiry_bucket", "email_hash", "pk", "sk"}
 
 def _exported(item: dict) -> dict:
     """An item as the subject sees it: no storage keys, expiry as a readable time."""
-    cleaned = {k: v for k, v in item.items() if k not in _INTERNAL}
+    # Sets (the links a contact clicked, as hashes, on a send marker) read as sorted lists in JSON.
+    cleaned = {k: sorted(v) if isinstance(v, set) else v for k, v in item.items() if k not in _INTERNAL}
     if TTL_ATTRIBUTE in cleaned:
         cleaned[TTL_ATTRIBUTE] = iso(datetime.fromtimestamp(int(cleaned[TTL_ATTRIBUTE]), UTC))
     return cleaned
@@ -199,10 +201,11 @@ class SubjectDataRepository:
         """The contact's events and send markers, then the contact itself (in this order, so an
         erasure that fails half-way still finds the contact); returns the items deleted."""
         deleted = self._events.delete_contact(contact.contact_id)
-        gone = self._contacts.delete_item(
-            Key={"list_id": contact.list_id, "contact_id": contact.contact_id}, ReturnValues="ALL_OLD"
-        )
-        return deleted + (1 if gone.get("Attributes") else 0)
+        key = {"list_id": contact.list_id, "contact_id": contact.contact_id}
+        old = self._contacts.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
+        if old and old.get("status"):
+            ListCounts().moved(contact.list_id, str(old["status"]), None)
+        return deleted + (1 if old else 0)
 
     def erase_consent(self, email_hash: str) -> int:
         keys = [

@@ -2,8 +2,9 @@
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from consentmail.core.addresses import document_email
 from consentmail.core.attribute_names import Attributes
 from consentmail.core.header_text import HeaderText
 
@@ -25,9 +26,21 @@ def _form_bool(value: Any) -> Any:
 FormBool = Annotated[bool, BeforeValidator(_form_bool)]
 
 
+def _consent_is_required(schema: dict) -> None:
+    """The document states what the service enforces: `consent` must be sent, and true. The model
+    keeps a default so that the service words that refusal (a 422 naming `consent`), after an
+    unknown list's 404."""
+    consent = schema["properties"]["consent"]
+    consent.pop("default", None)
+    consent["const"] = True
+    schema["required"] = [*schema.get("required", []), "consent"]
+
+
 class SubscribeRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra=_consent_is_required)
+
     list_id: str = Field(min_length=1, max_length=64)
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=document_email)
     first_name: HeaderText = Field(default="", max_length=100)
     last_name: HeaderText = Field(default="", max_length=100)
     consent: FormBool = False

@@ -103,6 +103,7 @@ class PreferencesService:
     ) -> tuple[MailingList, Contact]:
         """Apply the changes; `language` is the page's, in which tracking consent was read."""
         mailing_list, contact = self.open(token, at)
+        was = contact.status.value
         entries: list[tuple[ConsentAction, str]] = []
         if changes.first_name is not None or changes.last_name is not None:
             check_fields(
@@ -144,7 +145,7 @@ class PreferencesService:
             for action, text in entries
         ]
         try:
-            self.contacts.replace(contact, ledger)
+            self.contacts.replace(contact, ledger, was=was)
         except NotFound as gone:
             raise tokens.InvalidToken("This link no longer points to a subscription.") from gone
         if unsubscribed:

@@ -118,7 +118,7 @@ class SubscriptionService:
             source="form",
         )
         try:
-            self.contacts.subscribe(contact, [subscribed])
+            self.contacts.subscribe(contact, [subscribed], was=existing.status.value if existing else None)
         except AddressErased:
             # Being erased at the person's request: nothing is stored, and the answer is the same.
             return mailing_list
@@ -184,7 +184,9 @@ class SubscriptionService:
             try:
                 # A person whose address was erased at their request came back and confirmed a
                 # new subscription themselves: the erasure's opt-out is spent, in the same write.
-                self.contacts.replace(contact, [confirmed], lift_erasure=True)
+                self.contacts.replace(
+                    contact, [confirmed], was=ContactStatus.PENDING.value, lift_erasure=True
+                )
             except NotFound as gone:  # deleted or erased since the link was opened
                 raise tokens.InvalidToken(NO_LONGER_VALID) from gone
         return mailing_list
@@ -199,10 +201,11 @@ class SubscriptionService:
         counting never fails the unsubscribe)."""
         mailing_list, contact = self._contact_of(token, Purpose.UNSUBSCRIBE, at)
         if contact.status in (ContactStatus.PENDING, ContactStatus.CONFIRMED):
+            was = contact.status.value
             contact.status = ContactStatus.UNSUBSCRIBED
             withdrawn = entry_for(contact, ConsentAction.UNSUBSCRIBED, at, visitor=visitor, source=source)
             try:
-                self.contacts.replace(contact, [withdrawn])
+                self.contacts.replace(contact, [withdrawn], was=was)
             except NotFound as gone:  # deleted or erased since the link was opened
                 raise tokens.InvalidToken(NO_LONGER_VALID) from gone
         self.unsubscribes.count(contact.contact_id, at)

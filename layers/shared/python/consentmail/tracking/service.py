@@ -1,9 +1,12 @@
 """Recording opens and clicks: only when the token verifies, the contact still exists and allows
 tracking *now* (a withdrawal stops earlier emails' pixels and links at once), each hit judged
-person or machine on arrival (see machine.py), unique per contact through the send marker. A hit
-while the contact's address is being erased stores nothing: the event item is written first, then
-the address's erasure tombstone read (strongly consistent), and the item taken back if it lives;
-only then is the hit counted (docs/retention.md, "Erasure against concurrent writers").
+person or machine on arrival (see machine.py), unique per contact through the send marker. A
+person's first open or click also lands in the campaign's timeline, and every person's click in
+its link counts (unique per contact and link, through the send marker too). A hit while the
+contact's address is being erased stores nothing: the event item is written first, then the
+address's erasure tombstone read (strongly consistent), and the item taken back if it lives;
+only then is the hit counted and the link click marked on the send marker (docs/retention.md,
+"Erasure against concurrent writers").
 
 The redirect never depends on consent: a valid click token always leads to its link, so a
 recipient who withdrew tracking can still follow the links of earlier emails."""
@@ -14,9 +17,8 @@ from datetime import datetime
 from consentmail.core import links
 from consentmail.core.clock import parse_iso
 from consentmail.core.errors import InvalidToken
-from consentmail.core.links import Recipient
-from consentmail.core.records import Contact
-from consentmail.store.contacts import ContactRepository
+from consentmail.core.links import Click, Recipient
+from consentmail.store.contacts import ContactRepository, TrackingConsent
 from consentmail.store.counters import CounterRepository
 from consentmail.store.events import EventRepository
 from consentmail.store.suppression import SuppressionRepository
@@ -48,30 +50,37 @@ class TrackingService:
             return False
         return self._record(recipient, "open", hit, at)
 
-    def click_target(self, token: str, at: datetime) -> tuple[Recipient, str]:
+    def click_target(self, token: str, at: datetime) -> Click:
         """The recipient and the campaign's link for this token; InvalidToken for anything else,
         including a link that could not sit safely in a Location header."""
         try:
-            recipient, url = links.read_click(token, at)
+            click = links.read_click(token, at)
         except (KeyError, TypeError) as error:
             raise InvalidToken("This link is not valid.") from error
-        if any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
+        if any(ord(char) < 0x20 or ord(char) == 0x7F for char in click.url):
             raise InvalidToken("This link is not valid.")
-        return recipient, url
+        return click
 
-    def record_click(self, recipient: Recipient, url: str, hit: Hit, at: datetime) -> bool:
-        """Record the click when the contact allows tracking; True when it was."""
-        return self._record(recipient, "click", hit, at, {"url": url})
+    def record_click(self, click: Click, hit: Hit, at: datetime) -> bool:
+        """Record the click when the contact allows tracking; True when it was. The event keeps
+        the link the contact followed; the link statistics count the link as written."""
+        return self._record(click.recipient, "click", hit, at, {"url": click.url}, link=click.link)
 
-    def _tracked(self, recipient: Recipient, at: datetime) -> Contact | None:
-        """The contact, if it exists and allows tracking now."""
-        contact = self.contacts.get(recipient.list_id, recipient.contact_id, at)
+    def _tracked(self, recipient: Recipient, at: datetime) -> TrackingConsent | None:
+        """What tracking needs of the contact, if it exists and allows tracking now."""
+        contact = self.contacts.tracking_consent(recipient.list_id, recipient.contact_id, at)
         if contact is None or not contact.tracking_consent or contact.account_id != recipient.account_id:
             return None
         return contact
 
     def _record(
-        self, recipient: Recipient, kind: str, hit: Hit, at: datetime, extra: dict | None = None
+        self,
+        recipient: Recipient,
+        kind: str,
+        hit: Hit,
+        at: datetime,
+        extra: dict | None = None,
+        link: str | None = None,
     ) -> bool:
         contact = self._tracked(recipient, at)
         if contact is None:
@@ -99,6 +108,11 @@ class TrackingService:
             return False
         counts = self._count(recipient, kind, verdict, at)
         self.counters.add(recipient.campaign_id, counts, at=at)
+        sent_at = parse_iso(send["at"]) if send and send.get("at") else None
+        self.counters.add_to_timeline(recipient.campaign_id, counts, at, sent_at)
+        if link is not None and not verdict.machine:
+            unique = self.events.first_link_click(recipient.contact_id, recipient.campaign_id, link, at)
+            self.counters.add_click(recipient.campaign_id, link, unique, at)
         return True
 
     def _count(

@@ -4,13 +4,14 @@ A route that lists responses must list its success too: Powertools then document
 
 from typing import Any
 
+from consentmail.audience.imports import LARGE_IMPORT_ROUTE, MAX_ROWS
 from consentmail.web.documented import PROBLEM
 
 REFUSALS = {
     401: "Not signed in, wrong credentials, or a closed account (one answer for all)",
     404: "No such id for this account (another account's id answers the same)",
     409: "It already exists",
-    413: "More than 10,000 rows",
+    413: f"More than {MAX_ROWS:,} rows: import the file with {LARGE_IMPORT_ROUTE}",
 }
 
 

@@ -31,6 +31,7 @@ MAX_DIGITS = 38
 MAX_EXPONENT = 125
 MIN_EXPONENT = -130
 NOT_JSON = "not valid JSON"
+NUMBER_RULE = f"at most {MAX_DIGITS} significant digits, and below 1e126"
 
 
 class UndecodableRequest(DomainError):
@@ -115,7 +116,7 @@ def _number_problems(value: Any, path: str) -> list[FieldError]:
     # As written: boto3 stores an int digit by digit, so 10**50 is 51 digits, not 1E+50.
     digits = number.as_tuple().digits
     if len(digits) > MAX_DIGITS or not MIN_EXPONENT <= number.adjusted() <= MAX_EXPONENT:
-        return [FieldError(path, f"at most {MAX_DIGITS} significant digits, and below 1e126")]
+        return [FieldError(path, NUMBER_RULE)]
     return []
 
 

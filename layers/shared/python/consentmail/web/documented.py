@@ -22,5 +22,10 @@ def problem(description: str) -> dict:
     return {"description": description, "content": PROBLEM}
 
 
+def problem_or_page(description: str) -> dict:
+    """A refusal a JSON client reads as problem+json and a form post's browser as the page again."""
+    return {"description": description, "content": {**PROBLEM, **HTML}}
+
+
 def json_body(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import Response
 
+from consentmail.core import header_text
 from consentmail.core.addresses import normalize
 from consentmail.core.errors import InvalidInput
 from consentmail.core.i18n import Texts
@@ -48,15 +49,20 @@ class RightsForm:
             self.errors["email"] = t.gettext("Enter your email address, for example name@example.org.")
         if self.type not in {kind.value for kind in RequestType}:
             self.errors["type"] = t.gettext("Choose what you are asking for.")
-        changes = Changes(first_name=self.first_name or None, last_name=self.last_name or None)
-        if self.type == RequestType.RECTIFICATION and changes.empty:
+        if self.type == RequestType.RECTIFICATION and not (self.first_name or self.last_name):
             self.errors["first_name"] = t.gettext("Write the first name or the last name to correct.")
         if len(self.first_name) > NAME_MAX or len(self.last_name) > NAME_MAX:
             self.errors["first_name"] = t.gettext(
                 "A name can have at most {count} characters.", count=NAME_MAX
             )
+        for name in ("first_name", "last_name"):
+            # A line break or a control character would end up in an email header (Changes refuses
+            # it); the form says so next to the field rather than failing.
+            if header_text.unsafe_character(getattr(self, name)):
+                self.errors["first_name"] = t.gettext("A name must be a single line of text.")
         if self.errors:
             return None
+        changes = Changes(first_name=self.first_name or None, last_name=self.last_name or None)
         return SubjectRequestInput(
             email=self.email,
             type=RequestType(self.type),
