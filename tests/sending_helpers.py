@@ -5,9 +5,11 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import default
 
+from consentmail.adapters import aws_clients
 from consentmail.core.addresses import email_hash, normalize
 from consentmail.core.records import Contact, ContactStatus, MailingList
-from consentmail.store.contacts import ContactRepository, contact_id_for
+from consentmail.core.tables import Table
+from consentmail.store.contacts import contact_id_for, contact_item
 
 CREATED = datetime(2026, 11, 2, tzinfo=UTC)
 
@@ -17,8 +19,9 @@ def add_contact(
     address: str,
     status: ContactStatus = ContactStatus.CONFIRMED,
     tracking: bool = False,
-    repository: ContactRepository | None = None,
 ) -> Contact:
+    """A contact on the list, written as the table stores it (setup: how contacts are created,
+    with their ledger entries, is tested with the routes that create them)."""
     address = normalize(address)
     hashed = email_hash(address)
     contact = Contact(
@@ -32,7 +35,7 @@ def add_contact(
         tracking_consent=tracking,
         created_at=CREATED,
     )
-    (repository or ContactRepository()).create(contact)
+    aws_clients.table(Table.CONTACTS).put_item(Item=contact_item(contact))
     return contact
 
 

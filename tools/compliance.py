@@ -12,6 +12,7 @@ drift from it (a unit test compares them with what is committed, as for the Open
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from consentmail.core.processing import PROCESSING
@@ -20,6 +21,7 @@ from consentmail.core.retention import (
     ACCOUNT_AFTER_CLOSURE,
     DELETION_RECEIPTS,
     EMAILED_LINK,
+    ERASURE_TOMBSTONE,
     EVENT_DATA,
     MESSAGE_CONTENT,
     PURGE_INTERVAL,
@@ -38,6 +40,11 @@ GENERATED = (
     "edit the sources, not this file. -->"
 )
 TABLE_PREFIX = "consentmail-"
+
+
+def hours(span: timedelta) -> str:
+    count = span.total_seconds() / 3600
+    return f"{count:g} hour{'s' if count != 1 else ''}"
 
 
 def describe(period: Period) -> str:
@@ -156,6 +163,7 @@ def render_records_of_processing() -> str:
         "account": describe(ACCOUNT_AFTER_CLOSURE),
         "recovery": ACCOUNT_DATA_RECOVERY_DAYS,
         "receipts": describe(DELETION_RECEIPTS),
+        "tombstone": hours(ERASURE_TOMBSTONE),
     }
     lines = [
         GENERATED,

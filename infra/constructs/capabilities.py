@@ -40,9 +40,11 @@ class Subscription(Construct):
             description="Subscribe, confirm, unsubscribe, preferences",
             timeout=API_TIMEOUT,
             needs=Needs(
-                # An unsubscribe is counted on the campaign last sent to the contact (its send marker).
-                writes=(T.CONTACTS, T.CONSENT, T.EVENTS, T.CAMPAIGNS),
-                reads=(T.LISTS, T.SUPPRESSION),
+                # An unsubscribe is counted on the campaign last sent to the contact (its send
+                # marker). Suppression: every write checks the address's erasure tombstone, and a
+                # confirmation lifts the ERASED suppression of a person who subscribed again.
+                writes=(T.CONTACTS, T.CONSENT, T.EVENTS, T.CAMPAIGNS, T.SUPPRESSION),
+                reads=(T.LISTS,),
                 # Each subscribe, confirm and unsubscribe moves the list's counts by status.
                 counts=(T.LISTS,),
                 secret=True,
@@ -62,7 +64,14 @@ class Tracking(Construct):
             function=Function.TRACKING,
             description="Open pixel and click redirect",
             timeout=API_TIMEOUT,
-            needs=Needs(writes=(T.EVENTS, T.CAMPAIGNS), reads=(T.CONTACTS,), secret=True),
+            needs=Needs(
+                writes=(T.EVENTS, T.CAMPAIGNS),
+                reads=(T.CONTACTS,),
+                # A hit recorded while its address is being erased is taken back: the erasure's
+                # tombstone is read by key right after the write.
+                gets=(T.SUPPRESSION,),
+                secret=True,
+            ),
         )
 
 

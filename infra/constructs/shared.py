@@ -42,14 +42,16 @@ class Unrestricted:
 @dataclass(frozen=True)
 class Needs:
     """Everything a function may do, granted in this order: its tables (read and write, then read
-    only, then append only: PutItem on the table itself and nothing else, then counts only:
-    UpdateItem on the table's count items and nothing else), Cognito actions on the user pool,
-    sending to queues, the signing secret (keyed hashes, signed links), sending email, publishing
-    to topics, and actions on *."""
+    only, then append only: PutItem on the table itself and nothing else, then single reads only:
+    GetItem on the table itself and nothing else, then counts only: UpdateItem on the table's
+    count items and nothing else), Cognito actions on the user pool, sending to queues, the
+    signing secret (keyed hashes, signed links), sending email, publishing to topics, and actions
+    on *."""
 
     writes: tuple[Table, ...] = ()
     reads: tuple[Table, ...] = ()
     appends: tuple[Table, ...] = ()
+    gets: tuple[Table, ...] = ()
     counts: tuple[Table, ...] = ()
     cognito: tuple[str, ...] = ()
     send_to: tuple[sqs.IQueue, ...] = ()
@@ -131,6 +133,7 @@ class ServiceResources:
         self.read_write(function, *needs.writes)
         self.read(function, *needs.reads)
         self.append(function, *needs.appends)
+        self.get(function, *needs.gets)
         self.count(function, *needs.counts)
         if needs.cognito:
             self.user_pool.grant(role, *needs.cognito)
@@ -162,6 +165,17 @@ class ServiceResources:
             )
             if resource.encryption_key:
                 resource.encryption_key.grant_encrypt(function.role)
+
+    def get(self, function: ServiceFunction, *tables: Table) -> None:
+        """GetItem on the table alone (an erasure's tombstone, read by key): Table.grant_read_data
+        would add queries, scans and the table's indexes."""
+        for table in tables:
+            resource = self.tables[table]
+            iam.Grant.add_to_principal(
+                grantee=function.role, actions=["dynamodb:GetItem"], resource_arns=[resource.table_arn]
+            )
+            if resource.encryption_key:
+                resource.encryption_key.grant_decrypt(function.role)
 
     def count(self, function: ServiceFunction, *tables: Table) -> None:
         """UpdateItem on the table's count items alone (partition keys holding COUNT_KEY_MARKER: a

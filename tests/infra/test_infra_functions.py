@@ -214,13 +214,13 @@ R_COUNTS = "read, update counts"
 TABLE_ACCESS: dict[Function, dict[str, str]] = {
     Function.SUBSCRIPTION: {
         "lists": R_COUNTS,
-        "suppression": R,
+        "suppression": RW,
         "contacts": RW,
         "consent": RW,
         "events": RW,
         "campaigns": RW,
     },
-    Function.TRACKING: {"events": RW, "campaigns": RW, "contacts": R},
+    Function.TRACKING: {"events": RW, "campaigns": RW, "contacts": R, "suppression": R},
     Function.ACCOUNTS: {
         **dict.fromkeys(("accounts", "lists", "contacts", "consent", "campaigns", "content", "events"), RW),
         "suppression": R,
@@ -279,6 +279,18 @@ def _table_access(statements: list[dict]) -> dict[str, str]:
 def test_each_function_reaches_exactly_the_tables_its_capability_needs(synthesized):
     for function, expected in TABLE_ACCESS.items():
         assert _table_access(_policy_of(synthesized, function)) == expected, function
+
+
+def test_tracking_may_only_read_an_erasure_tombstone_by_key_in_the_suppression_table(synthesized):
+    """An open or click recorded while its address is being erased is taken back: tracking reads
+    the erasure's tombstone by its key, and may do nothing else with the suppression table."""
+    on_suppression = [
+        statement
+        for statement in _policy_of(synthesized, Function.TRACKING)
+        if "consentmail-suppression" in json.dumps(statement["Resource"])
+    ]
+    assert _actions(on_suppression) == {"dynamodb:GetItem"}
+    assert "/index/" not in json.dumps([s["Resource"] for s in on_suppression])
 
 
 def test_only_functions_that_sign_or_hash_read_the_signing_secret(synthesized):

@@ -2,6 +2,8 @@
 provisioned by the same code as local mode, and the settings environment pointing at it. No
 servers, no ports: a test that needs the running local mode belongs in `tests/local`."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -27,8 +29,15 @@ def _integration_tier(request) -> None:
 
 
 @pytest.fixture
-def aws(monkeypatch) -> Provisioned:
+def aws(monkeypatch) -> Iterator[Provisioned]:
     """A fresh moto AWS with every consentmail resource, and settings pointing at it."""
+    with moto_aws(monkeypatch) as provisioned:
+        yield provisioned
+
+
+@contextmanager
+def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provisioned]:
+    """What `aws` gives, for fixtures of a wider scope (with their own MonkeyPatch)."""
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

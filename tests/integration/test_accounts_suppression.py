@@ -7,6 +7,7 @@ import pytest
 
 from consentmail.adapters import aws_clients
 from consentmail.core.clock import epoch, now
+from consentmail.core.retention import ERASURE_TOMBSTONE
 from consentmail.core.tables import Table
 from consentmail.store.suppression import ERASED, Reason, SuppressionRepository, account_scope
 
@@ -62,11 +63,13 @@ def test_an_expired_suppression_no_longer_counts(aws):
     assert repository.of_many(["h1"], "account-a", now()) == {}
 
 
-def test_lifting_an_erasure_after_a_new_subscription(aws):
+def test_an_erasure_begins_with_its_tombstone_which_is_no_suppression_and_lives_an_hour(aws):
     repository = SuppressionRepository()
-    repository.suppress_erased("h1", now())
 
-    repository.lift_erased("h1")
+    repository.begin_erasure("h1", now())
 
-    assert not repository.is_erased("h1", now())
-    assert repository.scopes_of("h1", now()) == []
+    assert repository.is_erased("h1", now()) and repository.being_erased("h1", now())
+    assert [s.scope for s in repository.scopes_of("h1", now())] == [ERASED]
+    later = now() + ERASURE_TOMBSTONE
+    assert repository.is_erased("h1", later) and not repository.being_erased("h1", later)
+    assert not repository.being_erased("h2", now())

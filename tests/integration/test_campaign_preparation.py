@@ -121,7 +121,7 @@ def test_each_recipient_gets_the_email_rendered_for_them(accounts, pipeline):
     anonymous = add_contact(accounts, "anon@example.org")
     anonymous.first_name = ""
     anonymous.attributes = {"plan": "<b>gold</b>"}
-    ContactRepository().save(anonymous)
+    ContactRepository().replace(anonymous)
     campaign = create()
 
     assert call("POST", f"/campaigns/{campaign['campaign_id']}/send", claims=OWNER).status == 202
@@ -139,7 +139,7 @@ def test_a_recipient_whose_rendered_email_carries_sensitive_data_is_counted_fail
     add_contact(accounts, "ada@example.org")
     leaky = add_contact(accounts, "leaky@example.org")
     leaky.attributes = {"plan": "4111 1111 1111 1111"}
-    ContactRepository().save(leaky)
+    ContactRepository().replace(leaky)
     campaign = create()
 
     call("POST", f"/campaigns/{campaign['campaign_id']}/send", claims=OWNER)

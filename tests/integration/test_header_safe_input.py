@@ -314,7 +314,7 @@ def test_the_export_neutralizes_formula_leading_attribute_names_in_the_header_ro
     contacts = ContactRepository()
     contact = contacts.get(list_id, contact_id, now())
     contact.attributes = {"=1+1": "x", "@cmd": "y", "plan": "gold"}
-    contacts.save(contact)
+    contacts.replace(contact)
 
     header = contacts_csv([contacts.get(list_id, contact_id, now())]).splitlines()[0].split(",")
 

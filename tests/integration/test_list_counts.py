@@ -9,6 +9,7 @@ from collections import Counter
 from consentmail.core.addresses import email_hash
 from consentmail.core.clock import now
 from consentmail.core.links import unsubscribe_url
+from consentmail.core.statuses import ContactStatus
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from functions.ses_events.handler import handler as ses_events
 from functions.subscription.handler import handler as subscription
@@ -139,3 +140,25 @@ def test_deleting_a_list_deletes_its_counts(aws):
     assert call("DELETE", f"/lists/{list_id}", claims=owner).status == 204
 
     assert holding(list_id) == []
+
+
+def test_counts_stay_right_when_a_contact_changes_between_a_read_and_its_write(aws, monkeypatch):
+    # Given a contact waiting for its confirmation, and its unsubscribe link
+    owner = signed_in("counts@example.com")
+    list_id = create_list(owner)["list_id"]
+    add_contact(owner, list_id, "racing@example.org", double_opt_in=True)
+    waiting = contact(list_id, "racing@example.org")
+    token = unsubscribe_url(waiting, now()).split("=")[1]
+
+    # When its unsubscribe reads it as pending while it is confirmed meanwhile (a status the
+    # unsubscribe's write then replaces without knowing it)
+    read = waiting.model_copy()
+    ContactRepository().replace(waiting.model_copy(update={"status": ContactStatus.CONFIRMED}))
+    monkeypatch.setattr(ContactRepository, "get", lambda self, *args: read.model_copy())
+    reply = subscription(api_event("POST", "/unsubscribe", query={"token": token}), FakeContext())
+    monkeypatch.undo()
+    assert reply["statusCode"] in (200, 303), reply["body"]
+
+    # Then the list counts the one unsubscribed contact it holds, and no confirmed one
+    counts = call("GET", f"/lists/{list_id}", claims=owner).json()["counts"]
+    assert counts == held(owner, list_id) == {**ZERO, "unsubscribed": 1}

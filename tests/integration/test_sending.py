@@ -148,9 +148,8 @@ def ses_error(code: str) -> Exception:
 
 
 def test_a_campaign_to_1000_contacts_sends_exactly_1000_emails(aws, demo_list, functions_wired, fake_time):
-    repository = ContactRepository()
     for n in range(1000):
-        add_contact(demo_list, f"reader{n:04d}@example.org", tracking=n % 2 == 0, repository=repository)
+        add_contact(demo_list, f"reader{n:04d}@example.org", tracking=n % 2 == 0)
     campaign_id = new_campaign(demo_list)
 
     assert start(demo_list, campaign_id) == CampaignStatus.SENDING

@@ -121,7 +121,7 @@ def test_the_answer_is_identical_whatever_the_state_of_the_address(demo_list):
     stored = contact()
     for status in (ContactStatus.CONFIRMED, ContactStatus.UNSUBSCRIBED, ContactStatus.BOUNCED):
         stored.status = status
-        ContactRepository().save(stored)
+        ContactRepository().replace(stored)
         answers.append(subscribe())
     shapes = {(a["statusCode"], a["body"], headers_of(a).get("Content-Type")) for a in answers}
     assert shapes == {(202, json.dumps({"status": "pending"}), "application/json")}

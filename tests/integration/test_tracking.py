@@ -94,7 +94,7 @@ def test_an_open_by_a_contact_without_tracking_consent_is_not_recorded(demo_list
 def test_withdrawing_tracking_stops_the_earlier_emails_pixel_at_once(reader):
     token = open_token(reader)
     reader.tracking_consent = False
-    ContactRepository().save(reader)
+    ContactRepository().replace(reader)
 
     assert is_pixel(hit("o", token))
     assert totals()["opened"] == 0

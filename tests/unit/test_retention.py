@@ -9,6 +9,7 @@ import pytest
 
 from consentmail.core.retention import (
     ACCOUNT_AFTER_CLOSURE,
+    ERASURE_TOMBSTONE,
     EVENT_DATA,
     EXPIRY_SHARDS,
     MESSAGE_CONTENT,
@@ -19,8 +20,10 @@ from consentmail.core.retention import (
     is_expired,
     ttl_attributes,
 )
+from consentmail.core.routes import Function
 from consentmail.core.tables import ACCOUNT_DATA_RECOVERY_DAYS, SCHEMAS, Table
 from consentmail.purge.service import CLOSURE_LEAD, months_between
+from infra.timeouts import timeout_seconds
 
 SECOND = timedelta(seconds=1)
 
@@ -87,3 +90,10 @@ def test_closed_accounts_are_finished_early_enough_for_their_backups():
     # Content (6 days) and events (13 months) keep no backups at all: any would outlive them.
     assert SCHEMAS[Table.CONTENT].recovery_days is None
     assert SCHEMAS[Table.EVENTS].recovery_days is None
+
+
+def test_an_erasures_tombstone_outlives_every_writer_that_read_before_it_and_no_more_than_an_hour():
+    """A writer writes at most a function's timeout after it read (docs/retention.md, "Erasure
+    against concurrent writers"): the tombstone must still refuse its write then, twice over."""
+    longest = timedelta(seconds=max(timeout_seconds(function) for function in Function))
+    assert 2 * longest <= ERASURE_TOMBSTONE <= timedelta(hours=1)

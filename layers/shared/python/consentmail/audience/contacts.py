@@ -14,7 +14,7 @@ from consentmail.audience.models import ContactIn, ContactPatch
 from consentmail.core import header_text
 from consentmail.core.addresses import email_hash, normalize
 from consentmail.core.clock import iso
-from consentmail.core.errors import FieldError, InvalidInput, NotFound
+from consentmail.core.errors import AddressErased, FieldError, InvalidInput, NotFound
 from consentmail.core.records import (
     ConsentAction,
     ConsentProof,
@@ -27,7 +27,7 @@ from consentmail.core.records import (
 from consentmail.core.sensitive_data import check_fields
 from consentmail.store import cursors
 from consentmail.store.accounts import AccountData, BulkContacts
-from consentmail.store.consent import ConsentRepository, new_record_id
+from consentmail.store.consent import entry_for, new_entry
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.suppression import Reason, Suppression, SuppressionRepository
 from consentmail.subscription.service import SubscriptionService, new_optin_nonce
@@ -36,6 +36,11 @@ CONTACT_NOT_FOUND = "There is no contact with this id."
 ERASED_REFUSAL = "the address was erased at the subject's request and cannot be added again by an account"
 PAGE_SIZE = 100
 _CURSOR_KEYS = ("list_id", "contact_id")
+
+
+def erased_refusal() -> InvalidInput:
+    return InvalidInput("This address cannot be added.", [FieldError("email", ERASED_REFUSAL)])
+
 
 # An address the account's own sends bounced on or got a complaint from keeps that status.
 _SUPPRESSED_STATUS = {Reason.BOUNCE: ContactStatus.BOUNCED, Reason.COMPLAINT: ContactStatus.COMPLAINED}
@@ -46,14 +51,12 @@ class ContactService:
         self,
         lists=None,
         contacts=None,
-        consent=None,
         suppression=None,
         data=None,
         subscription=None,
         bulk=None,
     ):
         self.contacts = contacts or ContactRepository()
-        self.consent = consent or ConsentRepository()
         self.suppression = suppression or SuppressionRepository()
         self.data = data or AccountData()
         self.bulk = bulk or BulkContacts()
@@ -63,7 +66,7 @@ class ContactService:
     @property
     def subscription(self) -> SubscriptionService:
         if self._subscription is None:
-            self._subscription = SubscriptionService(self.list_service.lists, self.contacts, self.consent)
+            self._subscription = SubscriptionService(self.list_service.lists, self.contacts)
         return self._subscription
 
     # --- one contact ---------------------------------------------------------------------------
@@ -84,7 +87,7 @@ class ContactService:
     ) -> Contact:
         """The contact as it will be stored (not stored yet)."""
         if suppression is not None and suppression.erased:
-            raise InvalidInput("This address cannot be added.", [FieldError("email", ERASED_REFUSAL)])
+            raise erased_refusal()
         hashed = email_hash(address)
         status = ContactStatus.PENDING if double_opt_in else ContactStatus.CONFIRMED
         if suppression is not None:
@@ -106,37 +109,38 @@ class ContactService:
             optin_nonce=new_optin_nonce() if status == ContactStatus.PENDING else None,
         )
 
-    def _ledger_fields(self, contact: Contact, visitor: Visitor) -> dict:
+    def ledger_entries(
+        self, contact: Contact, first: ConsentAction, visitor: Visitor, at: datetime
+    ) -> list[ConsentRecord]:
+        """What a new contact's consent proof writes to the ledger: `first` (added, imported), and
+        TRACKING_GRANTED when the proof covers tracking."""
         proof = contact.consent
-        return {
-            "email_hash": contact.email_hash,
-            "account_id": contact.account_id,
-            "list_id": contact.list_id,
-            "contact_id": contact.contact_id,
-            "ip": visitor.ip,
-            "user_agent": visitor.user_agent[:512],
-            "text": proof.text if proof else "",
-            "source": f"{proof.source} (obtained {iso(proof.obtained_at)})" if proof else "account",
-        }
-
-    def record_consent(self, contact: Contact, action: ConsentAction, visitor: Visitor, at: datetime) -> None:
-        self.consent.append(**self._ledger_fields(contact, visitor), action=action, at=at)
-
-    def store_imported(self, contacts: list[Contact], visitor: Visitor, at: datetime) -> None:
-        """New contacts of an import with their ledger entries (IMPORTED, and TRACKING_GRANTED when the
-        proof covers tracking), written in batches."""
-        records = [
-            ConsentRecord(
-                **self._ledger_fields(contact, visitor), record_id=new_record_id(at), action=action, at=at
+        actions = (first, ConsentAction.TRACKING_GRANTED) if contact.tracking_consent else (first,)
+        return [
+            new_entry(
+                email_hash=contact.email_hash,
+                account_id=contact.account_id,
+                list_id=contact.list_id,
+                contact_id=contact.contact_id,
+                action=action,
+                at=at,
+                ip=visitor.ip,
+                user_agent=visitor.user_agent,
+                text=proof.text if proof else "",
+                source=f"{proof.source} (obtained {iso(proof.obtained_at)})" if proof else "account",
             )
-            for contact in contacts
-            for action in (
-                (ConsentAction.IMPORTED, ConsentAction.TRACKING_GRANTED)
-                if contact.tracking_consent
-                else (ConsentAction.IMPORTED,)
-            )
+            for action in actions
         ]
-        self.bulk.put(contacts, records)
+
+    def store_imported(self, contacts: list[Contact], visitor: Visitor, at: datetime) -> set[str]:
+        """New contacts of an import with their ledger entries, written in batches; answers the
+        contact ids taken back because their address is being erased."""
+        records = [
+            record
+            for contact in contacts
+            for record in self.ledger_entries(contact, ConsentAction.IMPORTED, visitor, at)
+        ]
+        return self.bulk.put(contacts, records, at)
 
     def add(
         self, account_id: str, list_id: str, request: ContactIn, visitor: Visitor, at: datetime
@@ -157,10 +161,13 @@ class ContactService:
             suppression=self.suppression.check(hashed, account_id, at),
             at=at,
         )
-        self.contacts.create(contact)
-        self.record_consent(contact, ConsentAction.ADDED_BY_ACCOUNT, visitor, at)
-        if contact.tracking_consent:
-            self.record_consent(contact, ConsentAction.TRACKING_GRANTED, visitor, at)
+        try:
+            self.contacts.create(
+                contact, self.ledger_entries(contact, ConsentAction.ADDED_BY_ACCOUNT, visitor, at)
+            )
+        except AddressErased as erased:
+            # Its erasure is under way (the suppression read above came just before it).
+            raise erased_refusal() from erased
         if contact.status == ContactStatus.PENDING:
             self.send_optin(mailing_list, contact, at)
         return contact
@@ -211,15 +218,16 @@ class ContactService:
         if status == ContactStatus.UNSUBSCRIBED and contact.status != ContactStatus.UNSUBSCRIBED:
             updated.status = ContactStatus.UNSUBSCRIBED
             entries.append(ConsentAction.UNSUBSCRIBED)
-        self.contacts.save(updated)
-        for action in entries:
-            self.consent.append_for(
+        try:
+            # Only while the contact exists, with the change's ledger entries: a contact deleted or
+            # erased since it was read is not brought back.
+            self.contacts.replace(
                 updated,
-                action,
-                at,
-                visitor=visitor,
-                source="account",
+                [entry_for(updated, action, at, visitor=visitor, source="account") for action in entries],
+                was=contact.status.value,
             )
+        except NotFound as gone:
+            raise NotFound(CONTACT_NOT_FOUND) from gone
         return updated
 
     def delete(self, account_id: str, list_id: str, contact_id: str, at: datetime) -> None:

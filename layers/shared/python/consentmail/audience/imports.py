@@ -45,6 +45,7 @@ _TRUE = {"true", "yes", "1", "on", "y", "oui"}
 _FALSE = {"false", "no", "0", "off", "n", "non", ""}
 DEFAULT_SOURCE = "import"
 DEFAULT_TEXT = "The account holder attests that this contact consented to receive its emails."
+ALREADY_ON_LIST = "the address is already on the list"
 
 
 @dataclass
@@ -248,14 +249,19 @@ def import_csv(
 
     existing = service.bulk.existing(mailing_list.list_id, [c.contact_id for _, c in contacts], at)
     new: list[Contact] = []
+    lines: dict[str, int] = {}
     for line, contact in contacts:
         if contact.contact_id in existing:
-            rejected.append(RejectedRow(line=line, reason="the address is already on the list"))
+            rejected.append(RejectedRow(line=line, reason=ALREADY_ON_LIST))
         else:
             new.append(contact)
-    service.store_imported(new, visitor, at)
+            lines[contact.contact_id] = line
+    # Taken back as they are written: erased at the subject's request meanwhile (the suppressions
+    # read above came just before the erasure).
+    erased = service.store_imported(new, visitor, at)
+    rejected += [RejectedRow(line=lines[contact_id], reason=ERASED_REFUSAL) for contact_id in erased]
     rejected.sort(key=lambda r: r.line)
-    return ImportOutcome(len(new), rejected)
+    return ImportOutcome(len(new) - len(erased), rejected)
 
 
 # --- export ----------------------------------------------------------------------------------

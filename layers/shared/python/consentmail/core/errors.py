@@ -36,6 +36,16 @@ class NotFound(DomainError):
     type = "https://consentmail.dev/problems/not-found"
 
 
+class AddressErased(NotFound):
+    """A write about an address whose erasure is under way (its tombstone lives, see
+    docs/retention.md): refused, so the erasure wins. The data it would have written must not
+    exist, so by default it answers as for data that does not exist; each context that has its
+    own answer for that (a neutral 202, the unknown-link page, a dropped event) gives it."""
+
+    def __init__(self, detail: str = "There is no such contact."):
+        super().__init__(detail)
+
+
 class Conflict(DomainError):
     status = 409
     title = "Conflict"

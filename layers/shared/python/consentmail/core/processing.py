@@ -75,10 +75,13 @@ PROCESSING: dict[Table, Processing] = {
         "7 days if never verified; once done, 13 months with the keyed hash only",
     ),
     Table.SUPPRESSION: Processing(
-        "keyed hash of the address with the scope (one account, or erased everywhere), reason and time",
+        "keyed hash of the address with the scope (one account, erased everywhere, or an erasure "
+        "under way), reason and time",
         "recipients",
-        "never send to a bounced, complaining or erased address; keep an erasure's opt-out",
-        "per-account: with the account; erased: for good, as a keyed hash only",
+        "never send to a bounced, complaining or erased address; keep an erasure's opt-out; refuse "
+        "every write about an address while its erasure is carried out",
+        "per-account: with the account; erased: for good, as a keyed hash only; an erasure's "
+        "tombstone: {tombstone}",
     ),
     Table.RECEIPTS: Processing(
         "deletion receipts: run time, kind of data, account id, counts, deadlines, lateness, signature",

@@ -45,6 +45,14 @@ EMAILED_LINK = Period(days=7)
 # Deletion receipts hold no personal data (counts, dates, ids); they are kept long enough to answer
 # a supervisory authority about any deletion within the usual limitation periods.
 DELETION_RECEIPTS = Period(months=60)
+# An erasure's tombstone (the suppression table's `TOMBSTONE` item: the keyed hash and nothing
+# else) lives this long. It refuses every write about the address from writers that read before
+# the erasure and write after it: the longest of them runs for a function's timeout (the purge's
+# 600 s; an API request 25 s, a send batch 300 s), so an hour leaves room for clock skew and a
+# retried invocation. Replays after it (an old link, a late SES event) meet the contact's absence
+# or the permanent `ERASED` suppression instead, and a new subscription by the person is welcome
+# again. tests/unit/test_retention.py checks it outlives every function.
+ERASURE_TOMBSTONE = timedelta(hours=1)
 # The purge runs this often (the EventBridge schedule): a due item is gone from storage within it.
 PURGE_INTERVAL = timedelta(hours=1)
 

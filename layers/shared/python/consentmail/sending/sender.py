@@ -22,6 +22,14 @@ Content is compiled once per batch (mail/personalization.py) and rendered per re
 recipient whose email cannot be rendered, or whose rendered email would carry sensitive data, is
 counted `failed` with the reason in the log, never silently skipped.
 
+An address being erased gets nothing: right after claiming its marker (a plain conditional put,
+one per email) the sender reads the address's erasure tombstone, strongly consistent, and
+releases the claim if it lives. Either the erasure, which writes its tombstone before reading the
+contact's markers, finds the marker, or the sender finds the tombstone (docs/retention.md). A
+sender that dies between the two leaves an unfinished marker of a contact that is gone: the
+batch's redelivery, finding the contact gone, releases it. `finish_send` only changes a marker
+that still exists.
+
 A contact passed over gets a `skipped` marker, so it too is counted once. When the invocation is
 about to time out, the batch stops before the next contact and is redelivered (put back as a new
 message instead when SES throttled this batch, since throttling is what made it late). A marker left
@@ -175,7 +183,9 @@ class Sender:
                     # redelivered message sends only the rest.
                     raise OutOfTime(f"{left:.1f}s left")
                 if contact is None:
-                    # Deleted or erased since the fan-out: nothing to send and nothing to keep.
+                    # Deleted or erased since the fan-out: nothing to send and nothing to keep,
+                    # not even a claim an earlier delivery of this batch left unfinished.
+                    self._release_unfinished(batch, batch.contact_ids[position])
                     outcome.gone += 1
                 elif not contact.sendable or contact.email_hash in blocked:
                     self._skip(batch, contact, outcome)
@@ -222,6 +232,9 @@ class Sender:
             tracked=contact.tracking_consent,
             at=at,
         )
+        if claimed and self._being_erased(batch, contact, "sending"):
+            outcome.gone += 1
+            return
         if not claimed:
             if self.events.settle_stale_send(contact.contact_id, batch.campaign_id, at - STALE_CLAIM):
                 # Claimed by a sender that died before knowing SES's answer: counted failed, not re-sent.
@@ -328,8 +341,25 @@ class Sender:
             at=self._clock(),
             status="skipped",
         )
-        if skipped:
+        if skipped and self._being_erased(batch, contact, "skipped"):
+            outcome.gone += 1
+        elif skipped:
             outcome.suppressed += 1
+
+    def _being_erased(self, batch: SendBatch, contact: Contact, status: str) -> bool:
+        """After a claim: whether the address is being erased, in which case the claim is
+        released (the erasure may have read the contact's markers before it was made)."""
+        if not self.suppression.being_erased(contact.email_hash, self._clock()):
+            return False
+        self.events.release_send(contact.contact_id, batch.campaign_id, status)
+        return True
+
+    def _release_unfinished(self, batch: SendBatch, contact_id: str) -> None:
+        """A contact that is gone: a claim of it still `sending` or `skipped` was left by a sender
+        that died right after claiming, and goes (a finished marker was the erasure's to find)."""
+        for status in ("sending", "skipped"):
+            if self.events.release_send(contact_id, batch.campaign_id, status):
+                return
 
     def _failed(self, batch: SendBatch, contact: Contact, outcome: BatchOutcome, reason: str) -> None:
         self.events.finish_send(contact.contact_id, batch.campaign_id, "failed")

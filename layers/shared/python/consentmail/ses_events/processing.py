@@ -15,6 +15,11 @@
 - `bounced` counts permanent bounces only (what SES's reputation bounce rate counts); Send adds
   nothing (the sender counts `sent` itself); Reject and Rendering Failure count `failed`;
   DeliveryDelay is kept as an event only.
+- An event about an erased address is dropped, and acknowledged: arriving late (SES reports
+  bounces and complaints hours or days after the send, a dead-lettered event may be replayed
+  later still), it finds the `ERASED` suppression, which already stops every send; racing the
+  erasure, its writes are refused by the erasure's tombstone (AddressErased) and it stops there.
+  Either way nothing about the address is stored again (docs/retention.md).
 - Deliveries, bounces and complaints counted also land in the campaign's timeline, in the hour
   (or, for an email over 72 hours old, the day) they happened: one write per bucket a batch.
 """
@@ -29,7 +34,7 @@ from pydantic import ValidationError
 from consentmail.adapters.ses import TAG_ACCOUNT, TAG_CAMPAIGN, TAG_CONTACT, TAG_KIND, TAG_LIST
 from consentmail.core.addresses import email_hash, normalize
 from consentmail.core.clock import parse_iso
-from consentmail.core.errors import InvalidInput
+from consentmail.core.errors import AddressErased, InvalidInput, NotFound
 from consentmail.core.records import Contact, ContactStatus
 from consentmail.ses_events.models import EventKind, SesEvent
 from consentmail.store.contacts import ContactRepository, contact_id_for
@@ -158,7 +163,15 @@ class SesEventProcessor:
             logger.info("SES event ignored", extra={"event_kind": event.kind})
             return outcome
         for target in self._targets(event, at):
-            handle(event, target, happened, outcome)
+            if event.kind != EventKind.DELIVERY and self.suppression.is_erased(target.address_hash, at):
+                # A delivery only marks its send marker, which an erasure took away; every other
+                # event would store something about the address.
+                logger.info("SES event of an erased address dropped", extra={"event_kind": event.kind})
+                continue
+            try:
+                handle(event, target, happened, outcome)
+            except AddressErased:
+                logger.info("SES event of an address being erased dropped", extra={"event_kind": event.kind})
         return outcome
 
     def flush(self, outcome: Outcome, at: datetime) -> None:
@@ -193,7 +206,8 @@ class SesEventProcessor:
     def _record(self, target: Target, kind: str, at: datetime, detail: dict, outcome: Outcome) -> None:
         if not target.contact_id or not target.account_ids:
             return
-        self.events.record(
+        self.events.record_unless_erased(
+            email_hash=target.address_hash,
             contact_id=target.contact_id,
             campaign_id=target.campaign_id or OPTIN_EVENTS,
             account_id=target.account_ids[0],
@@ -244,7 +258,7 @@ class SesEventProcessor:
         if not self._first(target, "soft_bounced", at):
             return
         self._record(target, "bounce", at, detail, outcome)
-        if self.events.add_soft_bounce(target.contact_id, at) >= SOFT_BOUNCE_LIMIT:
+        if self.events.add_soft_bounce(target.contact_id, target.address_hash, at) >= SOFT_BOUNCE_LIMIT:
             self._suppress(target, Reason.BOUNCE, ContactStatus.BOUNCED, at, outcome)
 
     def _complaint(self, event: SesEvent, target: Target, at: datetime, outcome: Outcome) -> None:
@@ -298,7 +312,10 @@ class SesEventProcessor:
             if contact.status in (ContactStatus.BOUNCED, ContactStatus.COMPLAINED):
                 continue
             contact.status = status
-            self.contacts.save(contact)
+            try:
+                self.contacts.replace(contact)
+            except NotFound:
+                continue  # deleted or erased since it was read: never brought back
             outcome.suppressed.append(contact.contact_id)
         logger.info(
             "address suppressed",

@@ -26,10 +26,12 @@ put); revoke a refresh token, is it revoked (get). AccountData: closure
 sets `expires_at` on every item of the account (lists, consent, campaigns by `by_account`;
 contacts and events by partition; suppressions, counters, content by key); a list's contact keys,
 a contact's event keys; delete a contact's consent records and events. BulkContacts: which contact
-ids exist (BatchGetItem); write an import's contacts and consent records (batch writer).
+ids exist (BatchGetItem); write an import's contacts and consent records (batch writer), then read
+their addresses' erasure tombstones and take back the contacts being erased.
 """
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -41,7 +43,8 @@ from consentmail.core.clock import epoch, iso
 from consentmail.core.records import AccountProfile, ConsentRecord, Contact, Notification
 from consentmail.core.retention import EXPIRY_BUCKET_ATTRIBUTE, TTL_ATTRIBUTE, ttl_attributes
 from consentmail.core.tables import SCHEMAS, Table
-from consentmail.store.contacts import _item as contact_item
+from consentmail.store.consent import ledger_item
+from consentmail.store.contacts import contact_item
 from consentmail.store.counters import shard_item_keys
 from consentmail.store.dynamo import (
     conditionally,
@@ -52,9 +55,12 @@ from consentmail.store.dynamo import (
     translated_errors,
 )
 from consentmail.store.list_counts import ListCounts, count_keys
-from consentmail.store.suppression import account_scope
+from consentmail.store.suppression import SuppressionRepository, account_scope
 
 PROFILE = "PROFILE"
+# An import's contacts are written, then their tombstones read, this many at a time (BatchGetItem
+# takes 100 keys).
+_GROUP = 100
 EMAIL_SK = "ACCOUNT"
 FAILURES_SK = "FAILURES"
 NOTIFICATION_PREFIX = "NOTIFICATION#"
@@ -400,11 +406,16 @@ class BulkContacts:
     10,000-row import makes hundreds of calls, not tens of thousands.
 
     Batch writes take no condition: an address added by another request between `existing` and
-    `put` would be overwritten by the imported version (same address, same list, with its proof)."""
+    `put` would be overwritten by the imported version (same address, same list, with its proof).
+    Nor can they check an erasure's tombstone (a transaction per contact would): each group of
+    contacts written is followed by a strongly consistent read of its addresses' tombstones, and
+    the contacts whose address is being erased are deleted again with their records, so that
+    either the erasure finds them or this read finds its tombstone (docs/retention.md)."""
 
-    def __init__(self, contacts=None, consent=None):
+    def __init__(self, contacts=None, consent=None, suppression=None):
         self._contacts = contacts or aws_clients.table(Table.CONTACTS)
         self._consent = consent or aws_clients.table(Table.CONSENT)
+        self._suppression = suppression
 
     def existing(self, list_id: str, contact_ids: list[str], at: datetime) -> set[str]:
         found: set[str] = set()
@@ -424,7 +435,24 @@ class BulkContacts:
                 request = response.get("UnprocessedKeys") or None
         return found
 
-    def put(self, contacts: list[Contact], records: list[ConsentRecord]) -> None:
+    def put(self, contacts: list[Contact], records: list[ConsentRecord], at: datetime) -> set[str]:
+        """Write the contacts with their ledger entries (`records`, by contact id); answers the
+        contact ids taken back because their address is being erased."""
+        ledger: dict[str, list[ConsentRecord]] = defaultdict(list)
+        for record in records:
+            ledger[record.contact_id].append(record)
+        suppression = self._suppression or SuppressionRepository()
+        erased: set[str] = set()
+        for start in range(0, len(contacts), _GROUP):
+            group = contacts[start : start + _GROUP]
+            self._write(group, ledger)
+            erasing = suppression.being_erased_of([c.email_hash for c in group], at)
+            taken_back = [c for c in group if c.email_hash in erasing]
+            self._take_back(taken_back, ledger)
+            erased.update(c.contact_id for c in taken_back)
+        return erased
+
+    def _write(self, contacts: list[Contact], ledger: dict[str, list[ConsentRecord]]) -> None:
         with self._contacts.batch_writer() as batch:
             for contact in contacts:
                 batch.put_item(Item=contact_item(contact))
@@ -436,7 +464,19 @@ class BulkContacts:
         for list_id, changes in added.items():
             ListCounts().add(list_id, changes)
         with self._consent.batch_writer() as batch:
-            for record in records:
-                item = record.model_dump(mode="json")
-                item["at"] = iso(record.at)
-                batch.put_item(Item=to_dynamo(item))
+            for contact in contacts:
+                for record in ledger[contact.contact_id]:
+                    batch.put_item(Item=ledger_item(record))
+
+    def _take_back(self, contacts: list[Contact], ledger: dict[str, list[ConsentRecord]]) -> None:
+        for contact in contacts:
+            # One by one (rare), each leaving its list's counts only if it was still there: the
+            # erasure may have deleted it, and counted it out, first.
+            key = {"list_id": contact.list_id, "contact_id": contact.contact_id}
+            old = self._contacts.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
+            if old and old.get("status"):
+                ListCounts().moved(contact.list_id, str(old["status"]), None)
+        with self._consent.batch_writer() as batch:
+            for contact in contacts:
+                for record in ledger[contact.contact_id]:
+                    batch.delete_item(Key={"email_hash": record.email_hash, "record_id": record.record_id})

@@ -1,12 +1,14 @@
 """What every repository shares: AWS error codes turned into domain errors, conditional writes
-that answer whether they happened, queries read to their last page, expiry-aware reads, and the
-conversions DynamoDB needs (no floats, no empty strings in keys)."""
+and transactions that answer whether they happened, queries read to their last page,
+expiry-aware reads, and the conversions DynamoDB needs (no floats, no empty strings in keys)."""
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from consentmail.core.errors import Conflict, Retryable
@@ -20,6 +22,13 @@ _RETRYABLE = {
     "ServiceUnavailable",
     "TransactionConflictException",
 }
+
+
+# A transaction cancelled only by these may succeed when tried again.
+_CANCELLED_TRANSIENTLY = {"None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+_CONFLICT_RETRIES = 4
+_CONFLICT_PAUSE = 0.05  # seconds, doubled at each retry
+_DESERIALIZER = TypeDeserializer()
 
 
 @contextmanager
@@ -45,6 +54,48 @@ def conditionally(operation: Callable[..., object], **kwargs) -> bool:
     except Conflict:
         return False
     return True
+
+
+def transact(client, actions: list[dict]) -> dict[int, dict | None]:
+    """Run `actions` (TransactWriteItems entries: `Put`, `Update`, `Delete`, `ConditionCheck`,
+    each with its TableName) all or none. Answers the positions of the actions whose condition
+    failed, each with the item it found when the action asked for it
+    (`ReturnValuesOnConditionCheckFailure: ALL_OLD`; None otherwise or when there was none):
+    empty when the transaction happened. `client` is a table's `meta.client`, which takes plain
+    Python values as the table does. A conflict with another transaction on the same items is
+    retried a few times, then raised as Retryable."""
+    for attempt in range(_CONFLICT_RETRIES):
+        try:
+            client.transact_write_items(TransactItems=actions)
+            return {}
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code != "TransactionCanceledException":
+                with translated_errors():
+                    raise
+            reasons = error.response.get("CancellationReasons", [])
+            codes = [str(r.get("Code") or "None") for r in reasons]
+            failed = {
+                n: _plain(reasons[n].get("Item"))
+                for n, reason in enumerate(codes)
+                if reason == "ConditionalCheckFailed"
+            }
+            if failed:
+                return failed
+            if set(codes) - _CANCELLED_TRANSIENTLY:
+                raise
+            if "TransactionConflict" not in codes:
+                raise Retryable(", ".join(codes)) from error
+            time.sleep(_CONFLICT_PAUSE * 2**attempt)
+    raise Retryable("TransactionConflict")
+
+
+def _plain(item: dict | None) -> dict | None:
+    """An item a cancelled transaction answers, in DynamoDB's own typed form (the table's
+    conversions do not reach errors), as plain Python values."""
+    if not item:
+        return None
+    return {name: from_dynamo(_DESERIALIZER.deserialize(value)) for name, value in item.items()}
 
 
 def query_items(table, **kwargs) -> Iterator[dict]:

@@ -9,10 +9,18 @@ them in one query. Sort keys:
   It also holds the links the contact clicked (`clicked_links`, hashes), for unique link clicks.
 - `EVENT#<campaign_id>#<iso time>#<type>#<id>`: one item per event (open, click, SES event).
 
+No write here brings an erased contact's data back (docs/retention.md, "Erasure against
+concurrent writers"): a marker is changed only while it exists; what one email or one hit writes
+(a marker's claim, an open or click) is a plain put that its writer follows with a strongly
+consistent read of the address's erasure tombstone, undoing the put if it lives (`release_send`,
+`forget`); what an SES event writes (an event item, the soft-bounce tally) is a transaction that
+the tombstone refuses.
+
 Access patterns (docs/architecture.md, data-access map): claim a send marker (conditional put),
-finish, release, settle a stale one; get a marker; a contact's latest send; first time of an
-outcome, first click of a link (conditional updates); count soft bounces; record an event; a
-contact's events; delete a contact's events.
+finish (conditional), release, settle a stale one; get a marker; a contact's latest send; first
+time of an outcome, first click of a link (conditional updates); count soft bounces
+(transaction); record an event (put, or a transaction refused by the tombstone), forget one; a
+contact's events; delete a contact's events (strongly consistent).
 """
 
 import hashlib
@@ -23,9 +31,11 @@ from boto3.dynamodb.conditions import Key
 
 from consentmail.adapters import aws_clients
 from consentmail.core.clock import iso
+from consentmail.core.errors import AddressErased
 from consentmail.core.retention import RetentionClass, expires_at, ttl_attributes
 from consentmail.core.tables import Table
-from consentmail.store.dynamo import conditionally, from_dynamo, live, query_items, to_dynamo
+from consentmail.store.dynamo import conditionally, from_dynamo, live, query_items, to_dynamo, transact
+from consentmail.store.suppression import tombstone_absent
 
 SEND = "SEND#"
 EVENT = "EVENT#"
@@ -40,6 +50,19 @@ OUTCOMES += ("machine_opened", "machine_clicked", "failed", "suppressed", "soft_
 
 def send_key(contact_id: str, campaign_id: str) -> dict:
     return {"contact_id": contact_id, "sk": f"{SEND}{campaign_id}"}
+
+
+def _event(contact_id: str, campaign_id: str, account_id: str, kind: str, at: datetime, detail: dict) -> dict:
+    return {
+        "contact_id": contact_id,
+        "sk": f"{EVENT}{campaign_id}#{iso(at)}#{kind}#{uuid.uuid4().hex[:8]}",
+        "campaign_id": campaign_id,
+        "account_id": account_id,
+        "kind": kind,
+        "at": iso(at),
+        "detail": detail,
+        **ttl_attributes(expires_at(RetentionClass.EVENTS, at), contact_id),
+    }
 
 
 class EventRepository:
@@ -72,25 +95,29 @@ class EventRepository:
         }
         return conditionally(self._table.put_item, Item=item, ConditionExpression="attribute_not_exists(sk)")
 
-    def finish_send(self, contact_id: str, campaign_id: str, status: str, message_id: str = "") -> None:
-        """Mark the send `sent` (with SES's message id) or `failed`."""
+    def finish_send(self, contact_id: str, campaign_id: str, status: str, message_id: str = "") -> bool:
+        """Mark the send `sent` (with SES's message id) or `failed`; False when the marker is gone
+        (the contact was erased meanwhile), which is never re-created."""
         values = {":s": status, ":m": message_id}
-        self._table.update_item(
+        return conditionally(
+            self._table.update_item,
             Key=send_key(contact_id, campaign_id),
             UpdateExpression="SET #status = :s, message_id = :m",
+            ConditionExpression="attribute_exists(sk)",
             ExpressionAttributeNames={"#status": "status"},
             ExpressionAttributeValues=values,
         )
 
-    def release_send(self, contact_id: str, campaign_id: str) -> None:
+    def release_send(self, contact_id: str, campaign_id: str, status: str = "sending") -> bool:
         """Remove a marker still `sending` when SES did not take the message (throttled, an error
-        answer), so a redelivery sends it; a finished marker is never removed."""
-        conditionally(
+        answer), so a redelivery sends it; a finished marker is never removed. With `status`, a
+        claim still in that state (a `skipped` one of an address being erased)."""
+        return conditionally(
             self._table.delete_item,
             Key=send_key(contact_id, campaign_id),
-            ConditionExpression="#status = :sending",
+            ConditionExpression="#status = :status",
             ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":sending": "sending"},
+            ExpressionAttributeValues={":status": status},
         )
 
     def settle_stale_send(self, contact_id: str, campaign_id: str, claimed_before: datetime) -> bool:
@@ -125,23 +152,31 @@ class EventRepository:
                 latest = item
         return from_dynamo(latest) if latest else None
 
-    def add_soft_bounce(self, contact_id: str, at: datetime) -> int:
+    def add_soft_bounce(self, contact_id: str, email_hash: str, at: datetime) -> int:
         """Count one more transient or undetermined bounce for this contact; returns the tally.
-        The tally is event data: it expires 13 months after its latest bounce."""
+        The tally is event data: it expires 13 months after its latest bounce. AddressErased
+        while the address's erasure tombstone lives (the count may create the item)."""
         ttl = ttl_attributes(expires_at(RetentionClass.EVENTS, at), contact_id)
-        response = self._table.update_item(
-            Key={"contact_id": contact_id, "sk": SOFT_BOUNCES},
-            UpdateExpression="ADD bounces :one SET #at = :at, expires_at = :exp, expiry_bucket = :bucket",
-            ExpressionAttributeNames={"#at": "at"},
-            ExpressionAttributeValues={
-                ":one": 1,
-                ":at": iso(at),
-                ":exp": ttl["expires_at"],
-                ":bucket": ttl["expiry_bucket"],
-            },
-            ReturnValues="UPDATED_NEW",
-        )
-        return int(response["Attributes"]["bounces"])
+        key = {"contact_id": contact_id, "sk": SOFT_BOUNCES}
+        count = {
+            "Update": {
+                "TableName": self._table.name,
+                "Key": key,
+                "UpdateExpression": "ADD bounces :one "
+                "SET #at = :at, expires_at = :exp, expiry_bucket = :bucket",
+                "ExpressionAttributeNames": {"#at": "at"},
+                "ExpressionAttributeValues": {
+                    ":one": 1,
+                    ":at": iso(at),
+                    ":exp": ttl["expires_at"],
+                    ":bucket": ttl["expiry_bucket"],
+                },
+            }
+        }
+        if transact(self._table.meta.client, [tombstone_absent(email_hash, at), count]):
+            raise AddressErased()
+        # A transaction answers no values: the tally is read back, strongly consistent.
+        return int(self._table.get_item(Key=key, ConsistentRead=True)["Item"]["bounces"])
 
     def first_outcome(self, contact_id: str, campaign_id: str, outcome: str, at: datetime) -> bool:
         """Record an outcome's first time on the send marker; True only the first time, so each
@@ -170,31 +205,48 @@ class EventRepository:
 
     def record(
         self, *, contact_id: str, campaign_id: str, account_id: str, kind: str, at: datetime, detail: dict
-    ) -> None:
-        """Append one event item (no raw IP or user agent: callers store verdicts)."""
-        sk = f"{EVENT}{campaign_id}#{iso(at)}#{kind}#{uuid.uuid4().hex[:8]}"
-        item = {
-            "contact_id": contact_id,
-            "sk": sk,
-            "campaign_id": campaign_id,
-            "account_id": account_id,
-            "kind": kind,
-            "at": iso(at),
-            "detail": detail,
-            **ttl_attributes(expires_at(RetentionClass.EVENTS, at), contact_id),
-        }
+    ) -> dict:
+        """Append one event item (no raw IP or user agent: callers store verdicts); returns its
+        key. A plain put: the caller reads the address's erasure tombstone right after it, and
+        `forget`s the item if it lives."""
+        item = _event(contact_id, campaign_id, account_id, kind, at, detail)
         self._table.put_item(Item=to_dynamo(item))
+        return {"contact_id": contact_id, "sk": item["sk"]}
+
+    def record_unless_erased(
+        self,
+        *,
+        email_hash: str,
+        contact_id: str,
+        campaign_id: str,
+        account_id: str,
+        kind: str,
+        at: datetime,
+        detail: dict,
+    ) -> None:
+        """`record`, in a transaction that the erasure tombstone of the address `email_hash`
+        refuses (AddressErased)."""
+        item = _event(contact_id, campaign_id, account_id, kind, at, detail)
+        put = {"Put": {"TableName": self._table.name, "Item": to_dynamo(item)}}
+        if transact(self._table.meta.client, [tombstone_absent(email_hash, at), put]):
+            raise AddressErased()
+
+    def forget(self, key: dict) -> None:
+        """Delete one event item: a hit recorded while its address was being erased."""
+        self._table.delete_item(Key=key)
 
     def of_contact(self, contact_id: str, at: datetime) -> list[dict]:
         items = query_items(self._table, KeyConditionExpression=Key("contact_id").eq(contact_id))
         return [from_dynamo(i) for i in items if live(i, at)]
 
     def delete_contact(self, contact_id: str) -> int:
-        """Delete every event item of a contact (erasure, contact deletion); returns the count."""
+        """Delete every event item of a contact (erasure, contact deletion); returns the count.
+        Read strongly consistent: an item written just before must be found."""
         items = query_items(
             self._table,
             KeyConditionExpression=Key("contact_id").eq(contact_id),
             ProjectionExpression="contact_id, sk",
+            ConsistentRead=True,
         )
         deleted = 0
         with self._table.batch_writer() as batch:

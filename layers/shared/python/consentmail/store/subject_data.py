@@ -6,6 +6,13 @@ partition (the hash), events by the partition of each contact id, suppressions a
 their partition (the hash). Erasure reads without the expiry filter: an expired item that TTL has
 not removed yet still holds the address.
 
+Erasure runs after its tombstone is written, which refuses every later write about the address,
+and reads strongly consistent, so it finds everything written before (docs/retention.md, "Erasure
+against concurrent writers"). The one index it reads, `by_email`, is only eventually consistent:
+a contact created a moment ago may not be in it yet. Every contact is created in one transaction
+with a ledger entry naming it, so the contacts erased are those of the index and those the
+ledger names.
+
 Access patterns: contacts of an address (`by_email` index of contacts); consent records of an
 address (consent partition); events and send markers of a contact (events partition);
 suppressions of an address (suppression partition). What the subject sees of them (the export)
@@ -22,10 +29,10 @@ from consentmail.core.clock import iso
 from consentmail.core.records import Contact
 from consentmail.core.retention import TTL_ATTRIBUTE, is_expired
 from consentmail.core.tables import Table
-from consentmail.store.dynamo import from_dynamo, query_items, to_dynamo
+from consentmail.store.dynamo import conditionally, from_dynamo, query_items, to_dynamo
 from consentmail.store.events import SEND, EventRepository
 from consentmail.store.list_counts import ListCounts
-from consentmail.store.suppression import ERASED, account_scope
+from consentmail.store.suppression import ERASED, ERASURE_SCOPES, TOMBSTONE, account_scope
 
 # Attributes that only serve our storage (index keys, the expiry bucket) stay out of exports.
 _INTERNAL = {"expiry_bucket", "email_hash", "pk", "sk"}
@@ -49,6 +56,15 @@ class ExportedContact:
     email: str
     fields: dict
     events: list[dict]
+
+
+@dataclass(frozen=True)
+class HeldContact:
+    """Where a contact of the address is (or was: the ledger names contacts that may be gone)."""
+
+    account_id: str
+    list_id: str
+    contact_id: str
 
 
 @dataclass(frozen=True)
@@ -107,7 +123,8 @@ class SubjectDataRepository:
                 "at": s.get("at"),
             }
             for s in self.suppression_items(email_hash)
-            if not is_expired(s, at)
+            # An erasure's tombstone is no suppression: it only holds writers off for an hour.
+            if not is_expired(s, at) and s["scope"] != TOMBSTONE
         ]
         return Held(contacts, consent, suppressions)
 
@@ -122,34 +139,55 @@ class SubjectDataRepository:
         ]
 
     def consent_items(self, email_hash: str) -> list[dict]:
+        by_hash = Key("email_hash").eq(email_hash)
         return [
             from_dynamo(i)
-            for i in query_items(self._consent, KeyConditionExpression=Key("email_hash").eq(email_hash))
+            for i in query_items(self._consent, KeyConditionExpression=by_hash, ConsistentRead=True)
         ]
 
     def event_items(self, contact_id: str) -> list[dict]:
+        by_contact = Key("contact_id").eq(contact_id)
         return [
             from_dynamo(i)
-            for i in query_items(self._event_table, KeyConditionExpression=Key("contact_id").eq(contact_id))
+            for i in query_items(self._event_table, KeyConditionExpression=by_contact, ConsistentRead=True)
         ]
 
     def suppression_items(self, email_hash: str) -> list[dict]:
+        by_hash = Key("email_hash").eq(email_hash)
         return [
             from_dynamo(i)
-            for i in query_items(self._suppression, KeyConditionExpression=Key("email_hash").eq(email_hash))
+            for i in query_items(self._suppression, KeyConditionExpression=by_hash, ConsistentRead=True)
         ]
+
+    def contacts_to_erase(self, email_hash: str) -> list[HeldContact]:
+        """Every contact that may hold the address: those of the `by_email` index and those the
+        consent ledger names (read strongly consistent, it has every contact created before the
+        erasure's tombstone, which the index may not have yet). Some may be gone already."""
+        found = {
+            (item["list_id"], item["contact_id"]): HeldContact(
+                item["account_id"], item["list_id"], item["contact_id"]
+            )
+            for item in self.contact_items(email_hash)
+        }
+        for record in self.consent_items(email_hash):
+            key = (record.get("list_id"), record.get("contact_id"))
+            if all(key):
+                found.setdefault(key, HeldContact(record["account_id"], *key))
+        return list(found.values())
 
     # --- changing ----------------------------------------------------------------------------
 
-    def update_contact(self, contact: Contact, names: dict[str, str], attributes: dict) -> None:
-        """Apply a rectification to one contact: names set, attributes replaced as given."""
+    def update_contact(self, contact: Contact, names: dict[str, str], attributes: dict) -> bool:
+        """Apply a rectification to one contact: names set, attributes replaced as given; False
+        when the contact is gone meanwhile (never re-created)."""
         sets = [f"#{name} = :{name}" for name in names]
         values = {f":{name}": value for name, value in names.items()}
         names_map = {f"#{name}": name for name in names}
         sets.append("#attributes = :attributes")
         values[":attributes"] = to_dynamo(attributes)
         names_map["#attributes"] = "attributes"
-        self._contacts.update_item(
+        return conditionally(
+            self._contacts.update_item,
             Key={"list_id": contact.list_id, "contact_id": contact.contact_id},
             UpdateExpression="SET " + ", ".join(sets),
             ConditionExpression="attribute_exists(contact_id)",
@@ -159,14 +197,15 @@ class SubjectDataRepository:
 
     # --- erasing -----------------------------------------------------------------------------
 
-    def erase_contact(self, contact: Contact) -> int:
-        """The contact's events and send markers, then the contact itself; returns items deleted."""
+    def erase_contact(self, contact: HeldContact) -> int:
+        """The contact's events and send markers, then the contact itself (in this order, so an
+        erasure that fails half-way still finds the contact); returns the items deleted."""
         deleted = self._events.delete_contact(contact.contact_id)
         key = {"list_id": contact.list_id, "contact_id": contact.contact_id}
         old = self._contacts.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
         if old and old.get("status"):
             ListCounts().moved(contact.list_id, str(old["status"]), None)
-        return deleted + 1
+        return deleted + (1 if old else 0)
 
     def erase_consent(self, email_hash: str) -> int:
         keys = [
@@ -175,6 +214,7 @@ class SubjectDataRepository:
                 self._consent,
                 KeyConditionExpression=Key("email_hash").eq(email_hash),
                 ProjectionExpression="email_hash, record_id",
+                ConsistentRead=True,
             )
         ]
         with self._consent.batch_writer() as batch:
@@ -183,11 +223,12 @@ class SubjectDataRepository:
         return len(keys)
 
     def erase_account_suppressions(self, email_hash: str) -> int:
-        """Per-account bounce and complaint suppressions: the global ERASED one replaces them all."""
+        """Per-account bounce and complaint suppressions: the global ERASED one replaces them all
+        (and the erasure's tombstone stays until it expires)."""
         keys = [
             {"email_hash": i["email_hash"], "scope": i["scope"]}
             for i in self.suppression_items(email_hash)
-            if i["scope"] != ERASED
+            if i["scope"] not in ERASURE_SCOPES
         ]
         for key in keys:
             self._suppression.delete_item(Key=key)

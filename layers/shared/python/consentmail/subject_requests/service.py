@@ -5,8 +5,9 @@
   emails a verification link, at most DAILY_LIMIT times per address per day;
 - verifying carries it out: access emails a link to the export, rectification changes every
   contact holding the address, erasure deletes every item holding it and keeps only the keyed
-  hash as an ERASED suppression; each account holder whose lists held the address is notified,
-  without the address;
+  hash as an ERASED suppression (and, for an hour, as the tombstone that wins it every race with
+  a concurrent writer); each account holder whose lists held the address is notified, without
+  the address;
 - once done the request keeps only the keyed hash, its type, dates and status.
 """
 
@@ -21,11 +22,11 @@ from consentmail.adapters.ses import TAG_KIND, remove_from_suppression_list, sen
 from consentmail.core import tokens
 from consentmail.core.addresses import email_hash, mask, normalize
 from consentmail.core.clock import iso
-from consentmail.core.errors import EmailNotSent, InvalidToken
+from consentmail.core.errors import AddressErased, EmailNotSent, InvalidToken
 from consentmail.core.i18n import SOURCE_LANGUAGE, texts
 from consentmail.core.links import link
 from consentmail.core.receipts import ReceiptCollector, ReceiptKind
-from consentmail.core.records import ConsentAction, Contact, RequestStatus, RequestType, SubjectRequest
+from consentmail.core.records import ConsentAction, RequestStatus, RequestType, SubjectRequest
 from consentmail.core.retention import EMAILED_LINK
 from consentmail.core.sensitive_data import check_fields
 from consentmail.core.settings import get_settings
@@ -180,6 +181,7 @@ class SubjectRequestService:
 
     def _access(self, request: SubjectRequest, at: datetime, language: str) -> None:
         contacts = self.data.contacts(request.email_hash, at)
+        held = [(c.account_id, c.list_id) for c in contacts]
         if request.email:
             expires_at = EMAILED_LINK.after(at)
             token = tokens.issue(
@@ -196,7 +198,7 @@ class SubjectRequestService:
             # date) and following the link again retries.
             sender = get_settings().system_from
             send_raw(raw, from_email=sender, to=request.email, tags={TAG_KIND: "subject_request"})
-        self._notify(request, contacts, at)
+        self._notify(request, held, at)
 
     def export(self, token: str, at: datetime) -> dict:
         """The export an access link points to: built when it is fetched, from what is held then."""
@@ -247,37 +249,47 @@ class SubjectRequestService:
         names = {k: changes[k] for k in ("first_name", "last_name") if k in changes}
         new_attributes = changes.get("attributes") or {}
         changed = sorted(names) + [f"attributes.{k}" for k in sorted(new_attributes)]
-        contacts = self.data.contacts(request.email_hash, at)
-        for contact in contacts:
+        changed_in: list[tuple[str, str]] = []
+        for contact in self.data.contacts(request.email_hash, at):
             attributes = {**contact.attributes, **new_attributes}
             attributes = {k: v for k, v in attributes.items() if v is not None}
-            self.data.update_contact(contact, names, attributes)
-            self.consent.append(
-                email_hash=request.email_hash,
-                account_id=contact.account_id,
-                list_id=contact.list_id,
-                contact_id=contact.contact_id,
-                action=ConsentAction.RECTIFIED,
-                at=at,
-                text="Changed at the person's request: " + ", ".join(changed),
-                source="subject_request",
-            )
-        self._notify(request, contacts, at)
+            if not self.data.update_contact(contact, names, attributes):
+                continue  # deleted or erased meanwhile: nothing left to correct
+            try:
+                self.consent.append(
+                    email_hash=request.email_hash,
+                    account_id=contact.account_id,
+                    list_id=contact.list_id,
+                    contact_id=contact.contact_id,
+                    action=ConsentAction.RECTIFIED,
+                    at=at,
+                    text="Changed at the person's request: " + ", ".join(changed),
+                    source="subject_request",
+                )
+            except AddressErased:
+                continue  # the person's own erasure is under way: it deletes the contact too
+            changed_in.append((contact.account_id, contact.list_id))
+        self._notify(request, changed_in, at)
 
     # --- erasure -----------------------------------------------------------------------------
 
     def _erase(self, request: SubjectRequest, at: datetime) -> None:
         hashed = request.email_hash
+        # The tombstone first: from here on no writer can store anything about the address (each
+        # write is refused by it, or checks it right after), so what is found below is all there
+        # is; the ERASED suppression then keeps the address out for good (docs/retention.md).
+        self.suppression.begin_erasure(hashed, at)
         # Expired contacts too: until deleted they still hold the address.
-        contacts = self.data.contacts(hashed)
-        # The suppression first: from here on no import, form or send can bring the address back.
-        self.suppression.suppress_erased(hashed, at)
+        contacts = self.data.contacts_to_erase(hashed)
         # Receipts hook: per account its contacts and their events; the run-wide receipt counts all.
         receipts = ReceiptCollector(run_at=at, id_prefix=f"{request.request_id}:")
         deleted = 0
+        held: list[tuple[str, str]] = []
         for contact in contacts:
             erased = self.data.erase_contact(contact)
-            receipts.record(ReceiptKind.ERASURE, contact.account_id, request.due_at, erased)
+            if erased:
+                receipts.record(ReceiptKind.ERASURE, contact.account_id, request.due_at, erased)
+                held.append((contact.account_id, contact.list_id))
             deleted += erased
         others = self.data.erase_consent(hashed) + self.data.erase_account_suppressions(hashed)
         receipts.record(ReceiptKind.ERASURE, None, request.due_at, others)
@@ -289,19 +301,19 @@ class SubjectRequestService:
             # SES's account-level suppression list holds raw addresses; our ERASED hash now keeps
             # the opt-out, so the raw address goes.
             remove_from_suppression_list(request.email)
-        self._notify(request, contacts, at)
+        self._notify(request, held, at)
         self.receipts.issue(receipts)
         logger.info("erasure carried out", extra={"request_id": request.request_id, "items_deleted": deleted})
 
     # --- shared ------------------------------------------------------------------------------
 
-    def _notify(self, request: SubjectRequest, contacts: list[Contact], at: datetime) -> None:
-        """One notification per account whose lists held the address: type, lists, date; never
-        the address, its hash or a contact id."""
+    def _notify(self, request: SubjectRequest, held: list[tuple[str, str]], at: datetime) -> None:
+        """One notification per account whose lists held the address (`held`: account and list
+        ids): type, lists, date; never the address, its hash or a contact id."""
         lists_by_account: dict[str, dict[str, str]] = defaultdict(dict)
-        for contact in contacts:
-            found = self.lists.get(contact.list_id, at)
-            lists_by_account[contact.account_id][contact.list_id] = found.name if found else ""
+        for account_id, list_id in held:
+            found = self.lists.get(list_id, at)
+            lists_by_account[account_id][list_id] = found.name if found else ""
         for account_id, lists in lists_by_account.items():
             shown = ", ".join(name or list_id for list_id, name in sorted(lists.items()))
             self.accounts.add_notification(

@@ -3,20 +3,21 @@
 
 Withdrawing tracking is as easy as granting it (one POST with `tracking_consent=false`) and takes
 effect at once: the sender reads `tracking_consent` for every email it builds, and the tracking
-function reads it for every hit. Every change is a new entry in the append-only consent ledger;
-a POST that changes nothing adds nothing."""
+function reads it for every hit. Every change is a new entry in the append-only consent ledger,
+written with the change; a POST that changes nothing adds nothing, and one about a contact
+deleted or erased since the page was read answers as an unknown link, storing nothing."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from consentmail.campaigns.stats import UnsubscribeCounter
 from consentmail.core import header_text, tokens
-from consentmail.core.errors import FieldError, InvalidInput
+from consentmail.core.errors import FieldError, InvalidInput, NotFound
 from consentmail.core.i18n import LANGUAGES, texts
 from consentmail.core.records import ConsentAction, Contact, ContactStatus, MailingList, Visitor
 from consentmail.core.sensitive_data import check_fields
 from consentmail.core.tokens import Purpose
-from consentmail.store.consent import ConsentRepository
+from consentmail.store.consent import entry_for
 from consentmail.store.contacts import ContactRepository
 from consentmail.store.lists import ListRepository
 
@@ -77,10 +78,9 @@ class PreferenceChanges:
 
 
 class PreferencesService:
-    def __init__(self, lists=None, contacts=None, consent=None, unsubscribes=None):
+    def __init__(self, lists=None, contacts=None, unsubscribes=None):
         self.lists = lists or ListRepository()
         self.contacts = contacts or ContactRepository()
-        self.consent = consent or ConsentRepository()
         self.unsubscribes = unsubscribes or UnsubscribeCounter()
 
     def open(self, token: str, at: datetime) -> tuple[MailingList, Contact]:
@@ -103,6 +103,7 @@ class PreferencesService:
     ) -> tuple[MailingList, Contact]:
         """Apply the changes; `language` is the page's, in which tracking consent was read."""
         mailing_list, contact = self.open(token, at)
+        was = contact.status.value
         entries: list[tuple[ConsentAction, str]] = []
         if changes.first_name is not None or changes.last_name is not None:
             check_fields(
@@ -139,9 +140,14 @@ class PreferencesService:
             entries.append((ConsentAction.UNSUBSCRIBED, ""))
         if not entries:
             return mailing_list, contact
-        self.contacts.save(contact)
-        for action, text in entries:
-            self.consent.append_for(contact, action, at, visitor=visitor, text=text, source="preferences")
+        ledger = [
+            entry_for(contact, action, at, visitor=visitor, text=text, source="preferences")
+            for action, text in entries
+        ]
+        try:
+            self.contacts.replace(contact, ledger, was=was)
+        except NotFound as gone:
+            raise tokens.InvalidToken("This link no longer points to a subscription.") from gone
         if unsubscribed:
             self.unsubscribes.count(contact.contact_id, at)
         return mailing_list, contact

@@ -1,5 +1,8 @@
 """Subscription rules: the same answer whatever state an address is in, at most one opt-in email
-per address and list per 10 minutes, and a consent-ledger entry for every change."""
+per address and list per 10 minutes, and a consent-ledger entry for every change, written with
+the change itself. While an address's erasure is under way nothing is written about it: a
+subscription answers as always and stores nothing, a confirm or unsubscribe link answers as a
+link to a subscription that no longer exists (docs/retention.md)."""
 
 import secrets
 from datetime import datetime, timedelta
@@ -8,7 +11,7 @@ from consentmail.adapters.ses import TAG_ACCOUNT, TAG_CONTACT, TAG_KIND, TAG_LIS
 from consentmail.campaigns.stats import UnsubscribeCounter
 from consentmail.core import tokens
 from consentmail.core.addresses import email_hash, normalize
-from consentmail.core.errors import FieldError, InvalidInput, NotFound
+from consentmail.core.errors import AddressErased, FieldError, InvalidInput, NotFound
 from consentmail.core.links import link, recipient_claims
 from consentmail.core.records import (
     AccountStatus,
@@ -22,7 +25,7 @@ from consentmail.core.retention import EMAILED_LINK
 from consentmail.core.sensitive_data import check_fields
 from consentmail.core.tokens import Purpose
 from consentmail.store.accounts import AccountRepository
-from consentmail.store.consent import ConsentRepository
+from consentmail.store.consent import entry_for
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.lists import ListRepository
 from consentmail.store.suppression import SuppressionRepository
@@ -30,6 +33,7 @@ from consentmail.subscription.models import SubscribeRequest
 from consentmail.subscription.optin_email import optin_message
 
 OPTIN_INTERVAL = timedelta(minutes=10)
+NO_LONGER_VALID = "This link no longer points to a subscription."
 
 
 def default_consent_text(mailing_list: MailingList) -> str:
@@ -41,12 +45,9 @@ def new_optin_nonce() -> str:
 
 
 class SubscriptionService:
-    def __init__(
-        self, lists=None, contacts=None, consent=None, suppression=None, unsubscribes=None, accounts=None
-    ):
+    def __init__(self, lists=None, contacts=None, suppression=None, unsubscribes=None, accounts=None):
         self.lists = lists or ListRepository()
         self.contacts = contacts or ContactRepository()
-        self.consent = consent or ConsentRepository()
         self.suppression = suppression or SuppressionRepository()
         self.unsubscribes = unsubscribes or UnsubscribeCounter()
         self._accounts = accounts
@@ -108,8 +109,7 @@ class SubscriptionService:
             if existing and existing.status == ContactStatus.PENDING
             else new_optin_nonce(),
         )
-        self.contacts.save(contact)
-        self.consent.append_for(
+        subscribed = entry_for(
             contact,
             ConsentAction.SUBSCRIBED,
             at,
@@ -117,6 +117,11 @@ class SubscriptionService:
             text=request.consent_text or default_consent_text(mailing_list),
             source="form",
         )
+        try:
+            self.contacts.subscribe(contact, [subscribed], was=existing.status.value if existing else None)
+        except AddressErased:
+            # Being erased at the person's request: nothing is stored, and the answer is the same.
+            return mailing_list
         if self.contacts.claim_optin_slot(contact, at, not_before=at - OPTIN_INTERVAL):
             self.send_optin(mailing_list, contact, at)
         return mailing_list
@@ -145,7 +150,7 @@ class SubscriptionService:
         mailing_list = self.lists.get(str(claims.get("l", "")), at)
         contact = self.contacts.get(str(claims.get("l", "")), str(claims.get("c", "")), at)
         if mailing_list is None or contact is None:
-            raise tokens.InvalidToken("This link no longer points to a subscription.")
+            raise tokens.InvalidToken(NO_LONGER_VALID)
         return mailing_list, contact
 
     def check_confirm(self, token: str, at: datetime) -> tuple[MailingList, Contact]:
@@ -163,7 +168,7 @@ class SubscriptionService:
         if not current or contact.status not in (ContactStatus.PENDING, ContactStatus.CONFIRMED):
             raise tokens.InvalidToken("This link is no longer valid: subscribe again to get a new one.")
         if self._account_closed(mailing_list, at):
-            raise tokens.InvalidToken("This link no longer points to a subscription.")
+            raise tokens.InvalidToken(NO_LONGER_VALID)
         return mailing_list, contact
 
     def confirm(self, token: str, visitor: Visitor, at: datetime) -> MailingList:
@@ -173,13 +178,17 @@ class SubscriptionService:
         if contact.status == ContactStatus.PENDING:
             contact.status = ContactStatus.CONFIRMED
             contact.confirmed_at = at
-            self.contacts.save(contact)
-            # A person whose address was erased at their request came back and confirmed a new
-            # subscription themselves: the erasure's opt-out is spent.
-            self.suppression.lift_erased(contact.email_hash)
-            self.consent.append_for(
+            confirmed = entry_for(
                 contact, ConsentAction.CONFIRMED, at, visitor=visitor, source="double_opt_in"
             )
+            try:
+                # A person whose address was erased at their request came back and confirmed a
+                # new subscription themselves: the erasure's opt-out is spent, in the same write.
+                self.contacts.replace(
+                    contact, [confirmed], was=ContactStatus.PENDING.value, lift_erasure=True
+                )
+            except NotFound as gone:  # deleted or erased since the link was opened
+                raise tokens.InvalidToken(NO_LONGER_VALID) from gone
         return mailing_list
 
     def check_unsubscribe(self, token: str, at: datetime) -> MailingList:
@@ -192,8 +201,12 @@ class SubscriptionService:
         counting never fails the unsubscribe)."""
         mailing_list, contact = self._contact_of(token, Purpose.UNSUBSCRIBE, at)
         if contact.status in (ContactStatus.PENDING, ContactStatus.CONFIRMED):
+            was = contact.status.value
             contact.status = ContactStatus.UNSUBSCRIBED
-            self.contacts.save(contact)
-            self.consent.append_for(contact, ConsentAction.UNSUBSCRIBED, at, visitor=visitor, source=source)
+            withdrawn = entry_for(contact, ConsentAction.UNSUBSCRIBED, at, visitor=visitor, source=source)
+            try:
+                self.contacts.replace(contact, [withdrawn], was=was)
+            except NotFound as gone:  # deleted or erased since the link was opened
+                raise tokens.InvalidToken(NO_LONGER_VALID) from gone
         self.unsubscribes.count(contact.contact_id, at)
         return mailing_list

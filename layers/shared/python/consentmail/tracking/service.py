@@ -2,7 +2,11 @@
 tracking *now* (a withdrawal stops earlier emails' pixels and links at once), each hit judged
 person or machine on arrival (see machine.py), unique per contact through the send marker. A
 person's first open or click also lands in the campaign's timeline, and every person's click in
-its link counts (unique per contact and link, through the send marker too).
+its link counts (unique per contact and link, through the send marker too). A hit while the
+contact's address is being erased stores nothing: the event item is written first, then the
+address's erasure tombstone read (strongly consistent), and the item taken back if it lives;
+only then is the hit counted and the link click marked on the send marker (docs/retention.md,
+"Erasure against concurrent writers").
 
 The redirect never depends on consent: a valid click token always leads to its link, so a
 recipient who withdrew tracking can still follow the links of earlier emails."""
@@ -14,9 +18,10 @@ from consentmail.core import links
 from consentmail.core.clock import parse_iso
 from consentmail.core.errors import InvalidToken
 from consentmail.core.links import Click, Recipient
-from consentmail.store.contacts import ContactRepository
+from consentmail.store.contacts import ContactRepository, TrackingConsent
 from consentmail.store.counters import CounterRepository
 from consentmail.store.events import EventRepository
+from consentmail.store.suppression import SuppressionRepository
 from consentmail.tracking import machine
 
 
@@ -30,10 +35,11 @@ class Hit:
 
 
 class TrackingService:
-    def __init__(self, contacts=None, events=None, counters=None):
+    def __init__(self, contacts=None, events=None, counters=None, suppression=None):
         self.contacts = contacts or ContactRepository()
         self.events = events or EventRepository()
         self.counters = counters or CounterRepository()
+        self.suppression = suppression or SuppressionRepository()
 
     def open(self, token: str, hit: Hit, at: datetime) -> bool:
         """Record an open if it may be recorded; True when it was. Never raises on a bad token:
@@ -60,9 +66,12 @@ class TrackingService:
         the link the contact followed; the link statistics count the link as written."""
         return self._record(click.recipient, "click", hit, at, {"url": click.url}, link=click.link)
 
-    def _tracking_allowed(self, recipient: Recipient, at: datetime) -> bool:
+    def _tracked(self, recipient: Recipient, at: datetime) -> TrackingConsent | None:
+        """What tracking needs of the contact, if it exists and allows tracking now."""
         contact = self.contacts.tracking_consent(recipient.list_id, recipient.contact_id, at)
-        return contact is not None and contact.tracking_consent and contact.account_id == recipient.account_id
+        if contact is None or not contact.tracking_consent or contact.account_id != recipient.account_id:
+            return None
+        return contact
 
     def _record(
         self,
@@ -73,7 +82,8 @@ class TrackingService:
         extra: dict | None = None,
         link: str | None = None,
     ) -> bool:
-        if not self._tracking_allowed(recipient, at):
+        contact = self._tracked(recipient, at)
+        if contact is None:
             return False
         send = self.events.get_send(recipient.contact_id, recipient.campaign_id, at)
         arrived = (send or {}).get("delivered_at") or (send or {}).get("at")
@@ -84,14 +94,7 @@ class TrackingService:
             at=at,
             arrived_at=parse_iso(arrived) if arrived else None,
         )
-        counts = self._count(recipient, kind, verdict, at)
-        self.counters.add(recipient.campaign_id, counts, at=at)
-        sent_at = parse_iso(send["at"]) if send and send.get("at") else None
-        self.counters.add_to_timeline(recipient.campaign_id, counts, at, sent_at)
-        if link is not None and not verdict.machine:
-            unique = self.events.first_link_click(recipient.contact_id, recipient.campaign_id, link, at)
-            self.counters.add_click(recipient.campaign_id, link, unique, at)
-        self.events.record(
+        recorded = self.events.record(
             contact_id=recipient.contact_id,
             campaign_id=recipient.campaign_id,
             account_id=recipient.account_id,
@@ -99,6 +102,17 @@ class TrackingService:
             at=at,
             detail={**verdict.detail(), **(extra or {})},
         )
+        if self.suppression.being_erased(contact.email_hash, at):
+            # The erasure may have read the contact's events before this one was written.
+            self.events.forget(recorded)
+            return False
+        counts = self._count(recipient, kind, verdict, at)
+        self.counters.add(recipient.campaign_id, counts, at=at)
+        sent_at = parse_iso(send["at"]) if send and send.get("at") else None
+        self.counters.add_to_timeline(recipient.campaign_id, counts, at, sent_at)
+        if link is not None and not verdict.machine:
+            unique = self.events.first_link_click(recipient.contact_id, recipient.campaign_id, link, at)
+            self.counters.add_click(recipient.campaign_id, link, unique, at)
         return True
 
     def _count(
