@@ -6,7 +6,7 @@ and the proof goes to the consent ledger; with `double_opt_in` it stays `pending
 the opt-in email, exactly as a website subscription does.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from consentmail.audience.lists import ListService
@@ -26,7 +26,7 @@ from consentmail.core.records import (
 from consentmail.core.sensitive_data import check_fields
 from consentmail.store import cursors
 from consentmail.store.accounts import AccountData, BulkContacts
-from consentmail.store.consent import ConsentRepository, new_record_id
+from consentmail.store.consent import ConsentRepository, new_record_id, record_id_for
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.suppression import Reason, Suppression, SuppressionRepository
 from consentmail.subscription.service import SubscriptionService, new_optin_nonce
@@ -121,12 +121,21 @@ class ContactService:
     def record_consent(self, contact: Contact, action: ConsentAction, visitor: Visitor, at: datetime) -> None:
         self.consent.append(**self._ledger_fields(contact, visitor), action=action, at=at)
 
-    def store_imported(self, contacts: list[Contact], visitor: Visitor, at: datetime) -> None:
-        """New contacts of an import with their ledger entries (IMPORTED, and TRACKING_GRANTED when the
-        proof covers tracking), written in batches."""
-        records = [
+    def _import_records(
+        self,
+        contacts: list[Contact],
+        visitor: Visitor,
+        at: datetime,
+        record_id: Callable[[Contact, str], str],
+    ) -> list[ConsentRecord]:
+        """The ledger entries of imported contacts: IMPORTED, and TRACKING_GRANTED when the proof
+        covers tracking."""
+        return [
             ConsentRecord(
-                **self._ledger_fields(contact, visitor), record_id=new_record_id(at), action=action, at=at
+                **self._ledger_fields(contact, visitor),
+                record_id=record_id(contact, action.value),
+                action=action,
+                at=at,
             )
             for contact in contacts
             for action in (
@@ -135,7 +144,24 @@ class ContactService:
                 else (ConsentAction.IMPORTED,)
             )
         ]
-        self.bulk.put(contacts, records)
+
+    def store_imported(self, contacts: list[Contact], visitor: Visitor, at: datetime) -> None:
+        """New contacts of an import with their ledger entries, written in batches."""
+        self.bulk.put(contacts, self._import_records(contacts, visitor, at, lambda _c, _a: new_record_id(at)))
+
+    def record_imported(self, contacts: list[Contact], visitor: Visitor, at: datetime) -> None:
+        """The ledger entries of contacts a large import created (conditionally, one by one). Each
+        entry's id derives from the contact's import row and the action, so entries written again
+        after a crash are the same entries, not a second copy."""
+        self.bulk.put(
+            [],
+            self._import_records(
+                contacts,
+                visitor,
+                at,
+                lambda c, action: record_id_for(at, c.import_row or c.contact_id, action),
+            ),
+        )
 
     def add(
         self, account_id: str, list_id: str, request: ContactIn, visitor: Visitor, at: datetime

@@ -34,6 +34,10 @@ class Period:
     def after(self, moment: datetime) -> datetime:
         return add_months(moment, self.months) + timedelta(days=self.days)
 
+    def before(self, moment: datetime) -> datetime:
+        """The start of a period that ends at `moment`."""
+        return add_months(moment - timedelta(days=self.days), -self.months)
+
 
 MESSAGE_CONTENT = Period(days=6)
 EVENT_DATA = Period(months=13)
@@ -45,6 +49,14 @@ EMAILED_LINK = Period(days=7)
 # Deletion receipts hold no personal data (counts, dates, ids); they are kept long enough to answer
 # a supervisory authority about any deletion within the usual limitation periods.
 DELETION_RECEIPTS = Period(months=60)
+# Large imports and exports (audience/bulk_import.py, bulk_export.py): their files hold personal
+# data and stay in the transfer bucket at most a day (an upload is deleted once imported; the
+# purge deletes any file a day old; the bucket's lifecycle rule is the backstop). An import's
+# report (counts, rejected lines and reasons) stays 30 days, for fixing and importing the rest; an
+# export's status as long as its file.
+TRANSFER_FILES = Period(days=1)
+IMPORT_REPORT = Period(days=30)
+EXPORT_STATUS = TRANSFER_FILES
 # The purge runs this often (the EventBridge schedule): a due item is gone from storage within it.
 PURGE_INTERVAL = timedelta(hours=1)
 

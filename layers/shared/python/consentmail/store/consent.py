@@ -4,6 +4,7 @@ never updated; they leave only with the contact's erasure or the account's purge
 Access patterns (docs/architecture.md, data-access map): append an entry (conditional put, never
 updated); entries of an address (partition); entries of a contact (partition, filtered)."""
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 
@@ -19,6 +20,14 @@ from consentmail.store.dynamo import from_dynamo, live, query_items, to_dynamo
 def new_record_id(at: datetime) -> str:
     """Sortable by time (microseconds), unique by its random suffix."""
     return f"{at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{uuid.uuid4().hex[:12]}"
+
+
+def record_id_for(at: datetime, *what: str) -> str:
+    """Like `new_record_id`, but the same for the same entry: its suffix is a digest of `what`
+    (a large import's row and action), so a chunk written again after a crash writes the very
+    same entries, never a second copy."""
+    digest = hashlib.sha256("\x1f".join(what).encode()).hexdigest()[:12]
+    return f"{at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{digest}"
 
 
 class ConsentRepository:

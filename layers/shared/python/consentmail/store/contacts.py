@@ -2,17 +2,21 @@
 the list and the address's keyed hash, so the same address on the same list is one contact.
 
 Access patterns (docs/architecture.md, data-access map): get, create (conditional), save, delete;
-claim the opt-in slot (conditional update); page through a list (query with a cursor); every
-contact of a list; contacts of an address (`by_email`)."""
+create many (a large import's chunk: conditional puts, 16 at a time); which of many
+exist, with the import row that created each (BatchGetItem); claim the opt-in slot (conditional
+update); page through a list (query with a cursor); every contact of a list; the attribute names
+of a list (query, attributes only); contacts of an address (`by_email`)."""
 
 import hashlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from boto3.dynamodb.conditions import Key
 
 from consentmail.adapters import aws_clients
 from consentmail.core.clock import iso
+from consentmail.core.errors import Conflict
 from consentmail.core.records import Contact
 from consentmail.core.tables import Table
 from consentmail.store.dynamo import (
@@ -25,6 +29,9 @@ from consentmail.store.dynamo import (
 )
 
 _TIMES = ("created_at", "confirmed_at", "optin_sent_at")
+# `create`'s condition, for `create_many` too: whatever guards one contact's creation guards each.
+_NEW = "attribute_not_exists(contact_id)"
+_PARALLEL_PUTS = 16
 
 
 def contact_id_for(list_id: str, email_hash: str) -> str:
@@ -56,6 +63,51 @@ class ContactRepository:
         """Add a contact that does not exist yet (Conflict if it does)."""
         with translated_errors("This address is already on the list."):
             self._table.put_item(Item=_item(contact), ConditionExpression="attribute_not_exists(contact_id)")
+
+    def create_many(self, contacts: list[Contact]) -> set[str]:
+        """Add contacts that do not exist yet, each with the same conditional put as `create`, so
+        none ever overwrites a contact: returns the ids of those that already existed, left exactly
+        as they were. Sixteen puts at a time (boto3 clients are thread-safe), so a large import's
+        chunk of 1,000 takes the time of some 60 round trips, not 1,000."""
+        client = self._table.meta.client
+        name = self._table.name
+
+        def put(contact: Contact) -> str | None:
+            try:
+                with translated_errors():
+                    client.put_item(TableName=name, Item=_item(contact), ConditionExpression=_NEW)
+            except Conflict:
+                return contact.contact_id
+            return None
+
+        if not contacts:
+            return set()
+        with ThreadPoolExecutor(max_workers=min(_PARALLEL_PUTS, len(contacts))) as pool:
+            return {contact_id for contact_id in pool.map(put, contacts) if contact_id}
+
+    def import_rows(self, list_id: str, contact_ids: list[str], at: datetime) -> dict[str, str | None]:
+        """Which of these contacts exist: each one's id, with the import row that created it (None
+        for a contact added any other way). Consistent reads, 100 keys a call."""
+        found: dict[str, str | None] = {}
+        client = self._table.meta.client
+        name = self._table.name
+        ids = list(dict.fromkeys(contact_ids))
+        for start in range(0, len(ids), 100):
+            keys = [{"list_id": list_id, "contact_id": c} for c in ids[start : start + 100]]
+            request: dict | None = {
+                name: {
+                    "Keys": keys,
+                    "ProjectionExpression": "contact_id, import_row, expires_at",
+                    "ConsistentRead": True,
+                }
+            }
+            while request:
+                response = client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(name, []):
+                    if live(item, at):
+                        found[item["contact_id"]] = item.get("import_row")
+                request = response.get("UnprocessedKeys") or None
+        return found
 
     def save(self, contact: Contact) -> None:
         self._table.put_item(Item=_item(contact))
@@ -91,6 +143,21 @@ class ContactRepository:
             yield from contacts
             if not start:
                 return
+
+    def attribute_names(self, list_id: str, at: datetime) -> set[str]:
+        """Every attribute name the list's contacts use (an export's CSV columns), reading only the
+        attributes, page by page."""
+        names: set[str] = set()
+        items = query_items(
+            self._table,
+            KeyConditionExpression=Key("list_id").eq(list_id),
+            ProjectionExpression="#a, expires_at",
+            ExpressionAttributeNames={"#a": "attributes"},
+        )
+        for item in items:
+            if live(item, at):
+                names.update(item.get("attributes") or {})
+        return names
 
     def with_email_hash(self, email_hash: str, at: datetime) -> list[Contact]:
         """Every contact holding this address, in every list of every account."""
