@@ -152,6 +152,13 @@ class LocalMode:
             self._workers = [
                 QueueWorker(Function.FANOUT, env["CONSENTMAIL_FANOUT_QUEUE_URL"], self.region, self.invoker),
                 QueueWorker(Function.SENDER, env["CONSENTMAIL_SEND_QUEUE_URL"], self.region, self.invoker),
+                # One message per invocation, as the stack's event source mappings give them.
+                QueueWorker(
+                    Function.IMPORTER, env["CONSENTMAIL_IMPORT_QUEUE_URL"], self.region, self.invoker, 1
+                ),
+                QueueWorker(
+                    Function.EXPORTER, env["CONSENTMAIL_EXPORT_QUEUE_URL"], self.region, self.invoker, 1
+                ),
                 PurgeTimer(self.region, self.invoker, self.purge_interval),
                 ScheduleTimer(),
             ]
