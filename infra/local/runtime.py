@@ -126,6 +126,8 @@ class LocalMode:
             )
             self.urls = Urls(f"http://{self.host}:{self._server.server_port}")
             self._start_emulator()
+            # The console PUTs a large import's file to its presigned URL: the emulator's origin.
+            self.console.transfers = self.endpoint_url
             self.provisioned = provision(self.region, self.urls.base)
             os.environ.update(self.provisioned.environment)
             # As a new container would: every client, setting, key and service is made again,
