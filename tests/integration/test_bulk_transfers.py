@@ -387,8 +387,8 @@ def test_a_contact_added_while_its_row_is_imported_is_never_overwritten(
     upload(created, b"email,first_name\nrace@example.org,Imported\nother@example.org,Other\n")
     real_import_rows = ContactRepository.import_rows
 
-    def someone_adds_it_meanwhile(self, list_id_, contact_ids, at):
-        found = real_import_rows(self, list_id_, contact_ids, at)
+    def someone_adds_it_meanwhile(self, list_id_, contact_ids, at, **options):
+        found = real_import_rows(self, list_id_, contact_ids, at, **options)
         if contact(list_id, "race@example.org") is None:
             add_contact(owner, list_id, "race@example.org", first_name="Added by hand")
         return found

@@ -359,14 +359,15 @@ class BulkImports:
         repository = self.contacts.contacts
         by_id = {contact.contact_id: (row, contact) for row, contact in contacts}
         imported: list[Contact] = []
-        # Contacts already there: this import's own (written before a crash), or not.
+        # Contacts already there: this import's own (written before a crash), or not. An eventually
+        # consistent read is enough: a contact it misses makes its conditional put fail below.
         existing = repository.import_rows(mailing_list.list_id, list(by_id), at)
         new = [contact for contact_id, (_row, contact) in by_id.items() if contact_id not in existing]
         # Created now, each only if still absent: another writer may have come first.
         raced = repository.create_many(new)
         if raced:
             # Their writer's mark; one that went again meanwhile was on the list all the same.
-            found = repository.import_rows(mailing_list.list_id, sorted(raced), at)
+            found = repository.import_rows(mailing_list.list_id, sorted(raced), at, consistent=True)
             existing |= {contact_id: found.get(contact_id) for contact_id in raced}
         for contact_id, (row, contact) in by_id.items():
             if contact_id in existing:

@@ -85,9 +85,12 @@ class ContactRepository:
         with ThreadPoolExecutor(max_workers=min(_PARALLEL_PUTS, len(contacts))) as pool:
             return {contact_id for contact_id in pool.map(put, contacts) if contact_id}
 
-    def import_rows(self, list_id: str, contact_ids: list[str], at: datetime) -> dict[str, str | None]:
+    def import_rows(
+        self, list_id: str, contact_ids: list[str], at: datetime, consistent: bool = False
+    ) -> dict[str, str | None]:
         """Which of these contacts exist: each one's id, with the import row that created it (None
-        for a contact added any other way). Consistent reads, 100 keys a call."""
+        for a contact added any other way). 100 keys a call; `consistent` reads see every write
+        made before them (and cost twice)."""
         found: dict[str, str | None] = {}
         client = self._table.meta.client
         name = self._table.name
@@ -98,7 +101,7 @@ class ContactRepository:
                 name: {
                     "Keys": keys,
                     "ProjectionExpression": "contact_id, import_row, expires_at",
-                    "ConsistentRead": True,
+                    "ConsistentRead": consistent,
                 }
             }
             while request:
@@ -153,6 +156,8 @@ class ContactRepository:
             KeyConditionExpression=Key("list_id").eq(list_id),
             ProjectionExpression="#a, expires_at",
             ExpressionAttributeNames={"#a": "attributes"},
+            # Pages as `all_of_list` reads them: an answer of a few hundred items each.
+            Limit=500,
         )
         for item in items:
             if live(item, at):
