@@ -213,6 +213,9 @@ def lambda_environment(function: str, tree: Path | None = None) -> dict[str, str
         "CONSENTMAIL_SNS_TOPIC_ARNS": f"arn:aws:sns:{REGION}:{account}:consentmail-ses-events",
         "CONSENTMAIL_SNS_REGIONS": REGION,
         "CONSENTMAIL_OPERATOR_TOPIC_ARN": f"arn:aws:sns:{REGION}:{account}:consentmail-operator",
+        "CONSENTMAIL_TRANSFER_BUCKET": f"consentmail-transfers-{account}-{REGION}",
+        "CONSENTMAIL_IMPORT_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{account}/consentmail-import",
+        "CONSENTMAIL_EXPORT_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{account}/consentmail-export",
     }
     for schema in SCHEMAS.values():
         env[schema.env_var] = f"consentmail-{schema.table.value}"

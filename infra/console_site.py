@@ -15,30 +15,48 @@ INDEX = "index.html"
 # Vite writes content-hashed file names here (vite.config.ts `assetsDir`).
 ASSETS_DIR = "assets"
 
-# No inline script or style, API calls to this origin only, never framed. The campaign preview is
-# an `about:srcdoc` frame sandboxed without scripts; `img-src https:` lets its images show.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: https:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "frame-src 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "object-src 'none'",
-    ]
-)
 
-SECURITY_HEADERS: dict[str, str] = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
+# No inline script or style, API calls to this origin only (and a large import's file to the
+# transfer bucket, whose presigned URL the API gives), never framed. The campaign preview is an
+# `about:srcdoc` frame sandboxed without scripts; `img-src https:` lets its images show.
+def content_security_policy(transfers: str | None = None) -> str:
+    """The console's policy; `transfers` is the transfer bucket's origin (`transfer_origin`), which
+    the large-import screen PUTs its file to. An export's download is a navigation, which
+    connect-src does not govern."""
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: https:",
+            "font-src 'self'",
+            "connect-src 'self'" + (f" {transfers}" if transfers else ""),
+            "frame-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "object-src 'none'",
+        ]
+    )
+
+
+def transfer_origin(bucket: str, region: str) -> str:
+    """The origin of the transfer bucket's presigned URLs in AWS (virtual-hosted, regional:
+    consentmail.adapters.aws_clients.s3)."""
+    return f"https://{bucket}.s3.{region}.amazonaws.com"
+
+
+def security_headers(transfers: str | None = None) -> dict[str, str]:
+    return {
+        "Content-Security-Policy": content_security_policy(transfers),
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+SECURITY_HEADERS: dict[str, str] = security_headers()
 
 # A new deployment must reach every browser at once: index.html is revalidated on each load; the
 # files it names carry their content hash, so they can be kept for a year.

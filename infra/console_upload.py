@@ -2,8 +2,10 @@
 (console/dist) into the bucket the service stack made for it (its `ConsoleBucket…` output), each
 file with its content type, its Cache-Control (hashed assets immutable, index.html revalidated)
 and the Content-Security-Policy as object metadata, which the API's S3 integration answers as the
-header. Assets go first and index.html last, so no page ever names a file that is not there yet;
-earlier assets stay, for pages still open."""
+header. The policy lets the console reach its own origin and the transfer bucket (its
+`TransferBucket` output), where a large import's file is PUT. Assets go first and index.html
+last, so no page ever names a file that is not there yet; earlier assets stay, for pages still
+open."""
 
 import argparse
 import sys
@@ -17,6 +19,7 @@ from infra import console_site
 # static header value in API Gateway could not hold the policy's own single quotes.
 CSP_METADATA = "csp"
 OUTPUT_PREFIX = "ConsoleBucket"
+TRANSFER_OUTPUT = "TransferBucket"
 
 
 class UploadError(RuntimeError):
@@ -31,8 +34,11 @@ def files_in_order(dist: Path) -> list[Path]:
     return [*others, index]
 
 
-def upload(s3, bucket: str, dist: Path = console_site.CONSOLE_DIST) -> list[str]:
-    """Uploads every file of `dist`; returns the keys, in upload order."""
+def upload(
+    s3, bucket: str, dist: Path = console_site.CONSOLE_DIST, transfers: str | None = None
+) -> list[str]:
+    """Uploads every file of `dist`; returns the keys, in upload order. `transfers`: the transfer
+    bucket's origin, which the policy allows the console to PUT to."""
     keys = []
     for file in files_in_order(dist):
         key = file.relative_to(dist).as_posix()
@@ -42,18 +48,22 @@ def upload(s3, bucket: str, dist: Path = console_site.CONSOLE_DIST) -> list[str]
             Body=file.read_bytes(),
             ContentType=console_site.content_type(file.name),
             CacheControl=console_site.cache_control(key),
-            Metadata={CSP_METADATA: console_site.CONTENT_SECURITY_POLICY},
+            Metadata={CSP_METADATA: console_site.content_security_policy(transfers)},
         )
         keys.append(key)
     return keys
 
 
-def bucket_of(cloudformation, stack: str) -> str:
+def output_of(cloudformation, stack: str, prefix: str) -> str:
     [description] = cloudformation.describe_stacks(StackName=stack)["Stacks"]
     for output in description.get("Outputs", []):
-        if output["OutputKey"].startswith(OUTPUT_PREFIX):
+        if output["OutputKey"].startswith(prefix):
             return output["OutputValue"]
-    raise UploadError(f"the stack {stack} has no {OUTPUT_PREFIX}… output: deploy it first")
+    raise UploadError(f"the stack {stack} has no {prefix}… output: deploy it first")
+
+
+def bucket_of(cloudformation, stack: str) -> str:
+    return output_of(cloudformation, stack, OUTPUT_PREFIX)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,8 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     session = boto3.session.Session(region_name=args.region)
     try:
-        bucket = bucket_of(session.client("cloudformation"), args.stack)
-        keys = upload(session.client("s3"), bucket)
+        cloudformation = session.client("cloudformation")
+        bucket = bucket_of(cloudformation, args.stack)
+        transfers = console_site.transfer_origin(
+            output_of(cloudformation, args.stack, TRANSFER_OUTPUT), args.region
+        )
+        keys = upload(session.client("s3"), bucket, transfers=transfers)
     except UploadError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -11,6 +11,10 @@ SECONDS: dict[Function, int] = {
     Function.SENDER: 300,
     Function.SES_EVENTS: 30,
     Function.PURGE: 600,
+    # An import goes chunk by chunk and hands the rest to a new message before this runs out.
+    Function.IMPORTER: 300,
+    # An export writes its whole file in one invocation: a million contacts take minutes.
+    Function.EXPORTER: 900,
 }
 
 

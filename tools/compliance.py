@@ -23,9 +23,12 @@ from consentmail.core.retention import (
     EMAILED_LINK,
     ERASURE_TOMBSTONE,
     EVENT_DATA,
+    EXPORT_STATUS,
+    IMPORT_REPORT,
     MESSAGE_CONTENT,
     PURGE_INTERVAL,
     SUBJECT_REQUEST_DUE,
+    TRANSFER_FILES,
     TTL_ATTRIBUTE,
     Period,
 )
@@ -85,7 +88,8 @@ def carrier_description(carrier: Carrier) -> str:
         Carrier.REGION_GUARD: "the CDK app synthesizes only for " + ", ".join(ALLOWED_REGIONS) + f" (default "
         f"{DEFAULT_REGION}; `infra/regions.py`)",
         Carrier.KMS: "customer-managed KMS keys with yearly rotation: the data key (tables, signing secret) "
-        "in the data stack, the messaging key (queues, topics) in the service stack",
+        "in the data stack, the messaging key (queues, topics) and the transfer key (the large imports' "
+        "and exports' bucket and queues) in the service stack",
         Carrier.SIGNING_KEYS: "the Secrets Manager secret `consentmail/signing-keys` (KMS-encrypted): token "
         "signing keys, the address-hash key, the receipt-signing key derived from it",
         Carrier.RECEIPTS: f"the `{TABLE_PREFIX}receipts` table (kept {describe(DELETION_RECEIPTS)} by "
@@ -164,6 +168,8 @@ def render_records_of_processing() -> str:
         "recovery": ACCOUNT_DATA_RECOVERY_DAYS,
         "receipts": describe(DELETION_RECEIPTS),
         "tombstone": hours(ERASURE_TOMBSTONE),
+        "import_report": describe(IMPORT_REPORT),
+        "export_status": describe(EXPORT_STATUS),
     }
     lines = [
         GENERATED,
@@ -210,6 +216,8 @@ def render_records_of_processing() -> str:
         f"- Account data: until closure, then at most {describe(ACCOUNT_AFTER_CLOSURE)}; the account is "
         f"finished {ACCOUNT_DATA_RECOVERY_DAYS} days and {_hours(PURGE_INTERVAL)} before that, so no backup "
         "outlives it.",
+        f"- Files of large imports and exports (contacts' addresses and attributes): at most "
+        f"{describe(TRANSFER_FILES)}; an upload is deleted once imported.",
         f"- Subject requests are carried out within {describe(SUBJECT_REQUEST_DUE)} of receipt; emailed "
         f"links expire after {describe(EMAILED_LINK)}.",
         f"- Enforcement: every read treats an expired item as absent; the purge deletes due items every "
@@ -227,7 +235,10 @@ def render_records_of_processing() -> str:
         "| AWS Lambda | the functions that process requests, sends, SES events and the purge |",
         "| Amazon API Gateway | HTTP requests (access logs without IP address, user agent or path) |",
         "| Amazon SES | the emails sent: recipient address, content; bounce and complaint feedback |",
-        "| Amazon SQS, Amazon SNS | send batches (ids only) and SES events (recipient address), in transit |",
+        "| Amazon S3 | the files of large imports and exports (contacts' addresses, names, attributes), "
+        f"KMS-encrypted, at most {describe(TRANSFER_FILES)}; the console's own files (no personal data) |",
+        "| Amazon SQS, Amazon SNS | send batches, import and export requests (ids only), uploads' events "
+        "(file key and size) and SES events (recipient address), in transit |",
         "| Amazon Cognito | account holders' sign-in address and password |",
         "| AWS KMS, AWS Secrets Manager | encryption keys and the signing secret (no personal data) |",
         "| Amazon EventBridge, Amazon CloudWatch | schedules, metrics and logs (no raw email address) |",
@@ -242,8 +253,9 @@ def render_records_of_processing() -> str:
         "",
         "## Security measures (art. 32)",
         "",
-        "- Encryption at rest with customer-managed, rotating KMS keys (tables, secret, queues, topics); "
-        "TLS required on every queue and topic.",
+        "- Encryption at rest with customer-managed, rotating KMS keys (tables, secret, queues, topics, "
+        "the transfer bucket); TLS required on every queue, topic and bucket; the transfer bucket is "
+        "private and reached only through short-lived presigned URLs.",
         "- Addresses outside the contacts table are keyed hashes (HMAC-SHA256, key in Secrets Manager); an "
         "erasure keeps only the hash.",
         "- No raw email address in any log line (masking formatter); tracking keeps a verdict, never the IP "

@@ -24,6 +24,7 @@ ROUTER_MODULES = (
     "account_routes",
     "list_routes",
     "contact_routes",
+    "bulk_routes",
     "campaign_routes",
     "campaign_preparation_routes",
     "stats_routes",

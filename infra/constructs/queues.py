@@ -33,9 +33,13 @@ def dead_letter_queue(scope: Construct, construct_id: str, key: kms.IKey) -> sqs
 
 
 def work_queue(
-    scope: Construct, construct_id: str, key: kms.IKey, consumer_timeout: Duration
+    scope: Construct,
+    construct_id: str,
+    key: kms.IKey,
+    consumer_timeout: Duration,
+    max_receive_count: int = MAX_RECEIVES,
 ) -> tuple[sqs.Queue, sqs.Queue]:
-    """A queue for a Lambda consumer and its dead-letter queue."""
+    """A queue for a Lambda consumer and its dead-letter queue, after `max_receive_count` deliveries."""
     dead_letters = dead_letter_queue(scope, f"{construct_id}DeadLetters", key)
     queue = sqs.Queue(
         scope,
@@ -44,7 +48,7 @@ def work_queue(
         encryption_master_key=key,
         enforce_ssl=True,
         visibility_timeout=visibility_for(consumer_timeout),
-        dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=MAX_RECEIVES),
+        dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=max_receive_count),
     )
     return queue, dead_letters
 

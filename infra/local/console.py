@@ -17,8 +17,10 @@ def is_console_path(path: str) -> bool:
 class ConsoleSite:
     """A WSGI app for the console's paths."""
 
-    def __init__(self, dist: Path = console_site.CONSOLE_DIST):
+    def __init__(self, dist: Path = console_site.CONSOLE_DIST, transfers: str | None = None):
         self.dist = dist.resolve()
+        # The emulator's origin, where the presigned URLs of large imports point (set once it runs).
+        self.transfers = transfers
 
     def __call__(self, environ: dict, start_response):
         return self.respond(Request(environ))(environ, start_response)
@@ -43,7 +45,7 @@ class ConsoleSite:
             )
         body = file.read_bytes()
         headers = {
-            **console_site.SECURITY_HEADERS,
+            **console_site.security_headers(self.transfers),
             "Cache-Control": console_site.cache_control(relative),
             "Vary": "Accept-Encoding",
         }
@@ -63,11 +65,14 @@ class ConsoleSite:
             return None
         return candidate
 
-    @staticmethod
-    def _text(status: int, text: str, headers: dict | None = None) -> Response:
+    def _text(self, status: int, text: str, headers: dict | None = None) -> Response:
         return Response(
             text,
             status,
-            headers={**console_site.SECURITY_HEADERS, "Cache-Control": "no-store", **(headers or {})},
+            headers={
+                **console_site.security_headers(self.transfers),
+                "Cache-Control": "no-store",
+                **(headers or {}),
+            },
             content_type="text/plain; charset=utf-8",
         )

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 import boto3
 
-from consentmail.core.retention import TTL_ATTRIBUTE
+from consentmail.adapters.s3 import IMPORTS_PREFIX
+from consentmail.core.retention import TRANSFER_FILES, TTL_ATTRIBUTE
+from consentmail.core.routes import Function
 from consentmail.core.signing_keys import new_secret_value
 from consentmail.core.tables import SCHEMAS, TableSchema, attribute_definitions
+from infra.timeouts import timeout_seconds
 
 PREFIX = "consentmail"
 SENDER_DOMAIN = "example.com"
@@ -17,6 +20,7 @@ SYSTEM_FROM = f"privacy@{SENDER_DOMAIN}"
 CONFIGURATION_SET = f"{PREFIX}-events"
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 SCHEDULE_GROUP = f"{PREFIX}-campaigns"
+TRANSFER_BUCKET = f"{PREFIX}-transfers"
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,12 @@ def provision(region: str, public_url: str, max_send_rate: float = 14.0) -> Prov
     fanout_arn = sqs.get_queue_attributes(QueueUrl=fanout, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
+
+    # Large imports and exports: the bucket (its lifecycle rule, stored but not enforced by the
+    # emulator: the purge deletes a day-old file anyway) and the two queues. The emulator delivers
+    # the bucket's ObjectCreated events to the import queue as S3 does, so local mode's importer is
+    # started by the upload itself, exactly as in AWS.
+    transfers = create_transfers(region, sqs)
 
     # Scheduled sends: the group and the role the stack creates; the emulator stores schedules but
     # never fires them, local mode's schedule job does (infra/local/schedules.py).
@@ -151,6 +161,69 @@ def provision(region: str, public_url: str, max_send_rate: float = 14.0) -> Prov
         "CONSENTMAIL_SNS_TOPIC_ARNS": ses_topic,
         "CONSENTMAIL_SNS_REGIONS": region,
         "CONSENTMAIL_OPERATOR_TOPIC_ARN": operator_topic,
+        **transfers,
         **names,
     }
     return Provisioned(environment, list(names.values()), pool["Id"], client["ClientId"], ses_topic)
+
+
+def create_transfers(region: str, sqs) -> dict[str, str]:
+    """The transfer bucket and the import and export queues; their settings."""
+
+    def queue(name: str, function: Function) -> str:
+        # As the stack's: six times the consumer's timeout, so a long chunk is not handed out twice.
+        visibility = str(6 * timeout_seconds(function))
+        return sqs.create_queue(QueueName=f"{PREFIX}-{name}", Attributes={"VisibilityTimeout": visibility})[
+            "QueueUrl"
+        ]
+
+    imports = queue("import", Function.IMPORTER)
+    exports = queue("export", Function.EXPORTER)
+    import_arn = sqs.get_queue_attributes(QueueUrl=imports, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    s3 = boto3.client("s3", region_name=region)
+    s3.create_bucket(Bucket=TRANSFER_BUCKET, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_public_access_block(
+        Bucket=TRANSFER_BUCKET,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=TRANSFER_BUCKET,
+        LifecycleConfiguration={
+            "Rules": [
+                {
+                    "ID": "transfer-files",
+                    "Status": "Enabled",
+                    "Filter": {"Prefix": ""},
+                    "Expiration": {"Days": TRANSFER_FILES.days},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": TRANSFER_FILES.days},
+                }
+            ]
+        },
+    )
+    s3.put_bucket_notification_configuration(
+        Bucket=TRANSFER_BUCKET,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": import_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": IMPORTS_PREFIX}]}},
+                }
+            ]
+        },
+    )
+    # S3 puts a test event on the queue when the notification is set: the importer ignores it,
+    # but nobody needs to see it go by.
+    sqs.purge_queue(QueueUrl=imports)
+    return {
+        "CONSENTMAIL_TRANSFER_BUCKET": TRANSFER_BUCKET,
+        "CONSENTMAIL_IMPORT_QUEUE_URL": imports,
+        "CONSENTMAIL_EXPORT_QUEUE_URL": exports,
+    }

@@ -131,6 +131,8 @@ class LocalMode:
             )
             self.urls = Urls(f"http://{self.host}:{self._server.server_port}")
             self._start_emulator()
+            # The console PUTs a large import's file to its presigned URL: the emulator's origin.
+            self.console.transfers = self.endpoint_url
             self.provisioned = provision(self.region, self.urls.base)
             os.environ.update(self.provisioned.environment)
             # As a new container would: every client, setting, key and service is made again,
@@ -162,6 +164,13 @@ class LocalMode:
             self._workers = [
                 QueueWorker(Function.FANOUT, env["CONSENTMAIL_FANOUT_QUEUE_URL"], self.region, self.invoker),
                 QueueWorker(Function.SENDER, env["CONSENTMAIL_SEND_QUEUE_URL"], self.region, self.invoker),
+                # One message per invocation, as the stack's event source mappings give them.
+                QueueWorker(
+                    Function.IMPORTER, env["CONSENTMAIL_IMPORT_QUEUE_URL"], self.region, self.invoker, 1
+                ),
+                QueueWorker(
+                    Function.EXPORTER, env["CONSENTMAIL_EXPORT_QUEUE_URL"], self.region, self.invoker, 1
+                ),
                 PurgeTimer(self.region, self.invoker, self.purge_interval),
                 ScheduleTimer(),
             ]

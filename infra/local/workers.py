@@ -108,8 +108,11 @@ class StoppableLoop:
 class QueueWorker:
     """Long-polls one queue and hands each batch to a function; deletes what succeeded."""
 
-    def __init__(self, function: Function, queue_url: str, region: str, invoke: Invoke):
+    def __init__(
+        self, function: Function, queue_url: str, region: str, invoke: Invoke, batch_size: int = BATCH_SIZE
+    ):
         self.function = function
+        self.batch_size = batch_size
         self.queue_url = queue_url
         self.region = region
         self.invoke = invoke
@@ -135,7 +138,7 @@ class QueueWorker:
         """Receive one batch and process it; returns how many messages were received."""
         response = self._sqs.receive_message(
             QueueUrl=self.queue_url,
-            MaxNumberOfMessages=BATCH_SIZE,
+            MaxNumberOfMessages=self.batch_size,
             WaitTimeSeconds=WAIT_SECONDS,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],

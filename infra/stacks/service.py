@@ -27,6 +27,7 @@ from infra.constructs.ses_events import SesEvents
 from infra.constructs.shared import ServiceResources
 from infra.constructs.signing_secret import SECRET_NAME
 from infra.constructs.tables import table_name
+from infra.constructs.transfers import Transfers, origin_of
 from infra.constructs.waf import ApiFirewall
 from infra.stacks.stateful import StatefulStack
 
@@ -40,12 +41,20 @@ class ServiceStack(Stack):
         queues = SendingQueues(self, "Queues", key=messaging.key)
         api = PublicApi(self, "Api", user_pool=data.auth.user_pool)
         scheduling = CampaignScheduling(self, "Scheduling", fanout_queue=queues.fanout)
+        # The console is served by the API, so its origin is the public URL's (or the API's own).
+        console_origin = (
+            origin_of(config.public_url)
+            if config.public_url
+            else f"https://{api.rest_api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"
+        )
+        transfers = Transfers(self, "Transfers", console_origin=console_origin)
 
         shared = ServiceResources(
             layers=Layers(self, "Layers"),
             environment={
                 **self._settings_environment(config, data, api, mailing, queues, messaging),
                 **{PREFIX + name: value for name, value in scheduling.environment().items()},
+                **{PREFIX + name: value for name, value in transfers.environment().items()},
             },
             tables=self._tables(data),
             secret=self._signing_secret(data),
@@ -59,10 +68,13 @@ class ServiceStack(Stack):
         tracking = Tracking(self, "Tracking", shared=shared)
         accounts = Accounts(self, "Accounts", shared=shared)
         scheduling.allow_managing(accounts.handler)
+        transfers.allow_requests(accounts.handler)
+        importer, exporter = transfers.workers(shared)
         subject_requests = SubjectRequests(self, "SubjectRequests", shared=shared)
         ses_events = SesEvents(self, "SesEvents", shared=shared)
         sending = Sending(self, "Sending", shared=shared, max_send_rate=config.max_send_rate)
         purge = Purge(self, "Purge", shared=shared)
+        transfers.allow_purging(purge.purge)
 
         api_functions = {
             Function.SUBSCRIPTION: subscription.handler.function,
@@ -101,11 +113,15 @@ class ServiceStack(Stack):
                 sending.fanout,
                 sending.sender,
                 purge.purge,
+                importer,
+                exporter,
             )
         )
         monitoring.dead_letters("fanout", queues.fanout_dlq, "Campaign fan-outs")
         monitoring.dead_letters("send", queues.send_dlq, "Recipient batches")
         monitoring.dead_letters("ses-events", ses_events.dead_letters, "SES events")
+        monitoring.dead_letters("import", transfers.import_dlq, "Large imports")
+        monitoring.dead_letters("export", transfers.export_dlq, "Large exports")
         monitoring.api(api)
         monitoring.ses_reputation()
         monitoring.late_deletions()
@@ -118,6 +134,7 @@ class ServiceStack(Stack):
         CfnOutput(self, "PublicUrl", value=shared.environment[PREFIX + "PUBLIC_URL"])
         CfnOutput(self, "OperatorTopicArn", value=messaging.operator_topic.topic_arn)
         CfnOutput(self, "SesEventsTopicArn", value=mailing.events_topic.topic_arn)
+        CfnOutput(self, "TransferBucket", value=transfers.bucket_name)
         for n, (name, value) in enumerate(
             (
                 (mailing.identity.dkim_dns_token_name1, mailing.identity.dkim_dns_token_value1),

@@ -125,6 +125,27 @@ def test_the_upload_puts_index_html_last_with_each_files_cache_rule_and_the_csp(
         assert answer["Metadata"]["csp"] == console_site.CONTENT_SECURITY_POLICY
 
 
+def test_the_uploaded_policy_lets_the_console_put_large_imports_to_the_transfer_bucket_only(tmp_path):
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "index.html").write_text("<!doctype html>")
+    transfers = console_site.transfer_origin("consentmail-transfers-123456789012-eu-west-3", "eu-west-3")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="eu-west-3")
+        s3.create_bucket(
+            Bucket="console-files", CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
+        )
+
+        upload(s3, "console-files", dist, transfers=transfers)
+
+        csp = s3.get_object(Bucket="console-files", Key="index.html")["Metadata"]["csp"]
+    directives = dict(d.split(" ", 1) for d in csp.split("; "))
+    assert directives["connect-src"] == (
+        "'self' https://consentmail-transfers-123456789012-eu-west-3.s3.eu-west-3.amazonaws.com"
+    )
+    assert directives["default-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
+
+
 def test_the_upload_refuses_a_console_that_was_not_built(tmp_path):
     with pytest.raises(UploadError, match="build the console"):
         upload(None, "console-files", tmp_path)

@@ -30,6 +30,9 @@ SETTINGS_ENV = {
         "SNS_TOPIC_ARNS",
         "SNS_REGIONS",
         "OPERATOR_TOPIC_ARN",
+        "TRANSFER_BUCKET",
+        "IMPORT_QUEUE_URL",
+        "EXPORT_QUEUE_URL",
     )
 } | {schema.env_var for schema in SCHEMAS.values()}
 
@@ -143,7 +146,7 @@ def test_queues_outlast_their_consumers_and_report_partial_failures(synthesized)
     queues = synthesized.resources(synthesized.service, "AWS::SQS::Queue")
     mappings = synthesized.resources(synthesized.service, "AWS::Lambda::EventSourceMapping")
     functions = synthesized.service["Resources"]
-    assert len(mappings) == 3  # fan-out, send, SES events
+    assert len(mappings) == 5  # fan-out, send, SES events, import, export
     for mapping in mappings.values():
         props = mapping["Properties"]
         queue = queues[props["EventSourceArn"]["Fn::GetAtt"][0]]["Properties"]
@@ -247,8 +250,12 @@ TABLE_ACCESS: dict[Function, dict[str, str]] = {
         ("requests", "contacts", "consent", "events", "accounts", "suppression", "lists", "receipts"), RW
     ),
     Function.PURGE: dict.fromkeys((schema.table.value for schema in SCHEMAS.values()), RW),
+    # An import's status, its contacts and their ledger entries; the list and suppressions read.
+    Function.IMPORTER: {"accounts": RW, "contacts": RW, "consent": RW, "lists": R, "suppression": R},
+    # An export's status; the list and its contacts read.
+    Function.EXPORTER: {"accounts": RW, "lists": R, "contacts": R},
 }
-SECRET_READERS = set(Function) - {Function.FANOUT}
+SECRET_READERS = set(Function) - {Function.FANOUT, Function.EXPORTER}
 
 
 def _count_updates_only(statement: dict, actions: set[str]) -> bool:

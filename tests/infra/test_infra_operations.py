@@ -13,8 +13,8 @@ from infra.constructs.function import METRICS_NAMESPACE, POWERTOOLS_SERVICE
 pytestmark = pytest.mark.infra
 
 FIVE_MINUTES, ONE_HOUR = 300, 3600
-# Errors and throttles per function, 3 DLQs, API 5xx, SES rates, late deletions, campaign failures.
-ALARMS = len(Function) * 2 + 3 + 1 + 2 + 1 + 1
+# Errors and throttles per function, 5 DLQs, API 5xx, SES rates, late deletions, campaign failures.
+ALARMS = len(Function) * 2 + 5 + 1 + 2 + 1 + 1
 
 
 def _alarms(synthesized) -> dict[str, dict]:
@@ -94,7 +94,7 @@ def test_every_function_alarms_on_its_first_error_and_first_throttle(synthesized
 
 def test_every_dead_letter_queue_alarms_on_its_first_message(synthesized):
     dead_letter_queues = _dead_letter_queues(synthesized)
-    assert len(dead_letter_queues) == 3
+    assert len(dead_letter_queues) == 5
     alarmed = set()
     for name, alarm in _alarms(synthesized).items():
         if alarm["Namespace"] != "AWS/SQS":
@@ -112,9 +112,13 @@ def test_every_dead_letter_queue_alarms_on_its_first_message(synthesized):
         assert dimension["Name"] == "QueueName"
         alarmed.add(dimension["Value"]["Fn::GetAtt"][0])
     assert alarmed == dead_letter_queues
-    assert {"consentmail-fanout-dlq", "consentmail-send-dlq", "consentmail-ses-events-dlq"} <= set(
-        _alarms(synthesized)
-    )
+    assert {
+        "consentmail-fanout-dlq",
+        "consentmail-send-dlq",
+        "consentmail-ses-events-dlq",
+        "consentmail-import-dlq",
+        "consentmail-export-dlq",
+    } <= set(_alarms(synthesized))
 
 
 def test_the_api_alarms_on_five_server_errors_in_five_minutes(synthesized):
@@ -244,7 +248,7 @@ def test_every_kms_key_rotates(synthesized):
         **synthesized.resources(synthesized.data, "AWS::KMS::Key"),
         **synthesized.resources(synthesized.service, "AWS::KMS::Key"),
     }
-    assert len(keys) == 3  # data, messaging, and the SES events queue's own
+    assert len(keys) == 4  # data, messaging, the SES events queue's own, and the transfers'
     for logical_id, key in keys.items():
         assert key["Properties"]["EnableKeyRotation"] is True, logical_id
 

@@ -48,5 +48,8 @@ def settings_environment() -> dict[str, str]:
         "CONSENTMAIL_SNS_TOPIC_ARNS": f"arn:aws:sns:{REGION}:{account}:consentmail-ses-events",
         "CONSENTMAIL_SNS_REGIONS": REGION,
         "CONSENTMAIL_OPERATOR_TOPIC_ARN": f"arn:aws:sns:{REGION}:{account}:consentmail-operator",
+        "CONSENTMAIL_TRANSFER_BUCKET": "consentmail-transfers",
+        "CONSENTMAIL_IMPORT_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{account}/consentmail-import",
+        "CONSENTMAIL_EXPORT_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{account}/consentmail-export",
         **{schema.env_var: f"consentmail-{schema.table.value}" for schema in SCHEMAS.values()},
     }

@@ -519,6 +519,80 @@ export interface paths {
         patch: operations["patch_contact_lists__list_id__contacts__contact_id__patch"];
         trace?: never;
     };
+    "/lists/{list_id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a large export (CSV or JSON) of the whole list
+         * @description `GET /lists/{list_id}/exports/{export_id}` gives its download URL once it is done.
+         */
+        post: operations["create_export_lists__list_id__exports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/lists/{list_id}/exports/{export_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A large export's status, and its download URL once done (the file is gone within 24 h) */
+        get: operations["get_export_lists__list_id__exports__export_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/lists/{list_id}/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a large import (up to 1,000,000 rows): get a URL to upload the CSV file to
+         * @description PUT the CSV file to `upload_url` before `expires_at` (e.g. `curl --upload-file contacts.csv "$upload_url"`); the import starts when the file arrives, and `GET /lists/{list_id}/imports/{import_id}` follows it. The file's columns, encodings and per-row rules are the synchronous import's. The optional body is the consent proof of rows without proof columns (the import itself by default).
+         */
+        post: operations["create_import_lists__list_id__imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/lists/{list_id}/imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A large import's progress: rows, imported, rejected (the first 1,000 with line and reason) */
+        get: operations["get_import_lists__list_id__imports__import_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/preferences": {
         parameters: {
             query?: never;
@@ -988,6 +1062,50 @@ export interface components {
              */
             password: string;
         };
+        /** ExportCreated */
+        ExportCreated: {
+            /** Export Id */
+            export_id: string;
+        };
+        /**
+         * ExportFormat
+         * @enum {string}
+         */
+        ExportFormat: "csv" | "json";
+        /** ExportIn */
+        ExportIn: {
+            /** @description `csv` or `json`, as the synchronous export */
+            format: components["schemas"]["ExportFormat"];
+        };
+        /** ExportStatus */
+        ExportStatus: {
+            /** Created At */
+            created_at: string;
+            /**
+             * Download Url
+             * @description Presigned GET of the file once `done`, else null
+             */
+            download_url: string | null;
+            /**
+             * Error
+             * @description Why the export failed (status `failed`), else null
+             */
+            error: string | null;
+            /**
+             * Expires At
+             * @description Until when the download URL works
+             */
+            expires_at: string | null;
+            /** Export Id */
+            export_id: string;
+            format: components["schemas"]["ExportFormat"];
+            /**
+             * Rows
+             * @description Contacts in the file (once done)
+             */
+            rows: number;
+            status: components["schemas"]["TransferStatus"];
+        };
         /**
          * Failure
          * @description Recipients counted `failed` for one reason: a count, never who.
@@ -1008,12 +1126,69 @@ export interface components {
             field: string;
             message: string;
         };
+        /** ImportCreated */
+        ImportCreated: {
+            /**
+             * Expires At
+             * @description Until when the upload URL works
+             */
+            expires_at: string;
+            /** Import Id */
+            import_id: string;
+            /**
+             * Upload Url
+             * @description Presigned PUT of the CSV file (e.g. `curl --upload-file`)
+             */
+            upload_url: string;
+        };
+        /**
+         * ImportIn
+         * @description The account holder's attestation for rows without proof columns (as the synchronous
+         *     import's query parameters); by default, the import itself is the proof.
+         */
+        ImportIn: {
+            /** Consent Obtained At */
+            consent_obtained_at?: string | null;
+            /** Consent Source */
+            consent_source?: string | null;
+            /** Consent Text */
+            consent_text?: string | null;
+        };
         /** ImportResult */
         ImportResult: {
             /** Imported */
             imported: number;
             /** Rejected */
             rejected: components["schemas"]["RejectedRow"][];
+        };
+        /** ImportStatus */
+        ImportStatus: {
+            /** Created At */
+            created_at: string;
+            /**
+             * Error
+             * @description Why the import failed (status `failed`), else null
+             */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Import Id */
+            import_id: string;
+            /** Imported */
+            imported: number;
+            /**
+             * Rejected
+             * @description The first 1,000 rows refused, with line and reason
+             */
+            rejected: components["schemas"]["RejectedRow"][];
+            /** Rejected Count */
+            rejected_count: number;
+            /**
+             * Rows
+             * @description Data rows in the file (known once the import started)
+             */
+            rows: number;
+            status: components["schemas"]["TransferStatus"];
         };
         /** LinkStats */
         LinkStats: {
@@ -1496,6 +1671,12 @@ export interface components {
             /** Refresh Token */
             refresh_token: string;
         };
+        /**
+         * TransferStatus
+         * @description Where a large import or export stands.
+         * @enum {string}
+         */
+        TransferStatus: "waiting" | "running" | "done" | "failed";
         /** Verification */
         Verification: {
             /**
@@ -5205,6 +5386,374 @@ export interface operations {
             };
             /** @description The body's content type is not one this route reads (see the request body's content types) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_export_lists__list_id__exports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                list_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportIn"];
+            };
+        };
+        responses: {
+            /** @description Done */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportCreated"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_export_lists__list_id__exports__export_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                list_id: string;
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportStatus"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_import_lists__list_id__imports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                list_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ImportIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Done */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportCreated"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body's content type is not one this route reads (see the request body's content types) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry later */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers exceed 10240 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_import_lists__list_id__imports__import_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                list_id: string;
+                import_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportStatus"];
+                };
+            };
+            /** @description The request cannot be read: a body, query value, path parameter or header that is not UTF-8 text, or a body that is not what its content type says */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired ID token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such id for this account (another account's id answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 6291456 bytes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -19,6 +19,18 @@ def client(service: str):
     return boto3.client(service, region_name=get_settings().region, config=_CONFIG)
 
 
+# S3 with virtual-hosted URLs on the region's own endpoint: a presigned URL must name the bucket's
+# region (the global endpoint redirects while a bucket is new, which a PUT does not follow, and
+# fails in regions opened since 2019, such as eu-south-1 and eu-south-2). Against an emulator at an
+# IP address, botocore falls back to path-style URLs by itself.
+_S3_CONFIG = _CONFIG.merge(Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
+
+
+@per_container
+def s3():
+    return boto3.client("s3", region_name=get_settings().region, config=_S3_CONFIG)
+
+
 @per_container
 def _resource():
     return boto3.resource("dynamodb", region_name=get_settings().region, config=_CONFIG)

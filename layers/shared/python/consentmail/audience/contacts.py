@@ -27,7 +27,7 @@ from consentmail.core.records import (
 from consentmail.core.sensitive_data import check_fields
 from consentmail.store import cursors
 from consentmail.store.accounts import AccountData, BulkContacts
-from consentmail.store.consent import entry_for, new_entry
+from consentmail.store.consent import entry_for, new_entry, record_id_for
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.suppression import Reason, Suppression, SuppressionRepository
 from consentmail.subscription.service import SubscriptionService, new_optin_nonce
@@ -141,6 +141,27 @@ class ContactService:
             for record in self.ledger_entries(contact, ConsentAction.IMPORTED, visitor, at)
         ]
         return self.bulk.put(contacts, records, at)
+
+    def store_imported_once(
+        self, contacts: list[Contact], visitor: Visitor, at: datetime, written: set[str]
+    ) -> tuple[set[str], set[str]]:
+        """A large import's chunk, through the same write as `store_imported` but safe to write
+        again: contacts are created only if absent (those in `written`, created by an earlier
+        attempt, only get their entries again), and each entry's id derives from the contact's
+        import row and the action, so entries written again are the same entries. Answers the ids
+        that already existed and those taken back because their address is being erased."""
+        records = [
+            record.model_copy(
+                update={
+                    "record_id": record_id_for(
+                        at, contact.import_row or contact.contact_id, record.action.value
+                    )
+                }
+            )
+            for contact in contacts
+            for record in self.ledger_entries(contact, ConsentAction.IMPORTED, visitor, at)
+        ]
+        return self.bulk.create(contacts, records, at, written)
 
     def add(
         self, account_id: str, list_id: str, request: ContactIn, visitor: Visitor, at: datetime

@@ -30,7 +30,7 @@ from consentmail.core import attribute_names, header_text
 from consentmail.core.addresses import email_hash, normalize
 from consentmail.core.clock import iso, parse_iso
 from consentmail.core.errors import FieldError, InvalidInput, PayloadTooLarge
-from consentmail.core.records import ConsentProof, Contact, Visitor
+from consentmail.core.records import ConsentProof, Contact, MailingList, Visitor
 from consentmail.core.sensitive_data import problems
 
 # The synchronous import answers within the accounts function's 25 s: measured in local mode
@@ -55,7 +55,9 @@ class ImportOutcome:
 
 
 @dataclass
-class _Row:
+class ImportRow:
+    """A row that passed every per-row rule, ready to become a contact."""
+
     line: int
     address: str
     hashed: str
@@ -93,9 +95,13 @@ def decode_csv(raw: bytes) -> str:
     )
 
 
-def _check_header(header: list[str]) -> None:
-    """Every column that becomes an attribute must have a name that follows the rules; empty
-    column names (a trailing separator) are skipped, as before."""
+def check_header(header: list[str]) -> None:
+    """The header needs an `email` column, and every column that becomes an attribute a name that
+    follows the rules; empty column names (a trailing separator) are skipped, as before."""
+    if "email" not in header:
+        raise InvalidInput(
+            "The header row has no `email` column.", [FieldError("body", "needs an email column")]
+        )
     found = []
     for position, name in enumerate(header, start=1):
         if not name or name in (*KNOWN, *PROOF, *IGNORED):
@@ -121,7 +127,7 @@ def _rows(body: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
         rows: list[tuple[int, list[str]]] = []
         line = reader.line_num
         for row in reader:
-            if any(cell.strip() for cell in row):
+            if not is_blank(row):
                 rows.append((line + 1, row))
                 if len(rows) > MAX_ROWS:
                     raise PayloadTooLarge(
@@ -131,11 +137,7 @@ def _rows(body: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
             line = reader.line_num
     except csv.Error as error:
         raise InvalidInput(f"The CSV is malformed near line {reader.line_num}.") from error
-    if "email" not in header:
-        raise InvalidInput(
-            "The header row has no `email` column.", [FieldError("body", "needs an email column")]
-        )
-    _check_header(header)
+    check_header(header)
     return header, rows
 
 
@@ -163,12 +165,84 @@ def _proof(cells: dict[str, str], default: ConsentProof) -> ConsentProof:
         raise ValueError("consent_obtained_at is not an ISO 8601 date") from error
 
 
+def read_row(
+    header: list[str], line: int, cells: list[str], proof: ConsentProof, seen: dict[str, int]
+) -> ImportRow:
+    """One data row checked by every per-row rule: the address, no second row of the same address
+    (`seen`: address hash -> its line), tracking consent, the proof columns, names safe in email
+    headers, no sensitive data. ValueError says why a row is refused, never echoing its values."""
+    values = {name: cells[i].strip() if i < len(cells) else "" for i, name in enumerate(header) if name}
+    try:
+        address = normalize(values.get("email", ""))
+    except InvalidInput as error:
+        raise ValueError("not a valid email address") from error
+    hashed = email_hash(address)
+    if hashed in seen:
+        raise ValueError(f"the same address as line {seen[hashed]}")
+    attributes = {
+        name: value for name, value in values.items() if name not in (*KNOWN, *PROOF, *IGNORED) and value
+    }
+    row = ImportRow(
+        line=line,
+        address=address,
+        hashed=hashed,
+        first_name=values.get("first_name", "")[:100],
+        last_name=values.get("last_name", "")[:100],
+        tracking_consent=_bool(values.get("tracking_consent", "")),
+        attributes=attributes,
+        proof=_proof(values, proof),
+    )
+    for field in ("first_name", "last_name"):
+        unsafe = header_text.problem(getattr(row, field))
+        if unsafe:
+            raise ValueError(f"{field} {unsafe}")
+    found = problems({"first_name": row.first_name, "last_name": row.last_name}, attributes)
+    if found:
+        raise ValueError("; ".join(f"{e.field} {e.message}" for e in found))
+    return row
+
+
+def is_blank(cells: list[str]) -> bool:
+    """A row with nothing in it (an empty line, or only separators): skipped, not counted."""
+    return not any(cell.strip() for cell in cells)
+
+
 def default_proof(
     at: datetime, source: str | None, text: str | None, obtained_at: datetime | None
 ) -> ConsentProof:
     return ConsentProof(
         source=source or DEFAULT_SOURCE, obtained_at=obtained_at or at, text=text or DEFAULT_TEXT
     )
+
+
+def to_contacts(
+    service: ContactService, mailing_list: MailingList, rows: list[ImportRow], at: datetime
+) -> tuple[list[tuple[ImportRow, Contact]], list[tuple[int, str]]]:
+    """The contacts these rows become (not stored yet), an address the account's own sends bounced
+    on or got a complaint from keeping that status; and (line, reason) of the rows refused because
+    their address was erased at its subject's request."""
+    suppressions = service.suppression.of_many([r.hashed for r in rows], mailing_list.account_id, at)
+    contacts: list[tuple[ImportRow, Contact]] = []
+    refused: list[tuple[int, str]] = []
+    for row in rows:
+        try:
+            contact = service.new_contact(
+                mailing_list,
+                address=row.address,
+                first_name=row.first_name,
+                last_name=row.last_name,
+                attributes=row.attributes,
+                tracking_consent=row.tracking_consent,
+                proof=row.proof,
+                double_opt_in=False,
+                suppression=suppressions.get(row.hashed),
+                at=at,
+            )
+        except InvalidInput:
+            refused.append((row.line, ERASED_REFUSAL))
+            continue
+        contacts.append((row, contact))
+    return contacts, refused
 
 
 def import_csv(
@@ -183,74 +257,25 @@ def import_csv(
     mailing_list = service.list_service.get(account_id, list_id, at)
     header, rows = _rows(decode_csv(body) if isinstance(body, bytes) else body)
     rejected: list[RejectedRow] = []
-    valid: list[_Row] = []
+    valid: list[ImportRow] = []
     seen: dict[str, int] = {}
     for line, cells in rows:
-        values = {name: cells[i].strip() if i < len(cells) else "" for i, name in enumerate(header) if name}
         try:
-            address = normalize(values.get("email", ""))
-            hashed = email_hash(address)
-            if hashed in seen:
-                raise ValueError(f"the same address as line {seen[hashed]}")
-            attributes = {
-                name: value
-                for name, value in values.items()
-                if name not in (*KNOWN, *PROOF, *IGNORED) and value
-            }
-            row = _Row(
-                line=line,
-                address=address,
-                hashed=hashed,
-                first_name=values.get("first_name", "")[:100],
-                last_name=values.get("last_name", "")[:100],
-                tracking_consent=_bool(values.get("tracking_consent", "")),
-                attributes=attributes,
-                proof=_proof(values, proof),
-            )
-            for field in ("first_name", "last_name"):
-                unsafe = header_text.problem(getattr(row, field))
-                if unsafe:
-                    raise ValueError(f"{field} {unsafe}")
-            found = problems({"first_name": row.first_name, "last_name": row.last_name}, attributes)
-            if found:
-                raise ValueError("; ".join(f"{e.field} {e.message}" for e in found))
-        except InvalidInput:
-            rejected.append(RejectedRow(line=line, reason="not a valid email address"))
-            continue
+            row = read_row(header, line, cells, proof, seen)
         except ValueError as error:
             rejected.append(RejectedRow(line=line, reason=str(error)))
             continue
-        seen[hashed] = line
+        seen[row.hashed] = line
         valid.append(row)
 
-    suppressions = service.suppression.of_many([r.hashed for r in valid], account_id, at)
-    contacts: list[tuple[int, Contact]] = []
-    for row in valid:
-        try:
-            contacts.append(
-                (
-                    row.line,
-                    service.new_contact(
-                        mailing_list,
-                        address=row.address,
-                        first_name=row.first_name,
-                        last_name=row.last_name,
-                        attributes=row.attributes,
-                        tracking_consent=row.tracking_consent,
-                        proof=row.proof,
-                        double_opt_in=False,
-                        suppression=suppressions.get(row.hashed),
-                        at=at,
-                    ),
-                )
-            )
-        except InvalidInput:
-            rejected.append(RejectedRow(line=row.line, reason=ERASED_REFUSAL))
+    contacts, refused = to_contacts(service, mailing_list, valid, at)
+    rejected += [RejectedRow(line=line, reason=reason) for line, reason in refused]
 
     existing = service.bulk.existing(mailing_list.list_id, [c.contact_id for _, c in contacts], at)
     new: list[Contact] = []
     lines: dict[str, int] = {}
-    for line, contact in contacts:
+    for row, contact in contacts:
+        line = row.line
         if contact.contact_id in existing:
             rejected.append(RejectedRow(line=line, reason=ALREADY_ON_LIST))
         else:
@@ -290,33 +315,44 @@ def _cell(value: object) -> str:
     return text
 
 
-def contacts_csv(contacts: Iterable[Contact]) -> str:
-    """The list as CSV: the contract's fields, the consent proof, then one column per attribute.
-    Attribute names are header cells, neutralized like every other cell (names saved before the
-    attribute-name rules existed may start like a formula)."""
-    rows = [ContactOut.of(c) for c in contacts]
-    names = sorted({name for row in rows for name in row.attributes})
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*EXPORT_COLUMNS, *(_cell(name) for name in names)])
-    for row in rows:
-        consent = row.consent
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    row.contact_id,
-                    row.email,
-                    row.first_name,
-                    row.last_name,
-                    row.status.value,
-                    "true" if row.tracking_consent else "false",
-                    iso(row.created_at),
-                    consent.source if consent else "",
-                    iso(consent.obtained_at) if consent else "",
-                    consent.text if consent else "",
-                    *(row.attributes.get(name, "") for name in names),
-                )
-            ]
+def csv_header(names: list[str]) -> list[str]:
+    """The export's header: the contract's fields, the consent proof, then one column per
+    attribute. Attribute names are header cells, neutralized like every other cell (names saved
+    before the attribute-name rules existed may start like a formula)."""
+    return [*EXPORT_COLUMNS, *(_cell(name) for name in names)]
+
+
+def csv_cells(contact: Contact, names: list[str]) -> list[str]:
+    """One contact's row of the export, every cell neutralized."""
+    row = ContactOut.of(contact)
+    consent = row.consent
+    return [
+        _cell(v)
+        for v in (
+            row.contact_id,
+            row.email,
+            row.first_name,
+            row.last_name,
+            row.status.value,
+            "true" if row.tracking_consent else "false",
+            iso(row.created_at),
+            consent.source if consent else "",
+            iso(consent.obtained_at) if consent else "",
+            consent.text if consent else "",
+            *(row.attributes.get(name, "") for name in names),
         )
+    ]
+
+
+def csv_lines(rows: Iterable[list[str]]) -> str:
+    """Rows as CSV text, CRLF line ends (what spreadsheets expect)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
     return out.getvalue()
+
+
+def contacts_csv(contacts: Iterable[Contact]) -> str:
+    """The list as CSV: the contract's fields, the consent proof, then one column per attribute."""
+    contacts = list(contacts)
+    names = sorted({name for contact in contacts for name in contact.attributes})
+    return csv_lines([csv_header(names), *(csv_cells(contact, names) for contact in contacts)])

@@ -1,5 +1,6 @@
 """What the list and contact routes take and return: the contract's representations of lists and
-contacts, built from domain records, and the CSV import's report."""
+contacts, built from domain records, the CSV import's report, large imports' and exports' requests
+and statuses, and their queue messages."""
 
 import re
 from datetime import datetime
@@ -12,7 +13,16 @@ from consentmail.core.addresses import document_email
 from consentmail.core.attribute_names import Attributes, OptionalAttributes
 from consentmail.core.header_text import HeaderText
 from consentmail.core.i18n import SOURCE_LANGUAGE, Language
-from consentmail.core.records import ConsentProof, Contact, ContactStatus, MailingList, Time
+from consentmail.core.records import (
+    ConsentProof,
+    Contact,
+    ContactStatus,
+    ExportFormat,
+    ImportJob,
+    MailingList,
+    Time,
+    TransferStatus,
+)
 
 # A page of the account holder's site, used as a redirect target: http(s), a host, and no
 # whitespace or control character anywhere (a trailing newline once made the form subscribe and
@@ -197,3 +207,90 @@ class ContactExport(BaseModel):
     list_id: str
     exported_at: Time
     items: list[ContactOut]
+
+
+# --- large imports and exports -----------------------------------------------------------------
+
+
+class ImportIn(BaseModel):
+    """The account holder's attestation for rows without proof columns (as the synchronous
+    import's query parameters); by default, the import itself is the proof."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    consent_source: str | None = Field(default=None, min_length=1, max_length=200)
+    consent_text: str | None = Field(default=None, min_length=1, max_length=2000)
+    consent_obtained_at: datetime | None = None
+
+
+class ImportCreated(BaseModel):
+    import_id: str
+    upload_url: str = Field(description="Presigned PUT of the CSV file (e.g. `curl --upload-file`)")
+    expires_at: Time = Field(description="Until when the upload URL works")
+
+
+class ImportStatus(BaseModel):
+    import_id: str
+    status: TransferStatus
+    rows: int = Field(description="Data rows in the file (known once the import started)")
+    imported: int
+    rejected_count: int
+    rejected: list[RejectedRow] = Field(description="The first 1,000 rows refused, with line and reason")
+    error: str | None = Field(description="Why the import failed (status `failed`), else null")
+    created_at: Time
+    finished_at: Time | None
+
+    @classmethod
+    def of(cls, job: ImportJob) -> "ImportStatus":
+        return cls(
+            import_id=job.import_id,
+            status=job.status,
+            rows=job.rows,
+            imported=job.imported,
+            rejected_count=job.rejected_count,
+            rejected=[RejectedRow(line=r.line, reason=r.reason) for r in job.rejected],
+            error=job.error,
+            created_at=job.created_at,
+            finished_at=job.finished_at,
+        )
+
+
+class ExportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: ExportFormat = Field(description="`csv` or `json`, as the synchronous export")
+
+
+class ExportCreated(BaseModel):
+    export_id: str
+
+
+class ExportStatus(BaseModel):
+    export_id: str
+    status: TransferStatus
+    format: ExportFormat
+    rows: int = Field(description="Contacts in the file (once done)")
+    download_url: str | None = Field(description="Presigned GET of the file once `done`, else null")
+    expires_at: Time | None = Field(description="Until when the download URL works")
+    error: str | None = Field(description="Why the export failed (status `failed`), else null")
+    created_at: Time
+
+
+# Deliveries of an import or export message before it goes to the dead-letter queue (the queues'
+# maxReceiveCount, infra/constructs/transfers.py): the worker's last try marks its job failed.
+DELIVERY_ATTEMPTS = 5
+
+
+class ImportMessage(BaseModel):
+    """Body of an import queue message that continues an import (S3 puts the first, the upload's
+    ObjectCreated event, itself)."""
+
+    account_id: str
+    import_id: str
+
+
+class ExportMessage(BaseModel):
+    """Body of an export queue message: produce this export."""
+
+    account_id: str
+    export_id: str

@@ -1,8 +1,11 @@
-"""The accounts function's services: accounts, lists, contacts, campaigns and the account's
-deletion receipts (read only). All serve the function's routes, and their modules are imported at
-cold start by the routers' models anyway."""
+"""The accounts function's services: accounts, lists, contacts, large imports and exports (their
+creation and status; the workers do the rest), campaigns and the account's deletion receipts (read
+only). All serve the function's routes, and their modules are imported at cold start by the
+routers' models anyway."""
 
 from consentmail.accounts.service import AccountService
+from consentmail.audience.bulk_export import BulkExports
+from consentmail.audience.bulk_import import BulkImports
 from consentmail.audience.contacts import ContactService
 from consentmail.audience.lists import ListService
 from consentmail.campaigns.service import CampaignService
@@ -23,6 +26,16 @@ def lists() -> ListService:
 @per_container
 def contacts() -> ContactService:
     return ContactService(lists=lists())
+
+
+@per_container
+def imports() -> BulkImports:
+    return BulkImports(contacts=contacts())
+
+
+@per_container
+def exports() -> BulkExports:
+    return BulkExports(contacts=contacts())
 
 
 @per_container

@@ -22,10 +22,14 @@ PROCESSING: dict[Table, Processing] = {
     Table.ACCOUNTS: Processing(
         "account holders' profile (name, title, company, VAT number, postal address, phone, country, "
         "sign-in address, privacy-policy acceptances), notifications, keyed hashes of sign-in "
-        "addresses, failed-login counters",
+        "addresses, failed-login counters; large imports' and exports' status (counts, the line and "
+        "reason of rejected rows, never their values; the importing holder's IP address and user "
+        "agent, for the consent ledger)",
         "account holders (the controllers' staff)",
-        "run the account, sign-in and its lockout, tell holders of subject requests",
-        "until closure, then at most {account} (finished {recovery} days before)",
+        "run the account, sign-in and its lockout, tell holders of subject requests, report on imports "
+        "and exports",
+        "until closure, then at most {account} (finished {recovery} days before); an import's report "
+        "{import_report}, an export's status {export_status}",
     ),
     Table.LISTS: Processing(
         "list settings: name, sender address and name, redirect pages, language",

@@ -197,6 +197,21 @@ PROMISES: tuple[Promise, ...] = (
         (Carrier.TTL, Carrier.PURGE_SCHEDULE, Carrier.COGNITO, Carrier.RECEIPTS),
     ),
     Promise(
+        "retention.transfer_files",
+        "The files of large imports and exports (personal data) are kept at most a day: an upload is "
+        "deleted once imported, the hourly purge deletes any file a day old, and the bucket's lifecycle "
+        "rule is the backstop; the bucket is private, KMS-encrypted and TLS-only, and each function "
+        "reaches only its own prefix.",
+        (
+            "consentmail.core.retention",
+            "consentmail.adapters.s3",
+            "consentmail.audience.bulk_import",
+            "consentmail.purge.service",
+            "infra.constructs.transfers",
+        ),
+        (Carrier.PURGE_SCHEDULE, Carrier.KMS),
+    ),
+    Promise(
         "retention.backups",
         "No backup outlives a retention deadline: content and events have no point-in-time recovery, "
         "and a closed account is finished its tables' recovery period (and an hour) before its deadline.",
@@ -243,9 +258,14 @@ PROMISES: tuple[Promise, ...] = (
     ),
     Promise(
         "encryption.at_rest",
-        "Tables, the signing secret, queues and topics are encrypted with customer-managed KMS keys "
-        "that rotate.",
-        ("infra.stacks.stateful", "infra.constructs.tables", "infra.constructs.queues"),
+        "Tables, the signing secret, queues, topics and the transfer bucket are encrypted with "
+        "customer-managed KMS keys that rotate.",
+        (
+            "infra.stacks.stateful",
+            "infra.constructs.tables",
+            "infra.constructs.queues",
+            "infra.constructs.transfers",
+        ),
         (Carrier.KMS,),
     ),
     Promise(

@@ -80,6 +80,9 @@ class Contact(Record):
     # The current opt-in, carried by its confirm links: a new subscription after a withdrawal
     # draws a new one, so a confirm link issued before the withdrawal confirms nothing.
     optin_nonce: str | None = None
+    # The large-import row that created it (`<import_id>:<line>`): an import resumed after a crash
+    # tells its own earlier writes from a contact that was already on the list.
+    import_row: str | None = None
 
     @property
     def sendable(self) -> bool:
@@ -211,6 +214,77 @@ class SubjectRequest(Record):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class TransferStatus(StrEnum):
+    """Where a large import or export stands."""
+
+    WAITING = "waiting"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+FINISHED_TRANSFERS = (TransferStatus.DONE, TransferStatus.FAILED)
+
+
+class Rejection(Record):
+    """A row an import refused: its line in the file and why (never the row's values)."""
+
+    line: int
+    reason: str
+
+
+class ImportJob(Record):
+    """A large import (audience/bulk_import.py): the CSV file the account holder uploads, then the
+    worker's progress through it, chunk by chunk."""
+
+    import_id: str
+    account_id: str
+    list_id: str
+    status: TransferStatus = TransferStatus.WAITING
+    created_at: datetime
+    # Until when the presigned upload URL works.
+    upload_expires_at: datetime
+    # The consent proof of rows without proof columns, and who asked (the consent ledger's visitor).
+    proof: ConsentProof
+    ip: str = ""
+    user_agent: str = ""
+    # Set when the worker starts: the time every row is imported as, the file's version, how it
+    # is read (encoding, header) and how many data rows it holds.
+    started_at: datetime | None = None
+    etag: str | None = None
+    encoding: str | None = None
+    header: list[str] = Field(default_factory=list)
+    rows: int = 0
+    # The checkpoint: bytes and physical lines of the file done, and what they gave.
+    offset: int = 0
+    line: int = 0
+    imported: int = 0
+    rejected_count: int = 0
+    rejected: list[Rejection] = Field(default_factory=list)
+    error: str | None = None
+    finished_at: datetime | None = None
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+class ExportJob(Record):
+    """A large export (audience/bulk_export.py): a list's contacts written to a file a worker
+    streams into the transfer bucket."""
+
+    export_id: str
+    account_id: str
+    list_id: str
+    format: ExportFormat
+    status: TransferStatus = TransferStatus.WAITING
+    created_at: datetime
+    rows: int = 0
+    error: str | None = None
+    finished_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,10 @@ class Period:
     def after(self, moment: datetime) -> datetime:
         return add_months(moment, self.months) + timedelta(days=self.days)
 
+    def before(self, moment: datetime) -> datetime:
+        """The start of a period that ends at `moment`."""
+        return add_months(moment - timedelta(days=self.days), -self.months)
+
 
 MESSAGE_CONTENT = Period(days=6)
 EVENT_DATA = Period(months=13)
@@ -53,6 +57,14 @@ DELETION_RECEIPTS = Period(months=60)
 # or the permanent `ERASED` suppression instead, and a new subscription by the person is welcome
 # again. tests/unit/test_retention.py checks it outlives every function.
 ERASURE_TOMBSTONE = timedelta(hours=1)
+# Large imports and exports (audience/bulk_import.py, bulk_export.py): their files hold personal
+# data and stay in the transfer bucket at most a day (an upload is deleted once imported; the
+# purge deletes any file a day old; the bucket's lifecycle rule is the backstop). An import's
+# report (counts, rejected lines and reasons) stays 30 days, for fixing and importing the rest; an
+# export's status as long as its file.
+TRANSFER_FILES = Period(days=1)
+IMPORT_REPORT = Period(days=30)
+EXPORT_STATUS = TRANSFER_FILES
 # The purge runs this often (the EventBridge schedule): a due item is gone from storage within it.
 PURGE_INTERVAL = timedelta(hours=1)
 

@@ -18,6 +18,9 @@ class Function(StrEnum):
     SENDER = "sender"
     SES_EVENTS = "ses_events"
     PURGE = "purge"
+    # Large imports and exports of a list's contacts, fed by their queues (audience/bulk_*.py).
+    IMPORTER = "importer"
+    EXPORTER = "exporter"
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,10 @@ ROUTES: tuple[Route, ...] = (
     _account("POST", "/lists/{list_id}/contacts/import"),
     _account("GET", "/lists/{list_id}/contacts"),
     _account("GET", "/lists/{list_id}/contacts/export"),
+    _account("POST", "/lists/{list_id}/imports"),
+    _account("GET", "/lists/{list_id}/imports/{import_id}"),
+    _account("POST", "/lists/{list_id}/exports"),
+    _account("GET", "/lists/{list_id}/exports/{export_id}"),
     _account("GET", "/lists/{list_id}/contacts/{contact_id}"),
     _account("PATCH", "/lists/{list_id}/contacts/{contact_id}"),
     _account("DELETE", "/lists/{list_id}/contacts/{contact_id}"),

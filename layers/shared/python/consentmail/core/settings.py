@@ -49,6 +49,11 @@ class Settings:
     sns_regions: list[str]
     # The operator's notification topic (subject requests near due, alarms).
     operator_topic_arn: str
+    # Large imports and exports: the bucket their files pass through, the queue an import
+    # continues on (S3 puts an uploaded file's event there) and the queue export requests go to.
+    transfer_bucket: str
+    import_queue_url: str
+    export_queue_url: str
 
     def table(self, table: Table) -> str:
         return self.tables[table]
@@ -125,6 +130,9 @@ def settings_from_env(environ: dict[str, str]) -> Settings:
         "sns_topic_arns": _csv(need(PREFIX + "SNS_TOPIC_ARNS")),
         "sns_regions": _csv(need(PREFIX + "SNS_REGIONS")),
         "operator_topic_arn": need(PREFIX + "OPERATOR_TOPIC_ARN"),
+        "transfer_bucket": need(PREFIX + "TRANSFER_BUCKET"),
+        "import_queue_url": need(PREFIX + "IMPORT_QUEUE_URL"),
+        "export_queue_url": need(PREFIX + "EXPORT_QUEUE_URL"),
     }
     if missing:
         raise SettingsError("missing settings: " + ", ".join(sorted(missing)))

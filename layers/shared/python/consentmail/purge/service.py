@@ -6,7 +6,10 @@
 2. deletes every item whose `expires_at` has come, in every table, by querying the sparse
    `by_expiry` index bucket by bucket (expiry month x shard) from a stored watermark month up to
    the current month: the cost follows what is due, not the size of the tables;
-3. reports open subject requests nearing (or past) their due date: a log line each, a message to
+3. deletes the large imports' and exports' files a day old from the transfer bucket (the files
+   TTL cannot reach; an upload is deleted once imported, and the bucket's lifecycle rule is the
+   backstop, but it rounds to the next midnight and removes lazily);
+4. reports open subject requests nearing (or past) their due date: a log line each, a message to
    the operator's topic, and the count in the summary (the handler turns it into a metric).
 
 `at` is the time the purge runs as; everything is computed from it, never from the wall clock.
@@ -19,10 +22,11 @@ from datetime import UTC, datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from consentmail.adapters.cognito import CognitoIdentity
+from consentmail.adapters.s3 import TransferBucket
 from consentmail.adapters.sns import OperatorTopic
 from consentmail.core.clock import iso
 from consentmail.core.records import SubjectRequest
-from consentmail.core.retention import PURGE_INTERVAL, add_months
+from consentmail.core.retention import PURGE_INTERVAL, TRANSFER_FILES, add_months
 from consentmail.core.tables import ACCOUNT_DATA_RECOVERY_DAYS, SCHEMAS, Table
 from consentmail.receipts.service import PurgeTally, ReceiptService
 from consentmail.store.closed_accounts import ClosedAccounts
@@ -49,7 +53,7 @@ RETENTION_OF_TABLE: dict[Table, str] = {
     Table.REQUESTS: "subject_requests",
     Table.RECEIPTS: "receipts",
 }
-CLASSES = ("content", "events", "account", "subject_requests", "receipts")
+CLASSES = ("content", "events", "account", "subject_requests", "receipts", "transfer_files")
 
 
 def retention_of(table: Table) -> str:
@@ -111,6 +115,7 @@ class PurgeService:
         operator=None,
         identity=None,
         receipts=None,
+        bucket=None,
     ):
         self.requests = requests or RequestRepository()
         self.closed = closed or ClosedAccounts()
@@ -118,6 +123,13 @@ class PurgeService:
         self.operator = operator or OperatorTopic()
         self.identity = identity or CognitoIdentity()
         self.receipts: ReceiptService = receipts or ReceiptService()
+        self._bucket = bucket
+
+    @property
+    def bucket(self) -> TransferBucket:
+        if self._bucket is None:
+            self._bucket = TransferBucket()
+        return self._bucket
 
     def index(self, table: Table) -> ExpiryIndex:
         if table not in self._indexes:
@@ -143,6 +155,9 @@ class PurgeService:
         self._report_near_due(at, summary)
         tally = PurgeTally(at, lambda: self.receipts.repository)
         self._finish_closed_accounts(at, watermark, summary, tally)
+        # Files are few (at most a day's imports and exports) and hold personal data: before the
+        # table backlog, which may take the rest of the run.
+        summary.deleted["transfer_files"] = self.bucket.delete_created_before(TRANSFER_FILES.before(at))
         for table in SCHEMAS:
             if not self._delete_due(table, at, summary, enough_time, tally):
                 summary.complete = False

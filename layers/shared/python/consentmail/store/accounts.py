@@ -3,6 +3,9 @@
 Items of the accounts table (pk / sk):
 - `ACCOUNT#<id>` / `PROFILE`: the account holder's profile;
 - `ACCOUNT#<id>` / `NOTIFICATION#<iso>#<id>`: notifications (subject requests, ...);
+- `ACCOUNT#<id>` / `IMPORT#<import_id>` and `EXPORT#<export_id>`: large imports and exports, their
+  status and an import's checkpoint (moved by conditional updates), expiring with their report;
+  in the account's partition, so they go with the account at closure;
 - `EMAIL#<email_hash>` / `ACCOUNT`: the address's one account, written with a condition, so a
   repeated sign-up cannot create a second account;
 - `LOGIN#<email_hash>` / `FAILURES`: consecutive failed logins, expiring with the lockout window;
@@ -22,17 +25,21 @@ an address (`EMAIL#hash`/`ACCOUNT`, conditional put); account of an address; cre
 profile; add a notification, list notifications newest first (query `ACCOUNT#id`, `NOTIFICATION#`
 prefix); count, record, clear failed logins (atomic counter with expiry); claim the password-reset
 email slot of an address (conditional put with expiry); use, release a reset token (conditional
-put); revoke a refresh token, is it revoked (get). AccountData: closure
+put); revoke a refresh token, is it revoked (get); create an import or export (conditional put),
+get it, start it, checkpoint an import's chunk, finish or fail it (conditional updates on its
+status and, for an import, its offset), delete one that could not start. AccountData: closure
 sets `expires_at` on every item of the account (lists, consent, campaigns by `by_account`;
 contacts and events by partition; suppressions, counters, content by key); a list's contact keys,
 a contact's event keys; delete a contact's consent records and events. BulkContacts: which contact
-ids exist (BatchGetItem); write an import's contacts and consent records (batch writer), then read
-their addresses' erasure tombstones and take back the contacts being erased.
+ids exist (BatchGetItem); write an import's contacts and consent records (batch writer; for a
+large import, conditional puts that never overwrite a contact), then read their addresses' erasure
+tombstones and take back the contacts being erased.
 """
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -40,7 +47,17 @@ from botocore.exceptions import ClientError
 
 from consentmail.adapters import aws_clients
 from consentmail.core.clock import epoch, iso
-from consentmail.core.records import AccountProfile, ConsentRecord, Contact, Notification
+from consentmail.core.errors import Conflict
+from consentmail.core.records import (
+    AccountProfile,
+    ConsentRecord,
+    Contact,
+    ExportJob,
+    ImportJob,
+    Notification,
+    Rejection,
+    TransferStatus,
+)
 from consentmail.core.retention import EXPIRY_BUCKET_ATTRIBUTE, TTL_ATTRIBUTE, ttl_attributes
 from consentmail.core.tables import SCHEMAS, Table
 from consentmail.store.consent import ledger_item
@@ -61,12 +78,18 @@ PROFILE = "PROFILE"
 # An import's contacts are written, then their tombstones read, this many at a time (BatchGetItem
 # takes 100 keys).
 _GROUP = 100
+# A large import's conditional puts go this many at a time (boto3 clients are thread-safe).
+_PARALLEL_PUTS = 16
 EMAIL_SK = "ACCOUNT"
 FAILURES_SK = "FAILURES"
 NOTIFICATION_PREFIX = "NOTIFICATION#"
 THROTTLE_SK = "THROTTLE"
 USED_SK = "USED"
 REFRESH_SK = "REFRESH"
+IMPORT_PREFIX = "IMPORT#"
+EXPORT_PREFIX = "EXPORT#"
+_JOB_KEYS = ("pk", "sk", TTL_ATTRIBUTE, EXPIRY_BUCKET_ATTRIBUTE)
+_OPEN = (TransferStatus.WAITING, TransferStatus.RUNNING)
 
 
 def account_pk(account_id: str) -> str:
@@ -273,6 +296,152 @@ class AccountRepository:
         item = self._table.get_item(Key={"pk": revoked_pk(token_digest), "sk": REFRESH_SK}).get("Item")
         return live(item, at) is not None
 
+    # --- large imports and exports -------------------------------------------------------------
+
+    @staticmethod
+    def _job_key(job_type: type[ImportJob] | type[ExportJob], account_id: str, job_id: str) -> dict:
+        prefix = IMPORT_PREFIX if job_type is ImportJob else EXPORT_PREFIX
+        return {"pk": account_pk(account_id), "sk": f"{prefix}{job_id}"}
+
+    def create_job(self, job: ImportJob | ExportJob, expiry: datetime) -> None:
+        """A new import or export, gone at `expiry` (its report's or its file's lifetime)."""
+        job_id = job.import_id if isinstance(job, ImportJob) else job.export_id
+        key = self._job_key(type(job), job.account_id, job_id)
+        item = {**key, **job.model_dump(mode="json"), **ttl_attributes(expiry, key["pk"])}
+        with translated_errors("This import or export already exists."):
+            self._table.put_item(Item=to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
+
+    def _job(self, job_type, account_id: str, job_id: str, at: datetime):
+        item = self._table.get_item(Key=self._job_key(job_type, account_id, job_id), ConsistentRead=True)
+        found = live(item.get("Item"), at)
+        if not found:
+            return None
+        return job_type.model_validate({k: v for k, v in from_dynamo(found).items() if k not in _JOB_KEYS})
+
+    def import_job(self, account_id: str, import_id: str, at: datetime) -> ImportJob | None:
+        return self._job(ImportJob, account_id, import_id, at)
+
+    def export_job(self, account_id: str, export_id: str, at: datetime) -> ExportJob | None:
+        return self._job(ExportJob, account_id, export_id, at)
+
+    def _move(
+        self,
+        job_type,
+        account_id: str,
+        job_id: str,
+        *,
+        statuses: tuple[TransferStatus, ...],
+        values: dict,
+        add: dict | None = None,
+        append: dict | None = None,
+        expected: dict | None = None,
+    ) -> bool:
+        """Set `values`, add to the counters `add` and append to the lists `append`, if the job is
+        in one of `statuses` and its attributes are as `expected`: True when it moved."""
+        names: dict[str, str] = {"#status": "status"}
+        bound: dict = {}
+        parts: list[str] = []
+        for n, (name, value) in enumerate(values.items()):
+            names[f"#v{n}"], bound[f":v{n}"] = name, value
+            parts.append(f"#v{n} = :v{n}")
+        for n, (name, value) in enumerate((add or {}).items()):
+            names[f"#a{n}"], bound[f":a{n}"] = name, value
+            parts.append(f"#a{n} = #a{n} + :a{n}")
+        for n, (name, value) in enumerate((append or {}).items()):
+            names[f"#l{n}"], bound[f":l{n}"] = name, value
+            parts.append(f"#l{n} = list_append(#l{n}, :l{n})")
+        allowed = []
+        for n, status in enumerate(statuses):
+            bound[f":s{n}"] = status.value
+            allowed.append(f"#status = :s{n}")
+        condition = f"({' OR '.join(allowed)})"
+        for n, (name, value) in enumerate((expected or {}).items()):
+            names[f"#e{n}"], bound[f":e{n}"] = name, value
+            condition += f" AND #e{n} = :e{n}"
+        return conditionally(
+            self._table.update_item,
+            Key=self._job_key(job_type, account_id, job_id),
+            UpdateExpression="SET " + ", ".join(parts),
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_dynamo(bound),
+        )
+
+    def start_import(self, job: ImportJob, **layout) -> bool:
+        """waiting -> running, with what the worker learned of the file (`started_at`, `etag`,
+        `encoding`, `header`, `rows`, `offset`, `line`): only the first worker starts it."""
+        values = {"status": TransferStatus.RUNNING.value, **_plain(layout)}
+        return self._move(
+            ImportJob, job.account_id, job.import_id, statuses=(TransferStatus.WAITING,), values=values
+        )
+
+    def checkpoint_import(
+        self,
+        job: ImportJob,
+        *,
+        offset: int,
+        line: int,
+        imported: int,
+        rejected: list[Rejection],
+        rejected_count: int,
+        finished_at: datetime | None,
+    ) -> bool:
+        """One chunk done: the import's offset moves from `job.offset` to `offset`, its counts grow
+        and the first rejections are kept. Only if the offset is still `job.offset`, so a chunk
+        done twice (a redelivery racing a continuation) is counted once."""
+        values: dict = {"offset": offset, "line": line}
+        if finished_at is not None:
+            values |= {"status": TransferStatus.DONE.value, "finished_at": iso(finished_at)}
+        return self._move(
+            ImportJob,
+            job.account_id,
+            job.import_id,
+            statuses=(TransferStatus.RUNNING,),
+            values=values,
+            add={"imported": imported, "rejected_count": rejected_count},
+            append={"rejected": [r.model_dump() for r in rejected]},
+            expected={"offset": job.offset},
+        )
+
+    def start_export(self, job: ExportJob) -> bool:
+        """waiting (or running, for a redelivered export that starts over) -> running."""
+        return self._move(
+            ExportJob,
+            job.account_id,
+            job.export_id,
+            statuses=_OPEN,
+            values={"status": TransferStatus.RUNNING.value},
+        )
+
+    def finish_export(self, job: ExportJob, rows: int, at: datetime) -> bool:
+        return self._move(
+            ExportJob,
+            job.account_id,
+            job.export_id,
+            statuses=(TransferStatus.RUNNING,),
+            values={"status": TransferStatus.DONE.value, "rows": rows, "finished_at": iso(at)},
+        )
+
+    def delete_job(self, job: ImportJob | ExportJob) -> None:
+        """Undo `create_job` when what it was for could not start (its queue message not sent)."""
+        job_id = job.import_id if isinstance(job, ImportJob) else job.export_id
+        self._table.delete_item(Key=self._job_key(type(job), job.account_id, job_id))
+
+    def fail_job(self, job: ImportJob | ExportJob, error: str, at: datetime) -> bool:
+        """An import or export that cannot go on, with the reason its owner reads."""
+        job_id = job.import_id if isinstance(job, ImportJob) else job.export_id
+        return self._move(
+            type(job),
+            job.account_id,
+            job_id,
+            statuses=_OPEN,
+            values={"status": TransferStatus.FAILED.value, "error": error, "finished_at": iso(at)},
+        )
+
+
+def _plain(values: dict) -> dict:
+    return {k: iso(v) if isinstance(v, datetime) else v for k, v in values.items()}
+
 
 def _key_names(table: Table) -> tuple[str, ...]:
     schema = SCHEMAS[table]
@@ -438,35 +607,104 @@ class BulkContacts:
     def put(self, contacts: list[Contact], records: list[ConsentRecord], at: datetime) -> set[str]:
         """Write the contacts with their ledger entries (`records`, by contact id); answers the
         contact ids taken back because their address is being erased."""
+        _, erased = self._in_groups(contacts, records, at, self._write)
+        return erased
+
+    def create(
+        self,
+        contacts: list[Contact],
+        records: list[ConsentRecord],
+        at: datetime,
+        written: Collection[str] = (),
+    ) -> tuple[set[str], set[str]]:
+        """`put` for a large import, which may write a chunk again after a crash: each contact is
+        created only if absent (a conditional put, so a contact added or changed meanwhile stays as
+        it is), except those in `written` (this import's own, from an earlier attempt: only their
+        ledger entries, whose ids are the same each time, are written again). Answers the ids that
+        already existed (left as they were, with no entries) and those taken back because their
+        address is being erased."""
+        done = set(written)
+        return self._in_groups(contacts, records, at, lambda group, ledger: self._create(group, ledger, done))
+
+    def _in_groups(
+        self,
+        contacts: list[Contact],
+        records: list[ConsentRecord],
+        at: datetime,
+        write: Callable[[list[Contact], dict[str, list[ConsentRecord]]], set[str]],
+    ) -> tuple[set[str], set[str]]:
+        """Each group written (`write` answers the ids it did not write), then its written
+        addresses' tombstones read and the contacts being erased taken back."""
         ledger: dict[str, list[ConsentRecord]] = defaultdict(list)
         for record in records:
             ledger[record.contact_id].append(record)
         suppression = self._suppression or SuppressionRepository()
+        skipped: set[str] = set()
         erased: set[str] = set()
         for start in range(0, len(contacts), _GROUP):
             group = contacts[start : start + _GROUP]
-            self._write(group, ledger)
+            not_written = write(group, ledger)
+            skipped |= not_written
+            group = [c for c in group if c.contact_id not in not_written]
             erasing = suppression.being_erased_of([c.email_hash for c in group], at)
             taken_back = [c for c in group if c.email_hash in erasing]
             self._take_back(taken_back, ledger)
             erased.update(c.contact_id for c in taken_back)
-        return erased
+        return skipped, erased
 
-    def _write(self, contacts: list[Contact], ledger: dict[str, list[ConsentRecord]]) -> None:
-        with self._contacts.batch_writer() as batch:
+    def _create(
+        self, contacts: list[Contact], ledger: dict[str, list[ConsentRecord]], written: set[str]
+    ) -> set[str]:
+        """Create the contacts not in `written` if absent; answers those that existed. The created
+        join their lists' counts; the created and the `written` get their ledger entries."""
+        client = self._contacts.meta.client
+        name = self._contacts.name
+
+        def put(contact: Contact) -> str | None:
+            try:
+                with translated_errors():
+                    client.put_item(
+                        TableName=name,
+                        Item=contact_item(contact),
+                        ConditionExpression="attribute_not_exists(contact_id)",
+                    )
+            except Conflict:
+                return contact.contact_id
+            return None
+
+        new = [c for c in contacts if c.contact_id not in written]
+        existed: set[str] = set()
+        if new:
+            with ThreadPoolExecutor(max_workers=min(_PARALLEL_PUTS, len(new))) as pool:
+                existed = {contact_id for contact_id in pool.map(put, new) if contact_id}
+        self._count_in([c for c in new if c.contact_id not in existed])
+        with self._consent.batch_writer() as batch:
             for contact in contacts:
-                batch.put_item(Item=contact_item(contact))
-        # The new contacts join their lists' counts: one write per list and batch.
+                if contact.contact_id not in existed:
+                    for record in ledger[contact.contact_id]:
+                        batch.put_item(Item=ledger_item(record))
+        return existed
+
+    @staticmethod
+    def _count_in(contacts: list[Contact]) -> None:
+        """The new contacts join their lists' counts: one write per list and batch."""
         added: dict[str, dict[str, int]] = {}
         for contact in contacts:
             by_status = added.setdefault(contact.list_id, {})
             by_status[contact.status.value] = by_status.get(contact.status.value, 0) + 1
         for list_id, changes in added.items():
             ListCounts().add(list_id, changes)
+
+    def _write(self, contacts: list[Contact], ledger: dict[str, list[ConsentRecord]]) -> set[str]:
+        with self._contacts.batch_writer() as batch:
+            for contact in contacts:
+                batch.put_item(Item=contact_item(contact))
+        self._count_in(contacts)
         with self._consent.batch_writer() as batch:
             for contact in contacts:
                 for record in ledger[contact.contact_id]:
                     batch.put_item(Item=ledger_item(record))
+        return set()
 
     def _take_back(self, contacts: list[Contact], ledger: dict[str, list[ConsentRecord]]) -> None:
         for contact in contacts:

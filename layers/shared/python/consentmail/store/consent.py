@@ -10,6 +10,7 @@ ledger is read strongly consistent; the contacts' `by_email` index is not).
 Access patterns (docs/architecture.md, data-access map): append an entry (transaction, never
 updated); entries of an address (partition); entries of a contact (partition, filtered)."""
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 
@@ -97,6 +98,14 @@ def ledger_put(record: ConsentRecord, table_name: str | None = None) -> dict:
             "ConditionExpression": "attribute_not_exists(record_id)",
         }
     }
+
+
+def record_id_for(at: datetime, *what: str) -> str:
+    """Like `new_record_id`, but the same for the same entry: its suffix is a digest of `what`
+    (a large import's row and action), so a chunk written again after a crash writes the very
+    same entries, never a second copy."""
+    digest = hashlib.sha256("\x1f".join(what).encode()).hexdigest()[:12]
+    return f"{at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{digest}"
 
 
 class ConsentRepository:

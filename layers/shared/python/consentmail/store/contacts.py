@@ -18,7 +18,8 @@ ledger entries), subscribe (transaction), replace an existing one (conditional, 
 with the change's ledger entries), delete; claim the opt-in slot (conditional update); page
 through a list (query with a cursor); search a list by status and address or name prefix
 (filtered query of its partition, a cursor); every contact of a list; contacts of an address
-(`by_email`).
+(`by_email`); which of many exist, with the large import's row that created each (BatchGetItem).
+Many new contacts at once (imports) are written by `store.accounts.BulkContacts`.
 
 The contact record (a pydantic model) is imported when a contact is built, not with this module,
 and so are the ledger's: the tracking function reads a contact's consent (`tracking_consent`)
@@ -224,6 +225,33 @@ class ContactRepository:
         ]
         return transact(self._table.meta.client, actions)
 
+    def import_rows(
+        self, list_id: str, contact_ids: list[str], at: datetime, consistent: bool = False
+    ) -> dict[str, str | None]:
+        """Which of these contacts exist: each one's id, with the import row that created it (None
+        for a contact added any other way). 100 keys a call; `consistent` reads see every write
+        made before them (and cost twice)."""
+        found: dict[str, str | None] = {}
+        client = self._table.meta.client
+        name = self._table.name
+        ids = list(dict.fromkeys(contact_ids))
+        for start in range(0, len(ids), 100):
+            keys = [{"list_id": list_id, "contact_id": c} for c in ids[start : start + 100]]
+            request: dict | None = {
+                name: {
+                    "Keys": keys,
+                    "ProjectionExpression": "contact_id, import_row, expires_at",
+                    "ConsistentRead": consistent,
+                }
+            }
+            while request:
+                response = client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(name, []):
+                    if live(item, at):
+                        found[item["contact_id"]] = item.get("import_row")
+                request = response.get("UnprocessedKeys") or None
+        return found
+
     def claim_optin_slot(self, contact: Contact, at: datetime, not_before: datetime) -> bool:
         """Record that an opt-in email goes out now, unless one went out after `not_before`.
         Conditional, so two concurrent subscribes send one email."""
@@ -302,6 +330,23 @@ class ContactRepository:
             yield from contacts
             if not start:
                 return
+
+    def attribute_names(self, list_id: str, at: datetime) -> set[str]:
+        """Every attribute name the list's contacts use (an export's CSV columns), reading only the
+        attributes, page by page."""
+        names: set[str] = set()
+        items = query_items(
+            self._table,
+            KeyConditionExpression=Key("list_id").eq(list_id),
+            ProjectionExpression="#a, expires_at",
+            ExpressionAttributeNames={"#a": "attributes"},
+            # Pages as `all_of_list` reads them: an answer of a few hundred items each.
+            Limit=500,
+        )
+        for item in items:
+            if live(item, at):
+                names.update(item.get("attributes") or {})
+        return names
 
     def with_email_hash(self, email_hash: str, at: datetime) -> list[Contact]:
         """Every contact holding this address, in every list of every account."""
