@@ -1,8 +1,10 @@
-"""`python -m bench [--recipients N] [--only cold_start,hot_path,campaign] [--out docs]`:
+"""`python -m bench [--recipients N] [--only cold_start,hot_path,campaign,bulk] [--out docs]`:
 runs the benchmarks, writes docs/benchmarks.json and docs/benchmarks.md, prints the table.
 
 The campaign (cost and throughput) runs last and longest: 10,000 recipients through local mode.
-A run with other --recipients or --only is for trying things out; its files say so."""
+A run with other --recipients or --only is for trying things out; its files say so. `--merge`
+keeps the other parts' figures of OUT/benchmarks.json and replaces only the parts run (the large
+import and export, `--only bulk --merge`, is measured apart: 100,000 rows each way)."""
 
 import argparse
 import json
@@ -10,16 +12,22 @@ import sys
 import time
 from pathlib import Path
 
-from bench import cold_start, cost, deployed, hot_paths, latency, pacing, report, throughput
+from bench import bulk, cold_start, cost, deployed, hot_paths, latency, pacing, report, throughput
 from bench.campaign import progress, run_campaign, run_summary
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("cold_start", "hot_path", "pacing", "campaign")
+PARTS = ("cold_start", "hot_path", "pacing", "campaign", "bulk")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, default=bulk.ROWS, help="rows of the large import and export")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep OUT/benchmarks.json's figures of the parts not run (their date stays theirs)",
+    )
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated: " + ", ".join(PARTS))
     parser.add_argument(
         "--runs", type=int, default=cold_start.RUNS, help="rounds of fresh interpreters (at least 11)"
@@ -42,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
                 results["campaign_run"], results.get("cold_start"), results.get("deployed")
             )
             results["throughput"] = throughput.measure(results["campaign_run"])
+        if "bulk_run" in results:
+            results["bulk"] = bulk.price(results["bulk_run"])
         results["prices"] = prices_rows()
         results["latency_model"] = latency.table()
         report.write(results, args.out)
@@ -49,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parts = [part.strip() for part in args.only.split(",") if part.strip()]
     results: dict = {"machine": report.machine()}
+    if args.merge and (args.out / "benchmarks.json").exists():
+        results = json.loads((args.out / "benchmarks.json").read_text())
     started = time.perf_counter()
 
     if "cold_start" in parts:
@@ -78,9 +90,15 @@ def main(argv: list[str] | None = None) -> int:
         results["throughput"] = throughput.measure(summary)
         if summary.get("errors"):
             progress(f"campaign errors: {summary['errors']}")
+    if "bulk" in parts:
+        progress(f"a {args.rows:,}-row import and export in local mode")
+        results["bulk_run"] = bulk.run_bulk(args.rows)
+        results["bulk_run"]["machine"] = report.machine()
+        results["bulk"] = bulk.price(results["bulk_run"])
     results["prices"] = prices_rows()
     results["latency_model"] = latency.table()
-    results["bench_seconds"] = time.perf_counter() - started
+    if not args.merge:
+        results["bench_seconds"] = time.perf_counter() - started
     json_path, md_path = report.write(results, args.out)
     print(report.table(results))
     print(

@@ -44,6 +44,12 @@ _SES_SEND = Latency(
     "SES v2 SendEmail: no published figure; 50 ms is docs/scaling.md's working assumption (SES accepts "
     "the message, stores it and answers before delivery)",
 )
+_S3 = Latency(
+    100.0,
+    "S3: 'roughly 100-200 milliseconds' for small objects and the first byte of large ones "
+    "(https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance-design-patterns.html); "
+    "the low end, within the region; a body's transfer is measured, not modelled",
+)
 _OTHER = Latency(30.0, "SNS, Secrets Manager, Cognito and others: no published figure; assumption")
 
 BY_CALL: dict[tuple[str, str], Latency] = {
@@ -67,6 +73,20 @@ BY_CALL: dict[tuple[str, str], Latency] = {
         for op in ("SendMessage", "SendMessageBatch", "DeleteMessage", "DeleteMessageBatch", "ReceiveMessage")
     },
     ("sesv2", "SendEmail"): _SES_SEND,
+    **{
+        ("s3", op): _S3
+        for op in (
+            "GetObject",
+            "HeadObject",
+            "PutObject",
+            "DeleteObject",
+            "DeleteObjects",
+            "ListObjectsV2",
+            "CreateMultipartUpload",
+            "UploadPart",
+            "CompleteMultipartUpload",
+        )
+    },
 }
 
 

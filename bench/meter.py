@@ -300,7 +300,7 @@ class AwsMeter:
         state = {"started": time.perf_counter(), "function": current_function()}
         context[_CONTEXT_KEY] = state
         body = params.get("body") or b""
-        state["body_size"] = len(body)
+        state["body_size"] = _size(body)
         if service == "dynamodb":
             try:
                 request = json.loads(body) if body else {}
@@ -448,6 +448,18 @@ class AwsMeter:
                 usage.units_by_function[function][1] += units + gsi
                 usage.units_by_operation[(function, operation, table)][1] += units + gsi
                 usage.units_by_operation[(function, operation, table)][2] += gsi
+
+
+def _size(body) -> int:
+    """Bytes of a request body: bytes or text, or a stream (S3 parts and objects), measured
+    without reading it."""
+    try:
+        return len(body)
+    except TypeError:
+        position = body.tell()
+        size = body.seek(0, 2)
+        body.seek(position)
+        return size - position
 
 
 def _freeze(key: dict) -> str:

@@ -73,6 +73,30 @@ SQS_REQUEST = Price(
     "https://aws.amazon.com/sqs/pricing/ (via cloudburn.io/blog/amazon-sqs-pricing)",
     "2026-03",
 )
+S3_TIER1_REQUEST = Price(
+    0.005 / 1000,
+    "S3 Standard PUT, COPY, POST or LIST request (a multipart upload's create, parts and completion each)",
+    "https://aws.amazon.com/s3/pricing/ (via c3x.dev/blog/s3-request-fees-explained)",
+    "2026",
+)
+S3_TIER2_REQUEST = Price(
+    0.0004 / 1000,
+    "S3 Standard GET, SELECT or HEAD request (DELETE is free)",
+    "https://aws.amazon.com/s3/pricing/ (via c3x.dev/blog/s3-request-fees-explained)",
+    "2026",
+)
+S3_STORAGE_GB_MONTH = Price(
+    0.023,
+    "GB-month of S3 Standard storage (first 50 TB)",
+    "https://aws.amazon.com/s3/pricing/",
+    "2026-11 (not re-checked: no stored page)",
+)
+DATA_TRANSFER_OUT_GB = Price(
+    0.09,
+    "GB out of AWS to the internet (after the first 100 GB a month, up to 10 TB); in is free",
+    "https://aws.amazon.com/s3/pricing/ (Data Transfer)",
+    "2026-11 (not re-checked: no stored page)",
+)
 SNS_PUBLISH = Price(
     0.50 / 1e6,
     "publish (each 64 KB chunk is one request); deliveries to SQS have no charge",

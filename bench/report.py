@@ -34,13 +34,26 @@ def _usd(value: float) -> str:
     return f"${value:.5f}"
 
 
+def _usd_fine(value: float) -> str:
+    """Fractions of a cent that five decimals would show as 0."""
+    if value == 0 or value >= 0.00001:
+        return _usd(value)
+    return f"${value:.2g}"
+
+
 def markdown(results: dict) -> str:
     m = results["machine"]
     out = [
         "# Benchmarks",
         "",
         f"Measured by `make bench` on {m['date']}: {m['platform']} ({m['processor']}), {m['cpus']} CPUs, "
-        f"Python {m['python']}. Every figure below comes from that one run; "
+        f"Python {m['python']}. Every figure below comes from that one run"
+        + (
+            " (but the large import and export, measured on their own: see their section)"
+            if results.get("bulk_run", {}).get("machine", m) != m
+            else ""
+        )
+        + "; "
         '[scaling.md](scaling.md) uses them, and "What the figures show" says what each goal\'s figure '
         "means and what would close the gaps.",
         "",
@@ -95,6 +108,14 @@ def markdown(results: dict) -> str:
             f"{paced['missing']} missing, {paced['sent_twice']} sent twice, {paced['dead_lettered']} "
             f"dead-lettered | 0 lost | {_mark(lost == 0)} |"
         )
+    bulk = results.get("bulk")
+    if bulk:
+        for name, what in (("import", "large import"), ("export", "large export (CSV)")):
+            b = bulk[name]
+            out.append(
+                f"| {what}, {b['rows']:,} rows (local mode) | {b['rows_per_s']:,.0f} rows/s; "
+                f"{_usd(b['total_per_1000_usd'])} per 1,000 rows | | |"
+            )
     out.append("")
     if cost:
         out += _cost_section(results)
@@ -106,6 +127,8 @@ def markdown(results: dict) -> str:
         out += _pacing_section(results)
     if throughput:
         out += _throughput_section(results)
+    if bulk:
+        out += _bulk_section(results)
     out += notes(results)
     out += [
         f"## Prices (USD; the stacks deploy to {prices.DEPLOY_REGION})",
@@ -400,6 +423,86 @@ def _throughput_section(results: dict) -> list[str]:
         + f"{t['aws_calls_per_recipient_all_functions']:.2f}.",
         "",
     ]
+
+
+BULK_LINES = {
+    "s3_requests": "S3 requests",
+    "s3_storage_one_day": "S3 storage, one day",
+    "s3_download": "download out of AWS",
+    "sqs": "SQS requests",
+    "dynamodb_writes": "DynamoDB writes",
+    "dynamodb_reads": "DynamoDB reads",
+    "lambda_requests": "Lambda requests",
+    "lambda_duration": "Lambda duration",
+    "api_gateway": "API Gateway (start + one status read)",
+}
+
+
+def _bulk_section(results: dict) -> list[str]:
+    bulk, run = results["bulk"], results["bulk_run"]
+    m = run.get("machine", results["machine"])
+    imp, exp = bulk["import"], bulk["export"]
+    fixed = bulk["fixed_monthly_usd"]
+    out = [
+        "## Large imports and exports",
+        "",
+        f"Measured by `python -m bench --only bulk --merge` on {m['date']} ({m['cpus']} CPUs, Python "
+        f"{m['python']}): a {imp['rows']:,}-row CSV file ({imp['file_mb']:.1f} MB, one row in 1,000 not an "
+        "address) PUT with plain HTTP to the presigned URL, imported by the importer through the upload's "
+        "S3 event and the import queue, the status polled until done; then the list exported as CSV by the "
+        "exporter and downloaded with its URL (bench/bulk.py). Local mode runs every function and the "
+        "emulator in one Python process, so the rates are this machine's, bounded by the emulator.",
+        "",
+        "| | import | export |",
+        "| --- | --- | --- |",
+        f"| rows | {imp['rows']:,} ({imp['rows_imported']:,} imported, {imp['rows_rejected']:,} rejected) | "
+        f"{exp['rows']:,} |",
+        f"| seconds, end to end | {imp['seconds']:.0f} | {exp['seconds']:.0f} |",
+        f"| rows per second | {imp['rows_per_s']:,.0f} | {exp['rows_per_s']:,.0f} |",
+        "| invocations | "
+        + ", ".join(f"{f} {n}" for f, n in imp["invocations"].items())
+        + " | "
+        + ", ".join(f"{f} {n}" for f, n in exp["invocations"].items())
+        + " |",
+        f"| S3 requests (PUT/LIST class, GET/HEAD class) | {imp['s3_requests']['tier1']}, "
+        f"{imp['s3_requests']['tier2']} | {exp['s3_requests']['tier1']}, {exp['s3_requests']['tier2']} |",
+        f"| SQS requests billed | {imp['sqs_billed_requests']} | {exp['sqs_billed_requests']} |",
+        f"| DynamoDB WRU per row, RRU per row | {imp['dynamodb']['wru_per_row']:.2f}, "
+        f"{imp['dynamodb']['rru_per_row']:.2f} | {exp['dynamodb']['wru_per_row']:.3f}, "
+        f"{exp['dynamodb']['rru_per_row']:.3f} |",
+        f"| Lambda GB-s per 1,000 rows (model) | {imp['gb_seconds_per_1000']:.3f} | "
+        f"{exp['gb_seconds_per_1000']:.3f} |",
+    ]
+    for line, label in BULK_LINES.items():
+        out.append(
+            f"| {label}, per 1,000 rows | {_usd_fine(imp['per_1000_usd'][line])} | "
+            f"{_usd_fine(exp['per_1000_usd'][line])} |"
+        )
+    out += [
+        f"| **total per 1,000 rows** | **{_usd(imp['total_per_1000_usd'])}** | "
+        f"**{_usd(exp['total_per_1000_usd'])}** |",
+        f"| a million rows | ${bulk['million_rows_usd']['import']:.2f} | "
+        f"${bulk['million_rows_usd']['export']:.2f} |",
+        "",
+        f"Whatever the rows, the transfers add ${fixed['total']:.2f} a month to the fixed costs: their "
+        f"KMS key ${fixed['kms_key']:.2f}, six alarms (errors and throttles of the importer and exporter, "
+        f"their dead-letter queues) ${fixed['alarms']:.2f}, and their two event source mappings' idle "
+        f"polls ${fixed['idle_queue_polling']:.2f} "
+        "(bench/cost.py's model; not yet in the campaign's fixed costs above, which are that run's).",
+        "",
+        "The model: S3 requests by class at S3 Standard prices, the file's day of storage, the export's "
+        "download out of AWS; SQS requests in 64 KB chunks (the upload's event, continuations, export "
+        "requests, and the event source mapping's receives and deletes of them); DynamoDB units from "
+        "item sizes (bench/meter.py); Lambda GB-seconds as for the campaign (bench/latency.py: our "
+        "code's measured time scaled to the function's share of a vCPU at 1,024 MB, plus each AWS call "
+        "at its modelled latency, the importer's contact puts 16 at a time); API Gateway for the start "
+        "and one status read. KMS requests are left out: the bucket's S3 bucket key asks KMS for a data "
+        "key about once per bucket key, not per object. The import's writes are the contact (a "
+        "conditional put, with its `by_email` index entry) and one or two consent-ledger entries per "
+        "row, as the synchronous import's.",
+        "",
+    ]
+    return out
 
 
 def write(results: dict, directory: Path) -> tuple[Path, Path]:

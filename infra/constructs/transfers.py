@@ -47,8 +47,6 @@ EXPORTER_TIMEOUT = Duration.seconds(timeout_seconds(Function.EXPORTER))
 # chunk; more wait in their queue. Two keep the tables' write rate for imports moderate.
 IMPORTER_CONCURRENCY = 2
 EXPORTER_CONCURRENCY = 2
-# Parsing CSV is CPU work, and Lambda gives CPU with memory.
-WORKER_MEMORY = 1024
 CORS_MAX_AGE = Duration.hours(1)
 
 
@@ -190,7 +188,8 @@ class Transfers(Construct):
             function=Function.IMPORTER,
             description="Large contact imports, chunk by chunk, from the transfer bucket",
             timeout=IMPORTER_TIMEOUT,
-            memory_size=WORKER_MEMORY,
+            # Parsing CSV is CPU work, and Lambda gives CPU with memory.
+            memory_size=1024,
             reserved_concurrency=IMPORTER_CONCURRENCY,
             needs=Needs(
                 # The import's status (accounts), its contacts and their ledger entries.
@@ -211,7 +210,8 @@ class Transfers(Construct):
             function=Function.EXPORTER,
             description="Large contact exports, streamed into the transfer bucket",
             timeout=EXPORTER_TIMEOUT,
-            memory_size=WORKER_MEMORY,
+            # Turning contacts into CSV or JSON is CPU work too.
+            memory_size=1024,
             reserved_concurrency=EXPORTER_CONCURRENCY,
             needs=Needs(writes=(T.ACCOUNTS,), reads=(T.LISTS, T.CONTACTS)),
             consumes=Consumes(self.exports, batch_size=1, max_concurrency=EXPORTER_CONCURRENCY),

@@ -523,6 +523,8 @@ def test_an_import_of_exactly_the_row_limit_is_accepted(owner, list_id, monkeypa
         ("accounts_contacts_import", 200),
         ("accounts_contacts_page", 200),
         ("accounts_contacts_export", 200),
+        ("accounts_imports_create", 201),
+        ("accounts_exports_create", 202),
         ("accounts_close", 202),
     ],
 )

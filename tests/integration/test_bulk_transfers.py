@@ -16,25 +16,26 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 import functions.exporter.handler as exporter_function
 import functions.importer.handler as importer_function
-from consentmail.adapters.s3 import export_key, import_key
+from consentmail.adapters.s3 import export_key, import_key, import_of_key
 from consentmail.audience import bulk_export, bulk_import
 from consentmail.audience.bulk_export import BulkExports
 from consentmail.audience.bulk_import import BulkImports
 from consentmail.audience.contacts import ERASED_REFUSAL, ContactService
+from consentmail.audience.imports import default_proof
 from consentmail.composition import accounts as account_services
 from consentmail.composition import exporter as exporter_services
 from consentmail.composition import importer as importer_services
 from consentmail.core.addresses import email_hash
 from consentmail.core.clock import epoch, now
-from consentmail.core.records import ConsentAction, ContactStatus
+from consentmail.core.records import ConsentAction, ContactStatus, ExportJob, ImportJob
 from consentmail.purge.service import PurgeService
 from consentmail.store.accounts import AccountRepository, BulkContacts, account_pk
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.suppression import SuppressionRepository
 from infra.local.workers import failed_ids, sqs_event
-from tests.accounts_helpers import add_contact, call, create_list, signed_in
+from tests.accounts_helpers import add_contact, call, create_list, open_account, signed_in
 from tests.conftest import REGION
-from tests.http_events import FakeContext
+from tests.http_events import FakeContext, load_event
 
 CHUNK = 100
 
@@ -737,3 +738,54 @@ def test_the_transfer_bucket_expires_files_after_a_day(aws):
 
     assert rules[0]["Expiration"] == {"Days": 1}
     assert rules[0]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+
+
+# --- the sample events -----------------------------------------------------------------------
+
+
+def test_the_sample_upload_event_imports_its_file(aws, imports, demo_list):
+    open_account(demo_list.account_id)
+    event = load_event("sqs_import_upload")
+    key = json.loads(event["Records"][0]["body"])["Records"][0]["s3"]["object"]["key"]
+    account_id, import_id = import_of_key(key)
+    at = now()
+    AccountRepository().create_job(
+        ImportJob(
+            import_id=import_id,
+            account_id=account_id,
+            list_id=demo_list.list_id,
+            created_at=at,
+            upload_expires_at=at + timedelta(hours=1),
+            proof=default_proof(at, None, None, None),
+        ),
+        at + timedelta(days=30),
+    )
+    s3().put_object(Bucket="consentmail-transfers", Key=key, Body=b"email\nsample@example.org\n")
+
+    result = importer_function.handler(event, Context())
+
+    assert result == {"batchItemFailures": []}
+    assert AccountRepository().import_job(account_id, import_id, now()).imported == 1
+    assert contact(demo_list.list_id, "sample@example.org") is not None
+
+
+def test_the_sample_export_message_exports_the_list(aws, exports, demo_list):
+    open_account(demo_list.account_id)
+    event = load_event("sqs_export")
+    message = json.loads(event["Records"][0]["body"])
+    AccountRepository().create_job(
+        ExportJob(
+            export_id=message["export_id"],
+            account_id=message["account_id"],
+            list_id=demo_list.list_id,
+            format="csv",
+            created_at=now(),
+        ),
+        now() + timedelta(days=1),
+    )
+
+    result = exporter_function.handler(event, Context())
+
+    assert result == {"batchItemFailures": []}
+    assert AccountRepository().export_job(message["account_id"], message["export_id"], now()).status == "done"
+    assert file_exists(export_key(message["account_id"], message["export_id"], "csv"))

@@ -323,15 +323,15 @@ class ContactRepository:
             if not start or read >= read_budget:
                 return found, start
 
-    def all_of_list(self, list_id: str, at: datetime) -> Iterator[Contact]:
+    def all_of_list(self, list_id: str, at: datetime, page_size: int = 500) -> Iterator[Contact]:
         start = None
         while True:
-            contacts, start = self.page(list_id, at, start, limit=500)
+            contacts, start = self.page(list_id, at, start, limit=page_size)
             yield from contacts
             if not start:
                 return
 
-    def attribute_names(self, list_id: str, at: datetime) -> set[str]:
+    def attribute_names(self, list_id: str, at: datetime, page_size: int = 500) -> set[str]:
         """Every attribute name the list's contacts use (an export's CSV columns), reading only the
         attributes, page by page."""
         names: set[str] = set()
@@ -340,8 +340,7 @@ class ContactRepository:
             KeyConditionExpression=Key("list_id").eq(list_id),
             ProjectionExpression="#a, expires_at",
             ExpressionAttributeNames={"#a": "attributes"},
-            # Pages as `all_of_list` reads them: an answer of a few hundred items each.
-            Limit=500,
+            Limit=page_size,
         )
         for item in items:
             if live(item, at):
