@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             results["throughput"] = throughput.measure(results["campaign_run"])
         if "bulk_run" in results:
-            results["bulk"] = bulk.price(results["bulk_run"])
+            results["bulk"] = bulk.price(results["bulk_run"], results.get("deployed"))
         results["prices"] = prices_rows()
         results["latency_model"] = latency.table()
         report.write(results, args.out)
@@ -94,7 +94,14 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"a {args.rows:,}-row import and export in local mode")
         results["bulk_run"] = bulk.run_bulk(args.rows)
         results["bulk_run"]["machine"] = report.machine()
-        results["bulk"] = bulk.price(results["bulk_run"])
+        if "campaign" not in parts:  # the campaign part counted them already
+            progress("what the CDK app deploys (synthesized templates)")
+            results["deployed"] = deployed.count()
+            if "campaign_run" in results:  # a merged campaign's fixed costs, from the same templates
+                results["cost"] = cost.price_campaign(
+                    results["campaign_run"], results.get("cold_start"), results["deployed"]
+                )
+        results["bulk"] = bulk.price(results["bulk_run"], results["deployed"])
     results["prices"] = prices_rows()
     results["latency_model"] = latency.table()
     if not args.merge:

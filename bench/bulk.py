@@ -285,29 +285,37 @@ def _lambda(phase: dict, start_and_one_read: int) -> tuple[float, float, dict]:
     return requests, gb_seconds, model
 
 
-# What the transfers deploy that is billed by the month (infra/constructs/transfers.py): their own
-# KMS key; errors and throttles alarms of the importer and the exporter and an alarm per dead-letter
-# queue; two event source mappings polling their queues when idle.
-TRANSFER_KEYS = 1
-TRANSFER_ALARMS = 2 * 2 + 2
-TRANSFER_MAPPINGS = 2
+# The transfers' functions and queues, as their alarms name them (infra/constructs/monitoring.py).
+TRANSFER_FUNCTIONS = (Function.IMPORTER.value, Function.EXPORTER.value)
+TRANSFER_ALARMS = tuple(f"consentmail-{name}-" for name in TRANSFER_FUNCTIONS) + (
+    "consentmail-import-dlq",
+    "consentmail-export-dlq",
+)
 
 
-def fixed_monthly() -> dict[str, float]:
-    """The monthly costs the transfers add whatever the rows, priced as bench/cost.py prices the
-    stack's (the campaign's fixed costs are its own run's)."""
+def fixed_monthly(deployed: dict | None) -> dict[str, float]:
+    """The monthly costs the transfers add whatever the rows, counted in the synthesized templates
+    (deployed.count()) and priced as bench/cost.py prices the stack's: the alarm metrics of the
+    importer's and exporter's alarms and of their dead-letter queues', and the idle polls of the
+    event source mappings feeding them. They add no key: the bucket and queues use the one key.
+    Empty without templates counted by this version of deployed.py."""
+    variant = (deployed or {}).get("default") or {}
+    if "alarms" not in variant:
+        return {}
+    alarms = {name: n for name, n in variant["alarms"].items() if name.startswith(TRANSFER_ALARMS)}
+    mappings = [name for name in variant["event_sources"] if name in TRANSFER_FUNCTIONS]
     lines = {
-        "kms_key": TRANSFER_KEYS * prices.KMS_KEY.usd,
-        "alarms": TRANSFER_ALARMS * prices.CLOUDWATCH_ALARM.usd,
-        "idle_queue_polling": TRANSFER_MAPPINGS
+        "alarms": sum(alarms.values()) * prices.CLOUDWATCH_ALARM.usd,
+        "idle_queue_polling": len(mappings)
         * cost.IDLE_POLLERS
         * (cost.MONTH_SECONDS / cost.LONG_POLL_SECONDS)
         * prices.SQS_REQUEST.usd,
     }
-    return {**lines, "total": sum(lines.values())}
+    counts = {"alarm_metrics": sum(alarms.values()), "event_source_mappings": len(mappings)}
+    return {**lines, "total": sum(lines.values()), "counts": counts}
 
 
-def price(summary: dict) -> dict:
+def price(summary: dict, deployed: dict | None = None) -> dict:
     """USD per 1,000 rows of each phase, by line, and the phase's rows per second."""
     result: dict = {}
     for name in ("import", "export"):
@@ -357,7 +365,7 @@ def price(summary: dict) -> dict:
         if name == "import":
             result[name]["rows_imported"] = phase["imported"]
             result[name]["rows_rejected"] = phase["rejected"]
-    result["fixed_monthly_usd"] = fixed_monthly()
+    result["fixed_monthly_usd"] = fixed_monthly(deployed)
     result["million_rows_usd"] = {
         name: result[name]["total_per_1000_usd"] * 1000 for name in ("import", "export")
     }

@@ -23,8 +23,9 @@ What is counted and how:
   of rate 0 matches (the tracking routes, as deployed) and the functions that pass tracing
   through (the hot paths) record none, as counted in the synthesized templates.
 - Fixed per month, counted from the synthesized templates (deployed.py): customer managed KMS keys,
-  CloudWatch alarms, the secret, WAF when the operator turns it on (off by default: shown beside),
-  the event source mappings' idle long polls, the hourly purge.
+  CloudWatch alarm metrics (an alarm is billed per metric it references, so a metric-math alarm
+  over two metrics costs what two alarms do), the secret, WAF when the operator turns it on (off
+  by default: shown beside), the event source mappings' idle long polls, the hourly purge.
 KMS requests do not grow with emails (DynamoDB, SQS and SNS cache their data keys for minutes).
 """
 
@@ -149,7 +150,8 @@ def fixed_monthly(deployed: dict | None, waf: bool = False) -> dict[str, float]:
     counts = variant["resources"]
     lines = {
         "kms_keys": counts["AWS::KMS::Key"] * prices.KMS_KEY.usd,
-        "cloudwatch_alarms": counts["AWS::CloudWatch::Alarm"] * prices.CLOUDWATCH_ALARM.usd,
+        "cloudwatch_alarms": variant.get("alarm_metrics", counts["AWS::CloudWatch::Alarm"])
+        * prices.CLOUDWATCH_ALARM.usd,
         "secrets": counts["AWS::SecretsManager::Secret"] * prices.SECRETS_MANAGER_SECRET.usd,
         "idle_queue_polling": counts["AWS::Lambda::EventSourceMapping"]
         * IDLE_POLLERS
@@ -492,18 +494,17 @@ def proposals(summary: dict, priced: dict) -> list[dict]:
             "saves": 0.5 * sender_paced_extra * sender.get("memory_mb", 512) / 1024 * gb_s * per_1000,
         },
     ]
-    fixed_lines = priced.get("fixed_per_month_lines_usd") or {}
-    if fixed_lines:
-        volume = VOLUMES[priced["headline_volume"]]
-        keys = fixed_lines.get("kms_keys", 0.0) / prices.KMS_KEY.usd
+    # Fixed costs: one customer managed key for everything is built (a lever only while the
+    # templates count more). Fewer alarms is no lever: CloudWatch bills an alarm per metric it
+    # references, so one metric-math alarm over a function's errors and throttles costs what two
+    # alarms do, and a composite alarm costs more.
+    keys = (priced.get("fixed_per_month_lines_usd") or {}).get("kms_keys", 0.0) / prices.KMS_KEY.usd
+    if keys > 1:
         rows.append(
             {
-                "change": "Fixed costs: one customer managed KMS key for tables, topics and queues "
-                f"instead of {keys:.0f}, and one metric-math alarm per function for errors and "
-                "throttles (10 alarms fewer)",
-                "saves": (max(0.0, keys - 1) * prices.KMS_KEY.usd + 10 * prices.CLOUDWATCH_ALARM.usd)
-                / volume
-                * 1000,
+                "change": "One customer managed KMS key for tables, topics, queues and files instead of "
+                f"{keys:.0f}",
+                "saves": (keys - 1) * prices.KMS_KEY.usd / VOLUMES[priced["headline_volume"]] * 1000,
             }
         )
     rows = [row for row in rows if row is not None]

@@ -34,8 +34,20 @@ BILLED_TYPES = (
 )
 
 
+def alarm_metrics(properties: dict) -> int:
+    """What CloudWatch bills an alarm as: one alarm metric per metric it references (a metric-math
+    alarm over errors and throttles is two, the price of two single-metric alarms)."""
+    queries = properties.get("Metrics")
+    if queries is None:
+        return 1
+    return sum(1 for query in queries if "MetricStat" in query)
+
+
 def _counts(templates: list[dict]) -> dict:
     types: Counter = Counter()
+    # Alarm name -> the alarm metrics it is billed as; each event source mapping's function.
+    alarms: dict[str, int] = {}
+    event_sources: list[str] = []
     waf_rules = 0
     pitr_tables: list[str] = []
     schedules: list[str] = []
@@ -43,10 +55,17 @@ def _counts(templates: list[dict]) -> dict:
     tracing: dict[str, str] = {}
     untraced_paths: list[str] = []
     for template in templates:
-        for resource in template.get("Resources", {}).values():
+        resources = template.get("Resources", {})
+        for resource in resources.values():
             kind = resource["Type"]
             types[kind] += 1
             properties = resource.get("Properties", {})
+            if kind == "AWS::CloudWatch::Alarm":
+                alarms[str(properties.get("AlarmName", ""))] = alarm_metrics(properties)
+            if kind == "AWS::Lambda::EventSourceMapping":
+                function = resources.get((properties.get("FunctionName") or {}).get("Ref", ""), {})
+                variables = (function.get("Properties", {}).get("Environment") or {}).get("Variables") or {}
+                event_sources.append(str(variables.get("POWERTOOLS_METRICS_FUNCTION_NAME", "")))
             if kind == "AWS::WAFv2::WebACL":
                 waf_rules += len(properties.get("Rules", []))
             if kind in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"):
@@ -66,6 +85,9 @@ def _counts(templates: list[dict]) -> dict:
                     untraced_paths.append(str(rule.get("URLPath", "")))
     return {
         "resources": {kind: types.get(kind, 0) for kind in BILLED_TYPES},
+        "alarm_metrics": sum(alarms.values()),
+        "alarms": alarms,
+        "event_sources": sorted(event_sources),
         "waf_rules": waf_rules,
         "pitr_tables": sorted(pitr_tables),
         "schedules": schedules,

@@ -438,6 +438,22 @@ BULK_LINES = {
 }
 
 
+def _bulk_fixed(fixed: dict) -> list[str]:
+    """What the transfers add to the fixed costs, as counted in the templates (bench/bulk.py)."""
+    if not fixed:
+        return []
+    counts = fixed["counts"]
+    return [
+        f"Whatever the rows, the transfers add ${fixed['total']:.2f} a month to the fixed costs, counted "
+        f"in the synthesized templates: {counts['alarm_metrics']} alarm metrics (errors and throttles of "
+        f"the importer and exporter, their dead-letter queues) ${fixed['alarms']:.2f}, and their "
+        f"{counts['event_source_mappings']} event source mappings' idle polls "
+        f"${fixed['idle_queue_polling']:.2f} (bench/cost.py's model, part of the stack's fixed costs "
+        "above). No key of their own: the bucket and queues use consentmail's one customer managed key.",
+        "",
+    ]
+
+
 def _bulk_section(results: dict) -> list[str]:
     bulk, run = results["bulk"], results["bulk_run"]
     m = run.get("machine", results["machine"])
@@ -484,12 +500,7 @@ def _bulk_section(results: dict) -> list[str]:
         f"| a million rows | ${bulk['million_rows_usd']['import']:.2f} | "
         f"${bulk['million_rows_usd']['export']:.2f} |",
         "",
-        f"Whatever the rows, the transfers add ${fixed['total']:.2f} a month to the fixed costs: their "
-        f"KMS key ${fixed['kms_key']:.2f}, six alarms (errors and throttles of the importer and exporter, "
-        f"their dead-letter queues) ${fixed['alarms']:.2f}, and their two event source mappings' idle "
-        f"polls ${fixed['idle_queue_polling']:.2f} "
-        "(bench/cost.py's model; not yet in the campaign's fixed costs above, which are that run's).",
-        "",
+        *_bulk_fixed(fixed),
         "The model: S3 requests by class at S3 Standard prices, the file's day of storage, the export's "
         "download out of AWS; SQS requests in 64 KB chunks (the upload's event, continuations, export "
         "requests, and the event source mapping's receives and deletes of them); DynamoDB units from "
@@ -537,6 +548,21 @@ WRITE_CAUSES = {
 }
 
 
+def _fixed_lines(lines: dict[str, float]) -> str:
+    """The fixed costs by line, largest first, and what is left to cut."""
+    largest_first = sorted(lines.items(), key=lambda item: -item[1])
+    listed = ", ".join(f"{name.replace('_', ' ')} ${usd:.2f}" for name, usd in largest_first if usd)
+    keys = lines.get("kms_keys", 0.0) / prices.KMS_KEY.usd
+    left = (
+        f"{keys:.0f} customer managed keys where one would do"
+        if keys > 1
+        else "one customer managed key for everything, and the alarms are billed per metric watched (a "
+        "metric-math or composite alarm saves nothing), so what is left is the price of the promises: "
+        "encryption under the operator's key, a runbook per alarm and, when on, WAF's per-client limits"
+    )
+    return f"{listed}; {left}"
+
+
 def notes(results: dict) -> list[str]:
     out = ["## What the figures show", ""]
     cost, run = results.get("cost"), results.get("campaign_run")
@@ -551,9 +577,8 @@ def notes(results: dict) -> list[str]:
             + ", ".join(f"{name.replace('_', ' ')} {_usd(value)}" for name, value in lines[:5])
             + f". The fixed costs alone (${cost['fixed_per_month_usd']:.2f}/month) are "
             f"{_usd(fixed_1000)} per 1,000 at {cost['headline_volume']}, "
-            f"{fixed_1000 / cost['ses_per_1000_usd']:.1%} of SES's price: at that volume the goal needs "
-            "fewer customer managed keys and alarms (one key for the tables, topics and queues; composite "
-            "or metric-math alarms), not only a cheaper data path. "
+            f"{fixed_1000 / cost['ses_per_1000_usd']:.1%} of SES's price: "
+            f"{_fixed_lines(cost['fixed_per_month_lines_usd'])}. "
             f"DynamoDB writes are {cost['per_email']['dynamodb_wru']:.2f} WRU per email:",
             "",
             "| function | operation | table | WRU per email | of which index | why |",

@@ -87,9 +87,10 @@ def carrier_description(carrier: Carrier) -> str:
         "(`TableSchema.recovery_days` in `consentmail/core/tables.py`)",
         Carrier.REGION_GUARD: "the CDK app synthesizes only for " + ", ".join(ALLOWED_REGIONS) + f" (default "
         f"{DEFAULT_REGION}; `infra/regions.py`)",
-        Carrier.KMS: "customer-managed KMS keys with yearly rotation: the data key (tables, signing secret) "
-        "in the data stack, the messaging key (queues, topics) and the transfer key (the large imports' "
-        "and exports' bucket and queues) in the service stack",
+        Carrier.KMS: "one customer-managed KMS key with yearly rotation, the data stack's (retained when a "
+        "stack is deleted): tables and signing secret, and the service stack's queues, topics and transfer "
+        "bucket; AWS services may use it only from this account for consentmail's own topics, alarms, "
+        "bucket and SES (`infra/constructs/key_users.py`)",
         Carrier.SIGNING_KEYS: "the Secrets Manager secret `consentmail/signing-keys` (KMS-encrypted): token "
         "signing keys, the address-hash key, the receipt-signing key derived from it",
         Carrier.RECEIPTS: f"the `{TABLE_PREFIX}receipts` table (kept {describe(DELETION_RECEIPTS)} by "

@@ -9,9 +9,10 @@ from aws_cdk import aws_ses as ses
 from constructs import Construct
 
 from consentmail.ses_events.published import PUBLISHED_EVENT_TYPES
-from infra.constructs.messaging import encrypted_topic
+from infra.constructs.messaging import TOPIC_PREFIX, encrypted_topic
 
 CONFIGURATION_SET = "consentmail-events"
+SES_EVENTS_TOPIC = TOPIC_PREFIX + "ses-events"
 _CDK_EVENT = {
     "Send": ses.EmailSendingEvent.SEND,
     "Delivery": ses.EmailSendingEvent.DELIVERY,
@@ -28,7 +29,7 @@ class Mailing(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, sender_domain: str, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         self.events_topic = encrypted_topic(
-            self, "SesEventsTopic", key=key, display_name="consentmail SES events"
+            self, "SesEventsTopic", name=SES_EVENTS_TOPIC, key=key, display_name="consentmail SES events"
         )
         self.configuration_set = ses.ConfigurationSet(
             self,

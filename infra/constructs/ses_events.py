@@ -5,8 +5,7 @@ processing behind POST /webhooks/ses, for topics the operator subscribes over HT
 region, identity notifications). Both write events, statistics, suppression, and notify account
 holders."""
 
-from aws_cdk import Duration, RemovalPolicy
-from aws_cdk import aws_kms as kms
+from aws_cdk import Duration
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
@@ -36,18 +35,11 @@ class SesEvents(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, shared: ServiceResources) -> None:
         super().__init__(scope, construct_id)
         timeout = Duration.seconds(timeout_seconds(Function.SES_EVENTS))
-        # The queue has a key of its own: SNS may use it only for this topic (a condition on the
-        # topic's ARN), which on the key that encrypts the topic itself would be a cycle.
-        queue_key = kms.Key(
-            self,
-            "QueueKey",
-            description="consentmail SES events queue",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
-        # What still fails after the queue's redeliveries is kept in the dead-letter queue (and
-        # alarmed on) instead of being dropped.
-        self.queue, self.dead_letters = work_queue(self, "Queue", queue_key, timeout)
+        # Encrypted with the one key, as the topic is: SNS may use it for consentmail's topics only
+        # (a source ARN pattern on the topics' fixed names, infra/constructs/key_users.py), which
+        # needs no reference to the topic, so no cycle. What still fails after the queue's
+        # redeliveries is kept in the dead-letter queue (and alarmed on) instead of being dropped.
+        self.queue, self.dead_letters = work_queue(self, "Queue", shared.key, timeout)
         shared.mailing.events_topic.add_subscription(
             subscriptions.SqsSubscription(self.queue, raw_message_delivery=True)
         )

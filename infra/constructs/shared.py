@@ -81,8 +81,9 @@ class ServiceResources:
     mailing: Mailing
     queues: SendingQueues
     operator_topic: sns.ITopic
-    # Encrypts the service stack's queues and topics.
-    messaging_key: kms.IKey
+    # consentmail's one customer managed key (the data stack's): tables, secret, queues, topics,
+    # the transfer bucket.
+    key: kms.IKey
 
     def table(self, table: Table) -> dynamodb.ITable:
         return self.tables[table]

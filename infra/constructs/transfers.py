@@ -3,18 +3,19 @@ bucket their files pass through, the import and export queues, and the importer 
 functions.
 
 The bucket holds personal data for at most a day: private (all public access blocked, objects
-owned by the bucket), encrypted with a KMS key of its own (rotated; S3 bucket keys keep the KMS
-requests few), TLS only, every file expiring after a day by lifecycle (and an upload left half
-done too); the importer deletes an upload once imported, and the purge any file a day old. Its
-CORS rule lets the console's origin (the API's, where the console is served) PUT an import and
-GET an export with their presigned URLs, and nothing else.
+owned by the bucket), encrypted with consentmail's one customer managed key (the data stack's,
+rotated; S3 bucket keys keep the KMS requests few), TLS only, every file expiring after a day by
+lifecycle (and an upload left half done too); the importer deletes an upload once imported, and
+the purge any file a day old. Its CORS rule lets the console's origin (the API's, where the
+console is served) PUT an import and GET an export with their presigned URLs, and nothing else.
 
 An upload's `ObjectCreated` event under `imports/` goes straight to the import queue, set on the
 bucket itself (CloudFormation's NotificationConfiguration): CDK's `add_event_notification` would
 add a Lambda function of its own to the stack to set it. The bucket has a fixed name
 (`consentmail-transfers-<account>-<region>`), so the queue policy (S3 may send from this bucket of
-this account only) names it without depending on it, and the bucket is created after that policy,
-as S3 checks the queue accepts it.
+this account only) and the key policy (S3 may use the key for this bucket only,
+infra/constructs/key_users.py) name it without depending on it, and the bucket is created after
+the queue policy, as S3 checks the queue accepts it.
 
 Least privilege: the accounts function may only presign PutObject under `imports/` and GetObject
 under `exports/` (and use the key for that), and queue exports; the importer reads and deletes
@@ -57,15 +58,9 @@ def origin_of(url: str) -> str:
 
 
 class Transfers(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, console_origin: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey, console_origin: str) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
-            self,
-            "Key",
-            description="consentmail large imports and exports: the transfer bucket and its queues",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
+        self.key = key
         self.bucket_name = Fn.join("-", [BUCKET_PREFIX, Aws.ACCOUNT_ID, Aws.REGION])
         self.bucket_arn = f"arn:{Aws.PARTITION}:s3:::{self.bucket_name}"
         self.imports, self.import_dlq = work_queue(
@@ -84,15 +79,6 @@ class Transfers(Construct):
                 principals=[iam.ServicePrincipal("s3.amazonaws.com")],
                 actions=["sqs:SendMessage"],
                 resources=[self.imports.queue_arn],
-                conditions=from_this_bucket,
-            )
-        )
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="UploadEventsFromTheTransferBucket",
-                principals=[iam.ServicePrincipal("s3.amazonaws.com")],
-                actions=["kms:GenerateDataKey*", "kms:Decrypt"],
-                resources=["*"],
                 conditions=from_this_bucket,
             )
         )

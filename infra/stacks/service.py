@@ -36,9 +36,12 @@ class ServiceStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: Config, data: StatefulStack, **kwargs):
         super().__init__(scope, construct_id, **kwargs)
         self.add_stack_dependency(data, "tables are referenced by name")
-        messaging = Messaging(self, "Messaging", alarm_email=config.alarm_email)
-        mailing = Mailing(self, "Mailing", sender_domain=config.sender_domain, key=messaging.key)
-        queues = SendingQueues(self, "Queues", key=messaging.key)
+        # consentmail's one customer managed key, the data stack's, encrypts the queues, topics and
+        # transfer bucket here too (infra/constructs/key_users.py).
+        key = self._data_key(data)
+        messaging = Messaging(self, "Messaging", key=key, alarm_email=config.alarm_email)
+        mailing = Mailing(self, "Mailing", sender_domain=config.sender_domain, key=key)
+        queues = SendingQueues(self, "Queues", key=key)
         api = PublicApi(self, "Api", user_pool=data.auth.user_pool)
         scheduling = CampaignScheduling(self, "Scheduling", fanout_queue=queues.fanout)
         # The console is served by the API, so its origin is the public URL's (or the API's own).
@@ -47,7 +50,7 @@ class ServiceStack(Stack):
             if config.public_url
             else f"https://{api.rest_api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"
         )
-        transfers = Transfers(self, "Transfers", console_origin=console_origin)
+        transfers = Transfers(self, "Transfers", key=key, console_origin=console_origin)
 
         shared = ServiceResources(
             layers=Layers(self, "Layers"),
@@ -62,7 +65,7 @@ class ServiceStack(Stack):
             mailing=mailing,
             queues=queues,
             operator_topic=messaging.operator_topic,
-            messaging_key=messaging.key,
+            key=key,
         )
         subscription = Subscription(self, "Subscription", shared=shared)
         tracking = Tracking(self, "Tracking", shared=shared)

@@ -1,5 +1,10 @@
 """The stateful stack: what holds data and must outlive any redeployment of the service. Every
-resource here is retained when the stack is deleted (tables, key, user pool, secret)."""
+resource here is retained when the stack is deleted (tables, key, user pool, secret).
+
+The key is consentmail's only customer managed key: it encrypts the tables and the signing secret
+here, and the service stack's queues, topics and transfer bucket too (docs/architecture.md,
+"One customer managed key"); the AWS services that write into those on our behalf are let in by
+its key policy (infra/constructs/key_users.py)."""
 
 from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
@@ -7,6 +12,7 @@ from constructs import Construct
 
 from infra.config import Config
 from infra.constructs.auth import AccountAuth
+from infra.constructs.key_users import allow_key_users
 from infra.constructs.signing_secret import SigningSecret
 from infra.constructs.tables import Tables
 
@@ -17,10 +23,11 @@ class StatefulStack(Stack):
         self.key = kms.Key(
             self,
             "DataKey",
-            description="consentmail data at rest: tables and the signing secret",
+            description="consentmail data at rest: tables, signing secret, queues, topics, transfer files",
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        allow_key_users(self.key)
         self.tables = Tables(self, "Tables", key=self.key)
         self.signing = SigningSecret(self, "Signing", key=self.key)
         self.auth = AccountAuth(self, "Auth")

@@ -25,6 +25,18 @@ class Synthesized:
     def resources(self, template: dict, type_: str) -> dict[str, dict]:
         return {k: r for k, r in template["Resources"].items() if r["Type"] == type_}
 
+    def data_key_id(self) -> str:
+        """The logical id of the data stack's key, consentmail's only customer managed key."""
+        (key_id,) = self.resources(self.data, "AWS::KMS::Key")
+        return key_id
+
+    def is_data_key(self, value: object) -> bool:
+        """Whether a service stack value is the data key's ARN (the data stack's output of it)."""
+        if not isinstance(value, dict) or "Fn::GetStackOutput" not in value:
+            return False
+        output = self.data["Outputs"].get(value["Fn::GetStackOutput"]["OutputName"], {})
+        return output.get("Value") == {"Fn::GetAtt": [self.data_key_id(), "Arn"]}
+
 
 @pytest.fixture(scope="session")
 def deps_layer() -> Path:

@@ -1,6 +1,7 @@
 """Operations and transport security: every alarm (with its threshold) to the one operator topic,
 log retention on every function and on the API, TLS-only queues and topics, SNS signatures,
-SES suppression and KMS key rotation."""
+SES suppression, and the one customer managed key: what it encrypts, that it rotates, and which AWS
+services may use it for what."""
 
 import json
 
@@ -9,6 +10,7 @@ import pytest
 from consentmail.core.metrics import CAMPAIGN_RECIPIENTS_FAILED
 from consentmail.core.routes import Function
 from infra.constructs.function import METRICS_NAMESPACE, POWERTOOLS_SERVICE
+from infra.constructs.mailing import CONFIGURATION_SET
 
 pytestmark = pytest.mark.infra
 
@@ -157,12 +159,98 @@ def test_ses_reputation_alarms_fire_at_the_rates_that_get_an_account_reviewed(sy
     assert config_set["Properties"]["ReputationOptions"] == {"ReputationMetricsEnabled": True}
 
 
-def test_the_alarm_topic_is_encrypted_and_cloudwatch_may_use_its_key(synthesized):
-    topic = synthesized.service["Resources"][_operator_topic(synthesized)]["Properties"]
-    key_id = topic["KmsMasterKeyId"]["Fn::GetAtt"][0]
-    key = synthesized.service["Resources"][key_id]["Properties"]
-    principals = [s["Principal"] for s in key["KeyPolicy"]["Statement"]]
-    assert {"Service": "cloudwatch.amazonaws.com"} in principals
+def _arn(service: str, resource: str) -> dict:
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                f":{service}:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":{resource}",
+            ],
+        ]
+    }
+
+
+TRANSFER_BUCKET = {
+    "Fn::Join": ["-", ["consentmail-transfers", {"Ref": "AWS::AccountId"}, {"Ref": "AWS::Region"}]]
+}
+# What each AWS service may use the key for: this account's resources named so (source ARN patterns).
+KEY_USERS = {
+    "ses.amazonaws.com": _arn("ses", "*"),
+    "sns.amazonaws.com": _arn("sns", "consentmail-*"),
+    "cloudwatch.amazonaws.com": _arn("cloudwatch", "alarm:consentmail-*"),
+    "s3.amazonaws.com": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", TRANSFER_BUCKET]]},
+}
+
+
+def _key_policy_services(synthesized) -> dict[str, dict]:
+    """Service principal -> its statement in the data key's policy."""
+    key = synthesized.data["Resources"][synthesized.data_key_id()]["Properties"]
+    statements = {}
+    for statement in key["KeyPolicy"]["Statement"]:
+        service = statement["Principal"].get("Service")
+        if service:
+            assert service not in statements, service
+            statements[service] = statement
+    return statements
+
+
+@pytest.mark.promise("encryption.at_rest")
+def test_one_customer_managed_key_encrypts_every_table_queue_topic_and_the_transfer_bucket(synthesized):
+    assert len(synthesized.resources(synthesized.data, "AWS::KMS::Key")) == 1
+    assert synthesized.resources(synthesized.service, "AWS::KMS::Key") == {}
+    key_arn = {"Fn::GetAtt": [synthesized.data_key_id(), "Arn"]}
+    for logical_id, table in synthesized.resources(synthesized.data, "AWS::DynamoDB::Table").items():
+        assert table["Properties"]["SSESpecification"]["KMSMasterKeyId"] == key_arn, logical_id
+    for type_ in ("AWS::SQS::Queue", "AWS::SNS::Topic"):
+        resources = synthesized.resources(synthesized.service, type_)
+        assert resources, type_
+        for logical_id, resource in resources.items():
+            assert synthesized.is_data_key(resource["Properties"]["KmsMasterKeyId"]), logical_id
+    (transfers,) = [
+        b["Properties"]
+        for b in synthesized.resources(synthesized.service, "AWS::S3::Bucket").values()
+        if b["Properties"].get("BucketName") == TRANSFER_BUCKET
+    ]
+    (rule,) = transfers["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert synthesized.is_data_key(rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"])
+
+
+def test_aws_services_may_use_the_key_only_from_this_account_for_consentmail_resources(synthesized):
+    statements = _key_policy_services(synthesized)
+    assert set(statements) == set(KEY_USERS)
+    for service, source in KEY_USERS.items():
+        statement = statements[service]
+        assert statement["Effect"] == "Allow", service
+        assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"], service
+        assert statement["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+            "ArnLike": {"aws:SourceArn": source},
+        }, service
+
+
+def test_the_resources_aws_services_write_into_are_named_as_the_key_policy_expects(synthesized):
+    # The data stack cannot refer to the service stack: its key policy names the service's
+    # resources by their fixed names, which must therefore match what the service stack deploys.
+    topics = synthesized.resources(synthesized.service, "AWS::SNS::Topic").values()
+    assert all(t["Properties"]["TopicName"].startswith("consentmail-") for t in topics)
+    assert all(name.startswith("consentmail-") for name in _alarms(synthesized))
+    (config_set,) = synthesized.resources(synthesized.service, "AWS::SES::ConfigurationSet").values()
+    assert config_set["Properties"]["Name"] == CONFIGURATION_SET
+    # The operator topic (alarms) and the SES events topic (SES) are encrypted with the key those
+    # services may use; SNS delivers the SES events topic to its queue under the same key.
+    (destination,) = synthesized.resources(
+        synthesized.service, "AWS::SES::ConfigurationSetEventDestination"
+    ).values()
+    events_topic = destination["Properties"]["EventDestination"]["SnsDestination"]["TopicARN"]["Ref"]
+    for topic_id in (_operator_topic(synthesized), events_topic):
+        topic = synthesized.service["Resources"][topic_id]["Properties"]
+        assert synthesized.is_data_key(topic["KmsMasterKeyId"]), topic_id
 
 
 def test_every_function_and_the_api_log_with_explicit_retention(synthesized):
@@ -229,12 +317,6 @@ def test_every_topic_signs_with_sha256_and_is_encrypted(synthesized):
         assert "KmsMasterKeyId" in topic["Properties"], logical_id
 
 
-@pytest.mark.promise("encryption.at_rest")
-def test_every_queue_is_encrypted_with_the_customer_key(synthesized):
-    for logical_id, queue in synthesized.resources(synthesized.service, "AWS::SQS::Queue").items():
-        assert "Fn::GetAtt" in queue["Properties"]["KmsMasterKeyId"], logical_id
-
-
 def test_the_configuration_set_suppresses_bounces_and_complaints_and_requires_tls(synthesized):
     (config_set,) = synthesized.resources(synthesized.service, "AWS::SES::ConfigurationSet").values()
     props = config_set["Properties"]
@@ -248,9 +330,10 @@ def test_every_kms_key_rotates(synthesized):
         **synthesized.resources(synthesized.data, "AWS::KMS::Key"),
         **synthesized.resources(synthesized.service, "AWS::KMS::Key"),
     }
-    assert len(keys) == 4  # data, messaging, the SES events queue's own, and the transfers'
+    assert len(keys) == 1  # the data stack's, for everything
     for logical_id, key in keys.items():
         assert key["Properties"]["EnableKeyRotation"] is True, logical_id
+        assert key["DeletionPolicy"] == "Retain", logical_id
 
 
 def test_every_cdk_nag_acknowledgement_sits_on_one_resource_with_its_own_reason(synthesized):

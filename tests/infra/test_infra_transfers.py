@@ -58,10 +58,11 @@ def _s3_grants(synthesized, function: Function) -> list[tuple[set[str], list, di
     return grants
 
 
-def _key_id(synthesized) -> str:
+def _key(synthesized) -> dict:
+    """The bucket's key as the service stack refers to it (the data stack's one key)."""
     _logical_id, bucket = _bucket(synthesized)
     encryption = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
-    return encryption["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]["Fn::GetAtt"][0]
+    return encryption["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]
 
 
 @pytest.mark.promise("encryption.at_rest")
@@ -74,8 +75,9 @@ def test_the_bucket_is_private_kms_encrypted_and_tls_only(synthesized):
     assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     (encryption,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
-    key = synthesized.service["Resources"][_key_id(synthesized)]["Properties"]
-    assert key["EnableKeyRotation"] is True
+    # consentmail's one customer managed key, rotated (tests/infra/test_infra_operations.py).
+    assert synthesized.is_data_key(_key(synthesized))
+    assert encryption["BucketKeyEnabled"] is True
     (policy,) = [
         p["Properties"]
         for p in synthesized.resources(synthesized.service, "AWS::S3::BucketPolicy").values()
@@ -122,8 +124,11 @@ def test_uploads_reach_the_import_queue_without_a_custom_resource(synthesized):
         "ArnLike": {"aws:SourceArn": BUCKET_ARN},
         "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
     }
-    # S3 may use the queue's key for this bucket's events only.
-    key = synthesized.service["Resources"][_key_id(synthesized)]["Properties"]["KeyPolicy"]["Statement"]
+    # S3 may use the queue's key (the data stack's) for this bucket's events only.
+    assert synthesized.resources(synthesized.service, "AWS::SQS::Queue")[queue_id]["Properties"][
+        "KmsMasterKeyId"
+    ] == _key(synthesized)
+    key = synthesized.data["Resources"][synthesized.data_key_id()]["Properties"]["KeyPolicy"]["Statement"]
     (s3_use,) = [s for s in key if s.get("Principal") == {"Service": "s3.amazonaws.com"}]
     assert s3_use["Condition"] == allow["Condition"]
     assert not synthesized.resources(synthesized.service, "Custom::S3BucketNotifications")
@@ -153,7 +158,7 @@ def test_the_workers_take_one_message_at_a_time_with_a_dead_letter_queue(
     queue = resources[queue_id]["Properties"]
     assert queue["VisibilityTimeout"] == 6 * timeout_seconds(function)
     assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
-    assert queue["KmsMasterKeyId"] == {"Fn::GetAtt": [_key_id(synthesized), "Arn"]}
+    assert queue["KmsMasterKeyId"] == _key(synthesized)
     props = resources[function_id]["Properties"]
     assert props["ReservedConcurrentExecutions"] == concurrency
     assert props["Timeout"] == timeout_seconds(function)
@@ -174,11 +179,7 @@ def test_the_accounts_function_may_only_presign_uploads_of_imports_and_downloads
     assert sorted((sorted(a), r) for a, r, _c in grants) == sorted(
         [(["s3:PutObject"], [objects("imports/")]), (["s3:GetObject"], [objects("exports/")])]
     )
-    kms = [
-        s
-        for s in _statements(synthesized, Function.ACCOUNTS)
-        if s["Resource"] == {"Fn::GetAtt": [_key_id(synthesized), "Arn"]}
-    ]
+    kms = [s for s in _statements(synthesized, Function.ACCOUNTS) if s["Resource"] == _key(synthesized)]
     assert {a for s in kms for a in s["Action"]} >= {"kms:GenerateDataKey", "kms:Decrypt"}
 
 

@@ -259,9 +259,10 @@ PROMISES: tuple[Promise, ...] = (
     Promise(
         "encryption.at_rest",
         "Tables, the signing secret, queues, topics and the transfer bucket are encrypted with "
-        "customer-managed KMS keys that rotate.",
+        "one customer-managed KMS key that rotates.",
         (
             "infra.stacks.stateful",
+            "infra.constructs.key_users",
             "infra.constructs.tables",
             "infra.constructs.queues",
             "infra.constructs.transfers",
