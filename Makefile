@@ -67,7 +67,7 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: $(STAMP)
+bench: $(STAMP) $(CONSOLE_STAMP)
 	$(PY) -m bench
 
 # Operator parameters (README "Deploy"), each passed as the CDK context key infra/config.py reads:

@@ -1,4 +1,4 @@
-"""`python -m bench [--recipients N] [--only cold_start,hot_path,campaign,bulk] [--out docs]`:
+"""`python -m bench [--recipients N] [--only cold_start,hot_path,campaign,bulk,console] [--out docs]`:
 runs the benchmarks, writes docs/benchmarks.json and docs/benchmarks.md, prints the table.
 
 The campaign (cost and throughput) runs last and longest: 10,000 recipients through local mode.
@@ -12,11 +12,22 @@ import sys
 import time
 from pathlib import Path
 
-from bench import bulk, cold_start, cost, deployed, hot_paths, latency, pacing, report, throughput
+from bench import (
+    bulk,
+    cold_start,
+    console_size,
+    cost,
+    deployed,
+    hot_paths,
+    latency,
+    pacing,
+    report,
+    throughput,
+)
 from bench.campaign import progress, run_campaign, run_summary
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("cold_start", "hot_path", "pacing", "campaign", "bulk")
+PARTS = ("console", "cold_start", "hot_path", "pacing", "campaign", "bulk")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         results = json.loads((args.out / "benchmarks.json").read_text())
     started = time.perf_counter()
 
+    if "console" in parts:
+        progress("the console's first load")
+        results["console"] = console_size.measure()
     if "cold_start" in parts:
         progress("cold starts")
         results["cold_start"] = cold_start.measure(args.runs, progress)

@@ -43,16 +43,20 @@ def _usd_fine(value: float) -> str:
 
 def markdown(results: dict) -> str:
     m = results["machine"]
+    apart = [
+        what
+        for what, measured_apart in (
+            ("the large import and export", results.get("bulk_run", {}).get("machine", m) != m),
+            ("the console's first load", results.get("console", {}).get("date", m["date"]) != m["date"]),
+        )
+        if measured_apart
+    ]
     out = [
         "# Benchmarks",
         "",
         f"Measured by `make bench` on {m['date']}: {m['platform']} ({m['processor']}), {m['cpus']} CPUs, "
         f"Python {m['python']}. Every figure below comes from that one run"
-        + (
-            " (but the large import and export, measured on their own: see their section)"
-            if results.get("bulk_run", {}).get("machine", m) != m
-            else ""
-        )
+        + (f" (but {' and '.join(apart)}, measured on their own: see their sections)" if apart else "")
         + "; "
         '[scaling.md](scaling.md) uses them, and "What the figures show" says what each goal\'s figure '
         "means and what would close the gaps.",
@@ -108,6 +112,13 @@ def markdown(results: dict) -> str:
             f"{paced['missing']} missing, {paced['sent_twice']} sent twice, {paced['dead_lettered']} "
             f"dead-lettered | 0 lost | {_mark(lost == 0)} |"
         )
+    console = results.get("console")
+    if console:
+        out.append(
+            f"| console first load, JS and CSS (local mode, gzip) | {_kb(console['served_bytes'])} "
+            f"({_kb(console['uncompressed_bytes'])} uncompressed, as API Gateway serves it today) | "
+            f"≤ {_kb(console['goal_bytes'])} | {_mark(console['served_bytes'] <= console['goal_bytes'])} |"
+        )
     bulk = results.get("bulk")
     if bulk:
         for name, what in (("import", "large import"), ("export", "large export (CSV)")):
@@ -129,6 +140,8 @@ def markdown(results: dict) -> str:
         out += _throughput_section(results)
     if bulk:
         out += _bulk_section(results)
+    if console:
+        out += _console_section(results)
     out += notes(results)
     out += [
         f"## Prices (USD; the stacks deploy to {prices.DEPLOY_REGION})",
@@ -452,6 +465,49 @@ def _bulk_fixed(fixed: dict) -> list[str]:
         "above). No key of their own: the bucket and queues use consentmail's one customer managed key.",
         "",
     ]
+
+
+def _kb(size: int) -> str:
+    return f"{size / 1024:.1f} kB"
+
+
+def _console_section(results: dict) -> list[str]:
+    console = results["console"]
+    out = [
+        "## The console's first load",
+        "",
+        f"Measured by `python -m bench --only console` on {console['date']}: what a browser downloads "
+        "to open /console/, as local mode serves it (bench/console_size.py): "
+        "index.html's module script and stylesheet and every module they import statically, "
+        "gzip-compressed (level 6) as the local gateway compresses JS and CSS for a browser that "
+        "accepts it. The goal (issue 15) is at most 200 kB (here 1 kB is 1,024 bytes).",
+        "",
+        "| file | transferred (gzip) | uncompressed |",
+        "| --- | --- | --- |",
+    ]
+    for f in console["files"]:
+        out.append(f"| `{f['path']}` | {_kb(f['served_bytes'])} | {_kb(f['uncompressed_bytes'])} |")
+    out.append(
+        f"| **first load** | **{_kb(console['served_bytes'])}** | {_kb(console['uncompressed_bytes'])} |"
+    )
+    for f in console["lazy"]:
+        out.append(
+            f"| `{f['path']}` (loaded later, only when a screen needs it) | {_kb(f['served_bytes'])} | "
+            f"{_kb(f['uncompressed_bytes'])} |"
+        )
+    out.append("")
+    if console["aws_compressed"]:
+        out.append("Deployed, API Gateway compresses the same files, so the figure holds in AWS.")
+    else:
+        out.append(
+            "Deployed, the files come from the console's bucket through API Gateway, which compresses "
+            "a response only when the REST API sets a minimum compression size: the stack sets none "
+            "and the files are stored uncompressed, so in AWS the first load transfers "
+            f"{_kb(console['aws_bytes'])}. Setting `min_compression_size` on the RestApi "
+            "(infra/constructs/api.py) would bring it to about the local figure."
+        )
+    out.append("")
+    return out
 
 
 def _bulk_section(results: dict) -> list[str]:

@@ -50,7 +50,8 @@ class ConsoleSite:
             "Vary": "Accept-Encoding",
         }
         if "gzip" in request.headers.get("Accept-Encoding", "") and file.suffix in (".js", ".css", ".html"):
-            # Compressed as API Gateway's minimum compression size would, so sizes measured here hold there.
+            # Compressed for a browser that accepts it. The deployed API does not compress (its RestApi
+            # sets no minimum compression size): docs/benchmarks.md gives the first load both ways.
             body = gzip.compress(body, compresslevel=6)
             headers["Content-Encoding"] = "gzip"
         # werkzeug drops the body of a HEAD response itself.

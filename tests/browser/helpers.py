@@ -1,5 +1,6 @@
 """What the browser tests prepare through the API (data a test needs but is not about) and read
-back from local mode (the outbox), so each test drives the console only for what it shows."""
+back from local mode (the outbox), so each test drives the console only for what it shows; and
+answers held back, as a slow network would answer them."""
 
 import html
 import re
@@ -90,3 +91,31 @@ def console_link(api: LocalClient, to: str, screen: str) -> str:
 
 def links_in(raw_html: str, pattern: str) -> list[str]:
     return [html.unescape(url) for url in re.findall(rf'"(https?://[^"]*{pattern}[^"]*)"', raw_html)]
+
+
+class Held:
+    """The page's next `method` request to a URL matching `url`, held back until `release()` lets
+    it go, as a slow network would answer it; other requests pass."""
+
+    def __init__(self, page, method: str, url: re.Pattern):
+        self.page, self.method = page, method
+        self.routes: list = []
+        page.route(url, self._hold)
+
+    def _hold(self, route) -> None:
+        if route.request.method == self.method and not self.routes:
+            self.routes.append(route)
+        else:
+            route.fallback()
+
+    def release(self) -> None:
+        """Sends the held request on, once the page has made it, and returns once the page has its
+        answer and has had the time to show it."""
+        deadline = time.monotonic() + 10
+        while not self.routes:
+            assert time.monotonic() < deadline, f"the page made no {self.method} request to hold"
+            self.page.wait_for_timeout(50)
+        request = self.routes[0].request
+        with self.page.expect_request_finished(lambda r: r.url == request.url and r.method == self.method):
+            self.routes[0].continue_()
+        self.page.wait_for_timeout(300)

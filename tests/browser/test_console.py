@@ -14,6 +14,7 @@ from tests.browser.conftest import PHONE
 from tests.browser.helpers import (
     PASSWORD,
     PROOF,
+    Held,
     add_contact,
     await_condition,
     console_link,
@@ -346,6 +347,85 @@ def test_a_template_error_is_said_at_the_html_field_naming_the_tag_and_its_line(
     expect(page.get_by_role("alert")).to_contain_text("the message under each one says what to fix")
 
 
+CAMPAIGN_API = re.compile(r"^https?://[^/]+/campaigns/[0-9a-f-]+$")
+
+
+def test_what_is_typed_in_the_campaign_editor_stays_when_its_load_or_a_save_answers_late(console, api):
+    auth = owner(api, "late-answers@example.org")
+    list_id = new_list(api, auth, "Late News")
+    answer = api.post_json(
+        "/campaigns", {"list_id": list_id, "subject": "Spring is here", "html": "<p>Hi</p>"}, auth
+    )
+    campaign_id = answer.json()["campaign_id"]
+    page = console.page
+    subject = page.get_by_role("textbox", name="Subject", exact=True)
+    html = page.get_by_label(re.compile("^HTML content"))
+
+    # A slow load: until the campaign is there, there is nothing to type into, and it says so.
+    load = Held(page, "GET", CAMPAIGN_API)
+    console.sign_in("late-answers@example.org", PASSWORD, then=f"campaigns/{campaign_id}")
+    expect(page.get_by_role("status").filter(has_text="Loading…")).to_be_visible()
+    expect(subject).to_have_count(0)
+    load.release()
+    expect(subject).to_have_value("Spring is here")
+
+    # A save answering after more typing: the newer text stays; saved again, it is kept.
+    save = Held(page, "PATCH", CAMPAIGN_API)
+    subject.fill("Spring sale")
+    page.get_by_role("button", name="Save", exact=True).click()
+    html.fill("<p>Newer</p>")
+    save.release()
+    expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    expect(html).to_have_value("<p>Newer</p>")
+    page.get_by_role("button", name="Save", exact=True).click()
+    await_condition(
+        lambda: api.get(f"/campaigns/{campaign_id}", headers=auth).json()["html"] == "<p>Newer</p>",
+        what="the newer HTML saved",
+    )
+
+    # A new campaign: once created, the screen loads it; typing meanwhile stays, then is saved.
+    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_role("link", name="New campaign").click()
+    subject.fill("Summer sale")
+    html.fill("<p>One</p>")
+    reload = Held(page, "GET", CAMPAIGN_API)
+    page.get_by_role("button", name="Create the campaign").click()
+    expect(page).to_have_url(re.compile(r"/console/campaigns/[0-9a-f-]+$"))
+    html.fill("<p>One</p><p>Two</p>")
+    reload.release()
+    expect(html).to_have_value("<p>One</p><p>Two</p>")
+    page.get_by_role("button", name="Save", exact=True).click()
+    created = page.url.rsplit("/", 1)[1]
+    await_condition(
+        lambda: api.get(f"/campaigns/{created}", headers=auth).json()["html"] == "<p>One</p><p>Two</p>",
+        what="the text typed after creating saved",
+    )
+
+
+def test_what_is_typed_in_the_contact_editor_stays_when_a_save_answers_late(console, api):
+    auth = owner(api, "late-contact@example.org")
+    list_id = new_list(api, auth, "Late Contacts")
+    contact_id = add_contact(api, auth, list_id, "grace@example.org", first_name="Grace")["contact_id"]
+    page = console.page
+    save = Held(page, "PATCH", re.compile(r"^https?://[^/]+/lists/[^/]+/contacts/[^/]+$"))
+    console.sign_in("late-contact@example.org", PASSWORD, then=f"lists/{list_id}/contacts/{contact_id}")
+    page.get_by_label("Last name").fill("Hopper")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_label("First name").fill("Grace B.")
+    save.release()
+    expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
+    expect(page.get_by_label("First name")).to_have_value("Grace B.")
+    expect(page.get_by_label("Last name")).to_have_value("Hopper")
+    page.get_by_role("button", name="Save", exact=True).click()
+    await_condition(
+        lambda: (
+            api.get(f"/lists/{list_id}/contacts/{contact_id}", headers=auth).json()["first_name"]
+            == "Grace B."
+        ),
+        what="the newer first name saved",
+    )
+
+
 def test_the_personalization_picker_inserts_a_tag_where_the_cursor_was(console, api):
     auth = owner(api, "picker-owner@example.org")
     new_list(api, auth, "Picker News")
@@ -514,8 +594,6 @@ def _draft(console, api, email: str, html: str) -> tuple[str, dict[str, str]]:
     assert answer.status == 201, answer.text
     campaign_id = answer.json()["campaign_id"]
     console.sign_in(email, PASSWORD, then=f"campaigns/{campaign_id}")
-    # The editor fills its fields when its loads answer: typing before then is overwritten.
-    console.page.wait_for_load_state("networkidle")
     return campaign_id, auth
 
 

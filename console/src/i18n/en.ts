@@ -221,6 +221,7 @@ export const en = {
   "snippet.tracking": "I allow {list} to see whether I open its emails and click their links.",
   "snippet.subscribe": "Subscribe",
 
+  "campaign.title": "Campaign",
   "campaign.newTitle": "New campaign",
   "campaign.editorLabel": "Campaign content",
   "campaign.list": "Send to the list",

@@ -223,6 +223,7 @@ export const fr: Record<MessageKey, string> = {
   "snippet.tracking": "J'autorise {list} à voir si j'ouvre ses e-mails et clique sur leurs liens.",
   "snippet.subscribe": "S'inscrire",
 
+  "campaign.title": "Campagne",
   "campaign.newTitle": "Nouvelle campagne",
   "campaign.editorLabel": "Contenu de la campagne",
   "campaign.list": "Envoyer à la liste",

@@ -13,20 +13,24 @@ import { PasswordRules, passwordMissing } from "../components/PasswordRules";
 import { fieldError } from "../components/problems";
 import { Screen } from "../components/Screen";
 import { useAction } from "../components/useAction";
+import { useDraft } from "../components/useDraft";
 import { useLoad } from "../components/useLoad";
 import { useI18n } from "../i18n/i18n";
 
 function ProfileForm({ profile }: { profile: Profile }) {
   const { t } = useI18n();
-  const [form, setForm] = useState({
+  const saved = {
     first_name: profile.first_name,
     last_name: profile.last_name,
     company: profile.company ?? "",
     country: profile.country,
     postal_address: profile.postal_address ?? "",
     phone: profile.phone ?? "",
-  });
-  const set = (name: keyof typeof form) => (value: string) => setForm({ ...form, [name]: value });
+  };
+  // The profile until the person changes a field, then theirs (a save's answer keeps it).
+  const draft = useDraft(profile.email, saved);
+  const form = draft.value ?? saved;
+  const set = (name: keyof typeof form) => (value: string) => draft.change({ [name]: value });
   const save = useAction(() =>
     api.updateProfile({
       ...form,

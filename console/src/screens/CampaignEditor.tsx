@@ -15,6 +15,7 @@ import { PersonalizationPicker } from "../components/PersonalizationPicker";
 import { fieldError } from "../components/problems";
 import { Screen } from "../components/Screen";
 import { useAction } from "../components/useAction";
+import { useDraft } from "../components/useDraft";
 import { useLoad } from "../components/useLoad";
 import { browserTimeZone, timeZones, zonedIso } from "../components/zonedTime";
 import { useI18n } from "../i18n/i18n";
@@ -222,6 +223,10 @@ function SentContent({ campaign }: { campaign: Campaign }) {
   );
 }
 
+function contentOf(campaign: Campaign): Content {
+  return { list_id: campaign.list_id, subject: campaign.subject ?? "", html: campaign.html ?? "", text: campaign.text ?? "" };
+}
+
 export function CampaignEditor() {
   const { t } = useI18n();
   const { campaignId } = useParams();
@@ -232,32 +237,40 @@ export function CampaignEditor() {
     () => (campaignId ? api.campaign(campaignId) : Promise.resolve(null)),
     [campaignId],
   );
-  const [campaign, setCampaign] = useState<Campaign | null>(null);
-  const [content, setContent] = useState<Content>({ list_id: params.get("list") ?? "", subject: "", html: "", text: "" });
+  // The campaign as the server last told it: a save's or a schedule's answer, else the load (each
+  // only for the campaign the URL names: a duplicate opens another one in this same screen).
+  const [answered, setAnswered] = useState<Campaign | null>(null);
+  const campaign = !campaignId
+    ? null
+    : answered?.campaign_id === campaignId
+      ? answered
+      : loaded.data?.campaign_id === campaignId
+        ? loaded.data
+        : null;
+  // The content is editable once the lists (to choose from) and the campaign, if it exists, are
+  // there; from then on it is the person's (useDraft says why).
+  const seed: Content | undefined = !lists.data
+    ? undefined
+    : campaignId
+      ? campaign ? contentOf(campaign) : undefined
+      : { list_id: params.get("list") ?? lists.data.items[0]?.list_id ?? "", subject: "", html: "", text: "" };
+  const draft = useDraft(campaignId ?? "", seed);
+  const content = draft.value;
   const [target, setTarget] = useState<Target>("html");
   const fields = useRef<Partial<Record<Target, HTMLInputElement | HTMLTextAreaElement>>>({});
 
-  useEffect(() => {
-    const c = loaded.data;
-    setCampaign(c ?? null);
-    if (c) setContent({ list_id: c.list_id, subject: c.subject ?? "", html: c.html ?? "", text: c.text ?? "" });
-  }, [loaded.data]);
-  useEffect(() => {
-    const first = lists.data?.items[0];
-    if (!campaignId && !content.list_id && first) setContent((c) => ({ ...c, list_id: first.list_id }));
-  }, [lists.data, campaignId, content.list_id]);
-
-  const set = (name: keyof Content) => (value: string) => setContent((c) => ({ ...c, [name]: value }));
+  const set = (name: keyof Content) => (value: string) => draft.change({ [name]: value });
   const focus = (name: Target) => (element: HTMLInputElement | HTMLTextAreaElement) => {
     fields.current[name] = element;
     setTarget(name);
   };
   function insert(tag: string) {
+    if (!content) return;
     const element = fields.current[target];
     const value = content[target];
     const start = element?.selectionStart ?? value.length;
     const end = element?.selectionEnd ?? value.length;
-    setContent((c) => ({ ...c, [target]: value.slice(0, start) + tag + value.slice(end) }));
+    draft.change({ [target]: value.slice(0, start) + tag + value.slice(end) });
     window.setTimeout(() => {
       element?.focus();
       element?.setSelectionRange(start + tag.length, start + tag.length);
@@ -265,12 +278,15 @@ export function CampaignEditor() {
   }
 
   const save = useAction(async () => {
+    if (!content) return;
     const body = { ...content, text: content.text || null };
     if (campaign) {
-      setCampaign(await api.updateCampaign(campaign.campaign_id, body));
+      setAnswered(await api.updateCampaign(campaign.campaign_id, body));
     } else {
       const created = await api.createCampaign(body);
-      setCampaign(created);
+      // What was typed while the campaign was being created stays: the draft is now this campaign's.
+      draft.adopt(created.campaign_id);
+      setAnswered(created);
       navigate(`/campaigns/${created.campaign_id}`, { replace: true });
     }
   });
@@ -283,9 +299,11 @@ export function CampaignEditor() {
     void save.run();
   }
 
-  const list = lists.data?.items.find((l) => l.list_id === content.list_id);
+  const list = lists.data?.items.find((l) => l.list_id === content?.list_id);
   const editable = !campaign || campaign.status === "draft";
-  const title = campaign ? campaign.subject || t("campaign.expiredSubject") : t("campaign.newTitle");
+  const title = campaign
+    ? campaign.subject || t("campaign.expiredSubject")
+    : campaignId ? t("campaign.title") : t("campaign.newTitle");
   const err = save.error;
   const labels: Record<Target, string> = {
     subject: t("campaign.subject"),
@@ -295,15 +313,14 @@ export function CampaignEditor() {
 
   return (
     <Screen title={title} wide>
-      <Loading loading={(loaded.loading && campaignId !== undefined && !campaign) || (lists.loading && !lists.data)}
-        error={loaded.error ?? lists.error} />
+      <Loading loading={(campaignId !== undefined && !campaign) || !lists.data} error={loaded.error ?? lists.error} />
       {campaign && !editable ? (
         campaign.status === "scheduled" ? (
-          <SchedulePanel campaign={campaign} onChange={setCampaign} />
+          <SchedulePanel campaign={campaign} onChange={setAnswered} />
         ) : (
           <SentContent campaign={campaign} />
         )
-      ) : (
+      ) : !content ? null : (
         <div className="editor">
           <form onSubmit={submit} noValidate className="panel content" aria-label={t("campaign.editorLabel")}>
             {campaign ? <p><CampaignStatusBadge status={campaign.status} /></p> : null}
@@ -341,7 +358,7 @@ export function CampaignEditor() {
             {campaign ? (
               <>
                 <TestSendPanel campaign={campaign} />
-                <SchedulePanel campaign={campaign} onChange={setCampaign} />
+                <SchedulePanel campaign={campaign} onChange={setAnswered} />
                 <SendPanel campaign={campaign} list={list} />
               </>
             ) : (

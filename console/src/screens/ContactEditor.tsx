@@ -1,5 +1,5 @@
 /** One contact: edit the name, attributes and tracking consent; see the consent proof; delete. */
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useNavigate, useParams } from "react-router";
 import { api } from "../api/client";
 import type { ContactStatus } from "../api/types";
@@ -13,6 +13,7 @@ import { fieldError } from "../components/problems";
 import { Screen } from "../components/Screen";
 import { statusKey } from "../components/StatusCounts";
 import { useAction } from "../components/useAction";
+import { useDraft } from "../components/useDraft";
 import { useLoad } from "../components/useLoad";
 import { useI18n } from "../i18n/i18n";
 
@@ -21,28 +22,30 @@ export function ContactEditor() {
   const { listId = "", contactId = "" } = useParams();
   const navigate = useNavigate();
   const contact = useLoad(() => api.contact(listId, contactId), [listId, contactId]);
-  const [form, setForm] = useState({ first_name: "", last_name: "", attributes: "" });
-  const [tracking, setTracking] = useState(false);
+  const c = contact.data?.contact_id === contactId ? contact.data : undefined;
+  // Seeded from the contact once loaded; a save's answer does not replace what was typed meanwhile.
+  const draft = useDraft(
+    contactId,
+    c && {
+      first_name: c.first_name ?? "",
+      last_name: c.last_name ?? "",
+      attributes: attributesToText(c.attributes),
+      tracking: c.tracking_consent,
+    },
+  );
+  const form = draft.value;
   const [confirming, setConfirming] = useState(false);
-  useEffect(() => {
-    if (!contact.data) return;
-    setForm({
-      first_name: contact.data.first_name ?? "",
-      last_name: contact.data.last_name ?? "",
-      attributes: attributesToText(contact.data.attributes),
-    });
-    setTracking(contact.data.tracking_consent);
-  }, [contact.data]);
-  const set = (name: keyof typeof form) => (value: string) => setForm({ ...form, [name]: value });
+  const set = (name: "first_name" | "last_name" | "attributes") => (value: string) => draft.change({ [name]: value });
 
   const save = useAction(async () => {
+    if (!form) return;
     const attributes = textToAttributes(form.attributes);
     if ("badLine" in attributes) throw new Error(t("contact.attributesBadLine", { line: attributes.badLine }));
     const updated = await api.updateContact(listId, contactId, {
       first_name: form.first_name,
       last_name: form.last_name,
       attributes,
-      tracking_consent: tracking,
+      tracking_consent: form.tracking,
     });
     contact.setData(updated);
   });
@@ -55,12 +58,11 @@ export function ContactEditor() {
     event.preventDefault();
     void save.run();
   }
-  const c = contact.data;
   return (
     <Screen title={c ? c.email : t("contact.title")}>
       <ListNav listId={listId} />
       <Loading loading={contact.loading && !c} error={contact.error} />
-      {c ? (
+      {c && form ? (
         <>
           <dl className="facts">
             <dt>{t("contact.status")}</dt>
@@ -84,7 +86,8 @@ export function ContactEditor() {
             </div>
             <Field label={t("contact.attributes")} value={form.attributes} onChange={set("attributes")} multiline={3}
               hint={t("contact.attributesHint")} error={fieldError(save.error, "attributes")} monospace />
-            <Checkbox label={t("contact.trackingConsent")} checked={tracking} onChange={setTracking}
+            <Checkbox label={t("contact.trackingConsent")} checked={form.tracking}
+              onChange={(tracking) => draft.change({ tracking })}
               hint={t("contact.trackingHint")} />
             <button type="submit" disabled={save.busy}>{t("common.save")}</button>
             <ActionStatus busy={save.busy} error={save.error} done={save.done}

@@ -1,6 +1,6 @@
 /** A list's settings (sender, redirect URLs), its export, the HTML of a subscribe form to paste
  * into a website, and deleting the list. */
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useNavigate, useParams } from "react-router";
 import { API_BASE, ApiError, api } from "../api/client";
 import type { MailingList } from "../api/types";
@@ -12,6 +12,7 @@ import { Loading } from "../components/Loading";
 import { fieldError } from "../components/problems";
 import { Screen } from "../components/Screen";
 import { useAction } from "../components/useAction";
+import { useDraft } from "../components/useDraft";
 import { useLoad } from "../components/useLoad";
 import { useI18n, type I18n } from "../i18n/i18n";
 
@@ -36,14 +37,17 @@ function subscribeForm(list: MailingList, t: I18n["t"]): string {
 
 function SettingsForm({ list, onSaved }: { list: MailingList; onSaved: (l: MailingList) => void }) {
   const { t } = useI18n();
-  const [form, setForm] = useState({
+  const saved = {
     name: list.name,
     from_email: list.from_email,
     from_name: list.from_name ?? "",
     confirm_redirect_url: list.confirm_redirect_url ?? "",
     thank_you_url: list.thank_you_url ?? "",
-  });
-  const set = (name: keyof typeof form) => (value: string) => setForm({ ...form, [name]: value });
+  };
+  // The list's settings until the person changes one, then theirs (a save's answer keeps them).
+  const draft = useDraft(list.list_id, saved);
+  const form = draft.value ?? saved;
+  const set = (name: keyof typeof form) => (value: string) => draft.change({ [name]: value });
   const save = useAction(async () => {
     onSaved(
       await api.updateList(list.list_id, {
@@ -166,15 +170,16 @@ export function ListSettings() {
   const { t } = useI18n();
   const { listId = "" } = useParams();
   const list = useLoad(() => api.list(listId), [listId]);
-  const [current, setCurrent] = useState<MailingList | undefined>();
-  useEffect(() => setCurrent(list.data), [list.data]);
+  // The list as the server last told it: a save's answer, else the load.
+  const [answered, setAnswered] = useState<MailingList | undefined>();
+  const current = answered?.list_id === listId ? answered : list.data?.list_id === listId ? list.data : undefined;
   return (
     <Screen title={current ? t("list.settingsOf", { name: current.name }) : t("list.settings")}>
       <ListNav listId={listId} />
       <Loading loading={list.loading && !current} error={list.error} />
       {current ? (
         <>
-          <SettingsForm key={current.list_id} list={current} onSaved={setCurrent} />
+          <SettingsForm key={current.list_id} list={current} onSaved={setAnswered} />
           <ExportPanel list={current} />
           <SnippetPanel list={current} />
           <DeletePanel list={current} />
