@@ -7,7 +7,7 @@ import json
 import os
 import re
 
-from aws_cdk import Aws, Names, RemovalPolicy
+from aws_cdk import Aws, Names, RemovalPolicy, Size
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
@@ -111,6 +111,10 @@ class PublicApi(Construct):
             # Gateway decode it whatever the mail client's Accept header says. Request bodies then
             # arrive base64-encoded, which the handlers read through `decoded_body`.
             binary_media_types=list(BINARY_MEDIA_TYPES),
+            # gzip for a client that accepts it, above 1 KB: the console's files (a third of their
+            # size: docs/benchmarks.md), contact pages and exports. Smaller answers (the pixel,
+            # most JSON) would gain nothing.
+            min_compression_size=Size.kibibytes(1),
             # Execution logging needs the account-level CloudWatch role.
             cloud_watch_role=True,
             cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
