@@ -140,6 +140,7 @@ def test_one_rule_per_distinct_limit_plus_the_general_rule_and_the_managed_group
     assert by_priority[len(limits) :] == [GENERAL, *(name for name, _ in MANAGED_GROUPS)]
 
 
+@pytest.mark.promise("http.per_client_limits")
 def test_each_limited_route_is_counted_per_client_by_exactly_one_rule_with_its_own_limit(synthesized):
     rules = _rules(synthesized)
     for (method, path), limit in CLIENT_LIMITS.items():
@@ -167,6 +168,7 @@ def test_no_other_route_is_counted_by_a_route_limit(synthesized):
             assert _limiting(synthesized, route.method, _concrete(route.path)) == [], route
 
 
+@pytest.mark.promise("http.per_client_limits")
 def test_the_counters_are_per_client_method_and_decoded_path(synthesized):
     # Two routes sharing a limit never share a count: the rule keys on the source IP, the method
     # and the path, decoded and normalised as the scope-down decodes it, so that a client cannot
