@@ -24,8 +24,11 @@ What is counted and how:
   through (the hot paths) record none, as counted in the synthesized templates.
 - Fixed per month, counted from the synthesized templates (deployed.py): customer managed KMS keys,
   CloudWatch alarm metrics (an alarm is billed per metric it references, so a metric-math alarm
-  over two metrics costs what two alarms do), the secret, WAF when the operator turns it on (off
-  by default: shown beside), the event source mappings' idle long polls, the hourly purge.
+  over two metrics costs what two alarms do), the secret, WAF (on by default: its web ACL and the
+  rules in it), the event source mappings' idle long polls, the hourly purge.
+- WAF's $0.60 per million requests is a per-email line (every API request is inspected) while the
+  default templates hold a web ACL. The totals without WAF (`waf=false`, the operator's option)
+  are shown beside, from the templates synthesized that way.
 KMS requests do not grow with emails (DynamoDB, SQS and SNS cache their data keys for minutes).
 """
 
@@ -67,7 +70,6 @@ PURGE_SECONDS = 1.0
 # invocation.
 ASYNC_CONCURRENCY = {"fanout": 2, "sender": 2, "ses_events": 2}
 FALLBACK_INIT_SECONDS = 0.5
-WAF_DEFAULT_RULES = 4
 
 
 def _per_1000(value: float, emails: float) -> float:
@@ -142,15 +144,16 @@ def _storage(summary: dict, pitr_tables: list[str]) -> tuple[float, dict[str, fl
     return usd, bytes_by_table
 
 
-def fixed_monthly(deployed: dict | None, waf: bool = False) -> dict[str, float]:
-    """The monthly costs that do not grow with emails, from the synthesized templates."""
-    if not deployed:
+def fixed_monthly(deployed: dict | None, variant: str = "default") -> dict[str, float]:
+    """The monthly costs that do not grow with emails, from the templates synthesized as deployed
+    by default ("default", WAF on) or with `waf=false` ("without_waf"); empty without them."""
+    templates = (deployed or {}).get(variant)
+    if not templates:
         return {}
-    variant = deployed["waf" if waf else "default"]
-    counts = variant["resources"]
+    counts = templates["resources"]
     lines = {
         "kms_keys": counts["AWS::KMS::Key"] * prices.KMS_KEY.usd,
-        "cloudwatch_alarms": variant.get("alarm_metrics", counts["AWS::CloudWatch::Alarm"])
+        "cloudwatch_alarms": templates.get("alarm_metrics", counts["AWS::CloudWatch::Alarm"])
         * prices.CLOUDWATCH_ALARM.usd,
         "secrets": counts["AWS::SecretsManager::Secret"] * prices.SECRETS_MANAGER_SECRET.usd,
         "idle_queue_polling": counts["AWS::Lambda::EventSourceMapping"]
@@ -158,7 +161,7 @@ def fixed_monthly(deployed: dict | None, waf: bool = False) -> dict[str, float]:
         * (MONTH_SECONDS / LONG_POLL_SECONDS)
         * prices.SQS_REQUEST.usd,
         "waf": counts["AWS::WAFv2::WebACL"] * prices.WAF_WEB_ACL.usd
-        + variant["waf_rules"] * prices.WAF_RULE.usd,
+        + templates["waf_rules"] * prices.WAF_RULE.usd,
     }
     return lines
 
@@ -221,6 +224,10 @@ def price_campaign(
     tracking_requests, other_requests = api.get("tracking", 0), api.get("api", 0)
     api_requests = tracking_requests + other_requests
     per_email["api_gateway"] = api_requests * prices.API_GATEWAY_REST.usd / emails
+    # WAF inspects every request to the stage it guards, tracking hits included.
+    web_acls = (((deployed or {}).get("default") or {}).get("resources") or {}).get("AWS::WAFv2::WebACL", 0)
+    waf_request = web_acls * prices.WAF_REQUEST.usd
+    per_email["waf_requests"] = api_requests * waf_request / emails
     secrets = sum(c["requests"] for c in phase["calls"] if c["service"] == "secretsmanager")
     per_email["secrets_manager"] = secrets * prices.SECRETS_MANAGER_CALL.usd / emails
     log_bytes = sum(phase["log_bytes"].values()) + api_requests * ACCESS_LOG_BYTES
@@ -231,7 +238,7 @@ def price_campaign(
         name: (cold_start or {}).get(name, {}).get("seconds", FALLBACK_INIT_SECONDS) for name in functions
     }
     fixed = fixed_monthly(deployed)
-    fixed_waf = fixed_monthly(deployed, waf=True)
+    fixed_without_waf = fixed_monthly(deployed, "without_waf")
     purge_memory = explicit.get("purge", default) / 1024
     purge_init = (cold_start or {}).get("purge", {}).get("seconds", FALLBACK_INIT_SECONDS)
     purge_gb_seconds = (PURGE_SECONDS + purge_init) * purge_memory
@@ -240,7 +247,8 @@ def price_campaign(
     )
     if fixed:
         fixed["purge_schedule"] = purge_monthly
-        fixed_waf["purge_schedule"] = purge_monthly
+    if fixed_without_waf:
+        fixed_without_waf["purge_schedule"] = purge_monthly
     xray = xray_entry_points(deployed)
     by_volume: dict[str, dict] = {}
     for label, volume in VOLUMES.items():
@@ -274,13 +282,19 @@ def price_campaign(
         lines["lambda_init"] = _per_1000(init_usd, volume)
         lines["fixed"] = _per_1000(sum(fixed.values()), volume)
         total = sum(lines.values())
-        waf_requests = api_requests * scale * prices.WAF_REQUEST.usd
-        total_waf = total - lines["fixed"] + _per_1000(sum(fixed_waf.values()) + waf_requests, volume)
+        without_waf = (
+            total
+            - lines["fixed"]
+            - lines["waf_requests"]
+            + _per_1000(sum(fixed_without_waf.values()), volume)
+            if fixed_without_waf
+            else None
+        )
         by_volume[label] = {
             "emails_per_month": volume,
             "lines_per_1000_usd": lines,
             "total_per_1000_usd": total,
-            "total_per_1000_with_waf_usd": total_waf,
+            "total_per_1000_without_waf_usd": without_waf,
             "xray_traces_per_month": traces,
             "xray_traced_share": traces / max(1.0, (api_requests + invocations) * scale),
             "cold_starts_per_month": cold_starts,
@@ -288,7 +302,9 @@ def price_campaign(
 
     headline = by_volume[HEADLINE]
     total = headline["total_per_1000_usd"]
-    tracking_rest = tracking_requests * prices.API_GATEWAY_REST.usd / emails * 1000
+    # Off the REST API, the tracking hits are no longer inspected by WAF either (neither an HTTP
+    # API nor a function URL can have a web ACL; the tracking routes have no WAF rule anyway).
+    tracking_rest = tracking_requests * (prices.API_GATEWAY_REST.usd + waf_request) / emails * 1000
     tracking_http = tracking_requests * prices.API_GATEWAY_HTTP.usd / emails * 1000
     aws_calls = sum(c["requests"] for c in phase["calls"])
     return {
@@ -297,13 +313,16 @@ def price_campaign(
         "xray_on_hot_paths": xray["tracking"] or any(name in xray["active"] for name in HOT_FUNCTIONS),
         "infra_per_1000_usd": total,
         "total_per_1000_usd_at": {label: v["total_per_1000_usd"] for label, v in by_volume.items()},
-        "total_per_1000_with_waf_usd_at": {
-            label: v["total_per_1000_with_waf_usd"] for label, v in by_volume.items()
-        },
+        "total_per_1000_without_waf_usd_at": {
+            label: v["total_per_1000_without_waf_usd"] for label, v in by_volume.items()
+        }
+        if fixed_without_waf
+        else None,
         "storage_per_1000_usd": per_email["dynamodb_storage"] * 1000,
         "fixed_per_month_usd": sum(fixed.values()),
         "fixed_per_month_lines_usd": fixed,
-        "fixed_per_month_with_waf_usd": sum(fixed_waf.values()),
+        "fixed_per_month_without_waf_usd": sum(fixed_without_waf.values()) if fixed_without_waf else None,
+        "waf_requests_per_million_usd": waf_request * 1e6,
         "ses_per_1000_usd": prices.SES_PER_1000.usd,
         "ses_2026_per_1000_usd": prices.SES_PER_1000_2026.usd,
         "ratio": total / prices.SES_PER_1000.usd,
@@ -445,8 +464,11 @@ def proposals(summary: dict, priced: dict) -> list[dict]:
     rows = [
         {
             "change": "Tracking routes behind a Lambda function URL (or an HTTP API at $1.00/M) instead of "
-            "the REST API ($3.50/M)",
-            "saves": tracking_requests * prices.API_GATEWAY_REST.usd * per_1000,
+            "the REST API ($3.50/M, and WAF's $0.60/M inspection while WAF is on: neither can have a "
+            "web ACL, and the tracking routes have no WAF rule)",
+            "saves": tracking_requests
+            * (prices.API_GATEWAY_REST.usd + (priced.get("waf_requests_per_million_usd") or 0.0) / 1e6)
+            * per_1000,
         },
         {
             "change": "X-Ray off on the hot paths (sender, ses_events, the tracking routes): a sampling rule "

@@ -80,8 +80,8 @@ def markdown(results: dict) -> str:
             "per 1,000 | | |"
         )
         out.append(
-            f"| fixed monthly costs (as deployed by default) | ${cost['fixed_per_month_usd']:.2f}/month "
-            f"(${cost['fixed_per_month_with_waf_usd']:.2f} with WAF) | | |"
+            "| fixed monthly costs (as deployed by default, WAF included) | "
+            f"${cost['fixed_per_month_usd']:.2f}/month{_without_waf(cost)} | | |"
         )
     for name, cold in (results.get("cold_start") or {}).items():
         out.append(
@@ -218,11 +218,12 @@ def _cost_section(results: dict) -> list[str]:
         )
         + " |"
     )
-    out.append(
-        "| total with WAF on | "
-        + " | ".join(_usd(cost["total_per_1000_with_waf_usd_at"][v]) for v in volumes)
-        + " |"
-    )
+    if cost.get("total_per_1000_without_waf_usd_at"):
+        out.append(
+            "| total without WAF (`waf=false`) | "
+            + " | ".join(_usd(cost["total_per_1000_without_waf_usd_at"][v]) for v in volumes)
+            + " |"
+        )
     out.append(
         "| X-Ray: share of requests traced | "
         + " | ".join(f"{cost['by_volume'][v]['xray_traced_share']:.0%}" for v in volumes)
@@ -235,9 +236,10 @@ def _cost_section(results: dict) -> list[str]:
             f"{name.replace('_', ' ')} ${value:.2f}"
             for name, value in cost["fixed_per_month_lines_usd"].items()
         )
-        + f" (total ${cost['fixed_per_month_usd']:.2f}; with WAF on "
-        f"${cost['fixed_per_month_with_waf_usd']:.2f} plus $0.60 per million requests). "
-        + _deployed_counts(results),
+        + f" (total ${cost['fixed_per_month_usd']:.2f} with WAF, as deployed by default"
+        + _without_waf(cost, ", ${:.2f} without WAF")
+        + f"; WAF's ${cost.get('waf_requests_per_million_usd') or 0:.2f} per million requests is the "
+        "per-email line `waf requests`). " + _deployed_counts(results),
         "",
         "Lambda seconds of the campaign, emulator wall time against the model (our code scaled to the "
         "function's share of a vCPU, plus each AWS call at its modelled latency):",
@@ -323,6 +325,12 @@ def _cost_section(results: dict) -> list[str]:
         )
     out.append("")
     return out
+
+
+def _without_waf(cost: dict, form: str = " (${:.2f} without WAF)") -> str:
+    """The fixed costs without WAF, when the templates synthesized with `waf=false` were counted."""
+    without = cost.get("fixed_per_month_without_waf_usd")
+    return form.format(without) if without is not None else ""
 
 
 def _deployed_counts(results: dict) -> str:
@@ -618,7 +626,8 @@ def _fixed_lines(lines: dict[str, float]) -> str:
         if keys > 1
         else "one customer managed key for everything, and the alarms are billed per metric watched (a "
         "metric-math or composite alarm saves nothing), so what is left is the price of the promises: "
-        "encryption under the operator's key, a runbook per alarm and, when on, WAF's per-client limits"
+        "encryption under the operator's key, a runbook per alarm and WAF's per-client limits (one rule per "
+        "distinct limit; `waf=false` removes them)"
     )
     return f"{listed}; {left}"
 

@@ -1,12 +1,27 @@
 """The AWS WAF web ACL in front of the API stage, on by default (context `waf=false` removes it):
-the per-client abuse limits of the route table, as rate-based rules keyed on the source IP.
+the per-client abuse limits of the route table, as rate-based rules.
 
-- one rule per sensitive route (`consentmail.core.routes.CLIENT_LIMITS`: sign-in, sign-up,
-  subscribe, subject requests, password forgotten, token refresh), each with its own limit;
+- one rule per distinct limit of `consentmail.core.routes.CLIENT_LIMITS` (sign-in, sign-up,
+  subscribe, subject requests, password forgotten, token refresh), not one per route: WAF bills
+  $1 a month per rule. The rule counts per (source IP, HTTP method, URI path) with custom
+  aggregation keys, so each route still has its own counter per client (two routes sharing a
+  limit never share a count), and its scope-down statement matches only the routes of that limit;
 - one general rule for every other request but the tracking routes (`GENERAL_CLIENT_LIMIT`);
-- AWS managed rules for common exploits, known bad inputs and IP reputation. The common rule
-  set's 8 KB body limit is counted rather than enforced: CSV imports and SNS notifications are
-  legitimately larger.
+- three AWS managed rule groups (below, with what each is worth its $1 a month for).
+
+The path key is the URL-decoded, normalised path (`/auth/%6Cogin` and `/v1//auth/login` count
+with `/auth/login`), as the scope-down statements decode it before matching, so a client cannot
+escape its count by encoding the path differently. It includes whatever comes before the route
+(the stage, a custom domain's base path), which is the same for every request to one
+deployment. A path with a parameter would give each value its own counter, so a route with one
+cannot have a per-client limit (`firewall_rules` refuses it). A trailing slash, which the
+scope-down accepts, is the one variant the key keeps apart (WAF has no transformation that
+drops it): at worst a client gets twice its allowance on a route by alternating the two.
+
+Capacity: AWS WAF prices a web ACL's first 1,500 capacity units (WCUs); this one uses about
+1,487 (tests/infra/test_infra_edge.py estimates it from AWS's published costs). A rate-based rule
+costs 2 WCUs plus 30 per custom key (92 here), and each (method, paths) match 15, so the routes
+of one limit and one method share a single regular expression instead of one each.
 
 A client over a limit gets 429 with a problem-shaped JSON body and `Retry-After` (WAF's custom
 responses take precedence over API Gateway's; WAF sets their Content-Type itself and offers
@@ -17,6 +32,7 @@ always answer its GIF."""
 
 import json
 import re
+from collections import defaultdict
 
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_wafv2 as wafv2
@@ -29,19 +45,74 @@ TOO_MANY_REQUESTS = "too-many-requests"
 NO_TRANSFORMATION = wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
 # A path that API Gateway would decode before routing must not slip past its rule encoded.
 URL_DECODED = wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="URL_DECODE")
-_PARAMETER = re.compile(r"\{[^}/]+\}")
+# The counter's path: decoded as the scope-down decodes it, then without repeated slashes and
+# `.`/`..` segments, so that the spellings of one route's path share one count.
+PATH_KEY = wafv2.CfnWebACL.RateBasedStatementCustomKeyProperty(
+    uri_path=wafv2.CfnWebACL.RateLimitUriPathProperty(
+        text_transformations=[
+            URL_DECODED,
+            wafv2.CfnWebACL.TextTransformationProperty(priority=1, type="NORMALIZE_PATH"),
+        ]
+    )
+)
+PER_CLIENT_AND_ROUTE = [
+    wafv2.CfnWebACL.RateBasedStatementCustomKeyProperty(ip={}),
+    wafv2.CfnWebACL.RateBasedStatementCustomKeyProperty(http_method={}),
+    PATH_KEY,
+]
+
+# The AWS managed rule groups, each billed as one rule ($1 a month), with the rules counted rather
+# than enforced. They cost no fee of their own (AWS's baseline groups) and together 925 WCUs.
+MANAGED_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # Common exploits (OWASP top ten: cross-site scripting, path traversal, requests for the
+    # instance metadata, scanners' user agents, oversized headers) in the paths, query strings,
+    # headers and bodies of the anonymous forms: refused at the edge, before they cost an
+    # invocation and a log line, and in places the application's models never look at. Its 8 KB
+    # body limit is counted rather than enforced: CSV imports and SNS notifications are
+    # legitimately larger.
+    ("AWSManagedRulesCommonRuleSet", ("SizeRestrictions_BODY",)),
+    # Payloads of known vulnerabilities (Log4j's JNDI lookups, Java deserialisation, exploitable
+    # paths) that scanners send to every public API: nothing legitimate looks like them.
+    ("AWSManagedRulesKnownBadInputsRuleSet", ()),
+    # Addresses Amazon's threat intelligence sees in botnets and reconnaissance, refused before
+    # they try passwords on sign-in or fill the forms: the rate rules only stop a source once
+    # it is over a limit, this one before its first request.
+    ("AWSManagedRulesAmazonIpReputationList", ()),
+)
 
 
-def path_regex(path: str) -> str:
-    """The route's path as WAF sees it, whatever prefix comes before it: the stage (`/v1`) on the
-    API's own URL, a base path on a custom domain. Anchored at the end (a trailing slash allowed)
-    so `/subscribe` never matches `/unsubscribe`, nor `/subject-requests` its `/confirm`."""
-    literal = [re.escape(part) for part in _PARAMETER.split(path)]
-    return "[^/]+".join(literal) + "/?$"
+def _path_pattern(path: str) -> str:
+    if "{" in path:
+        raise ValueError(
+            f"{path}: a per-client limit on a path with a parameter would count each value apart "
+            "(the rate rules key on the path)"
+        )
+    return re.escape(path)
 
 
-def rule_name(method: str, path: str) -> str:
-    return "PerIp-" + method + "-" + re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-")
+def paths_regex(paths: list[str]) -> str:
+    """The routes' paths as WAF sees them, whatever prefix comes before them: the stage (`/v1`)
+    on the API's own URL, a base path on a custom domain. Anchored at the end (a trailing slash
+    allowed) so `/subscribe` never matches `/unsubscribe`, nor `/subject-requests` its
+    `/confirm`."""
+    patterns = [_path_pattern(path) for path in sorted(paths)]
+    alternatives = patterns[0] if len(patterns) == 1 else "(?:" + "|".join(patterns) + ")"
+    return alternatives + "/?$"
+
+
+def limit_groups() -> dict[ClientLimit, dict[str, list[str]]]:
+    """CLIENT_LIMITS by limit, each limit's paths by method: one rate-based rule per limit."""
+    groups: dict[ClientLimit, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for (method, path), limit in CLIENT_LIMITS.items():
+        groups[limit][method].append(path)
+    order = sorted(groups, key=lambda limit: (limit.window_seconds, limit.requests))
+    return {
+        limit: {method: sorted(groups[limit][method]) for method in sorted(groups[limit])} for limit in order
+    }
+
+
+def rule_name(limit: ClientLimit) -> str:
+    return f"PerIpAndRoute-{limit.requests}-per-{limit.window_seconds}s"
 
 
 def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
@@ -85,7 +156,7 @@ def _managed(name: str, priority: int, count: tuple[str, ...] = ()) -> wafv2.Cfn
     )
 
 
-def _route_statement(method: str, path: str) -> wafv2.CfnWebACL.StatementProperty:
+def _routes_statement(method: str, paths: list[str]) -> wafv2.CfnWebACL.StatementProperty:
     return wafv2.CfnWebACL.StatementProperty(
         and_statement=wafv2.CfnWebACL.AndStatementProperty(
             statements=[
@@ -100,12 +171,23 @@ def _route_statement(method: str, path: str) -> wafv2.CfnWebACL.StatementPropert
                 wafv2.CfnWebACL.StatementProperty(
                     regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
                         field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
-                        regex_string=path_regex(path),
+                        regex_string=paths_regex(paths),
                         text_transformations=[URL_DECODED],
                     )
                 ),
             ]
         )
+    )
+
+
+def _limit_statement(paths_by_method: dict[str, list[str]]) -> wafv2.CfnWebACL.StatementProperty:
+    """The routes of one limit: one (method, paths) match per method, ORed when there are several
+    (an OR statement takes at least two)."""
+    statements = [_routes_statement(method, paths) for method, paths in paths_by_method.items()]
+    if len(statements) == 1:
+        return statements[0]
+    return wafv2.CfnWebACL.StatementProperty(
+        or_statement=wafv2.CfnWebACL.OrStatementProperty(statements=statements)
     )
 
 
@@ -125,7 +207,11 @@ def _not_tracking() -> wafv2.CfnWebACL.StatementProperty:
 
 
 def _rate_rule(
-    name: str, priority: int, limit: ClientLimit, scope: wafv2.CfnWebACL.StatementProperty
+    name: str,
+    priority: int,
+    limit: ClientLimit,
+    scope: wafv2.CfnWebACL.StatementProperty,
+    custom_keys: list | None = None,
 ) -> wafv2.CfnWebACL.RuleProperty:
     return wafv2.CfnWebACL.RuleProperty(
         name=name,
@@ -134,7 +220,8 @@ def _rate_rule(
         statement=wafv2.CfnWebACL.StatementProperty(
             rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
                 limit=limit.requests,
-                aggregate_key_type="IP",
+                aggregate_key_type="CUSTOM_KEYS" if custom_keys else "IP",
+                custom_keys=custom_keys,
                 evaluation_window_sec=limit.window_seconds,
                 scope_down_statement=scope,
             )
@@ -144,18 +231,15 @@ def _rate_rule(
 
 
 def firewall_rules() -> list[wafv2.CfnWebACL.RuleProperty]:
-    """The web ACL's rules in evaluation order: per route, general, managed."""
+    """The web ACL's rules in evaluation order: per limit (each route counted apart), general,
+    managed."""
     rules = [
-        _rate_rule(rule_name(method, path), priority, limit, _route_statement(method, path))
-        for priority, ((method, path), limit) in enumerate(sorted(CLIENT_LIMITS.items()))
+        _rate_rule(rule_name(limit), priority, limit, _limit_statement(paths), PER_CLIENT_AND_ROUTE)
+        for priority, (limit, paths) in enumerate(limit_groups().items())
     ]
     rules.append(_rate_rule("RateLimitPerIp", len(rules), GENERAL_CLIENT_LIMIT, _not_tracking()))
-    managed = (
-        ("AWSManagedRulesCommonRuleSet", ("SizeRestrictions_BODY",)),
-        ("AWSManagedRulesKnownBadInputsRuleSet", ()),
-        ("AWSManagedRulesAmazonIpReputationList", ()),
-    )
-    rules.extend(_managed(name, len(rules) + index, count) for index, (name, count) in enumerate(managed))
+    first = len(rules)  # not len(rules) in the generator: it grows as the generator runs
+    rules.extend(_managed(name, first + index, count) for index, (name, count) in enumerate(MANAGED_GROUPS))
     return rules
 
 

@@ -98,10 +98,13 @@ def _account(method: str, path: str, throttle: Throttle = STANDARD):
 # Per-client limits of the sensitive routes: the anonymous ones that send an email, create a
 # record or try a password. Keyed by the contract's (method, path); a limit for a route not yet in
 # ROUTES is already enforced at the edge (AWS WAF matches the path) and applies in local mode as
-# soon as the route is served. The application adds its own per address or account limits (one
-# opt-in email per address and list per 10 minutes, the login lockout after 10 failures, one
-# password email per address per 10 minutes). Tracking routes have none: mail privacy proxies
-# fetch every pixel of a campaign from a few addresses, and the pixel must always answer its GIF.
+# soon as the route is served. A path with a parameter cannot have one: WAF counts per path, so
+# each value would have a count of its own (infra/constructs/waf.py refuses it). Routes sharing a
+# limit share a WAF rule ($1 a month each), never a count. The application adds its own per
+# address or account limits (one opt-in email per address and list per 10 minutes, the login
+# lockout after 10 failures, one password email per address per 10 minutes). Tracking routes have
+# none: mail privacy proxies fetch every pixel of a campaign from a few addresses, and the pixel
+# must always answer its GIF.
 CLIENT_LIMITS: dict[tuple[str, str], ClientLimit] = {
     # Trying passwords: 10 failures lock an address; 50 attempts in 5 minutes leave room for an
     # office of account holders behind one address, and stop a credential-stuffing source.
