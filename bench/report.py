@@ -609,9 +609,10 @@ WRITE_CAUSES = {
     ("ses_events (Delivery)", "PutItem", "events"): "an event item per Delivery event",
     ("ses_events (Delivery)", "UpdateItem", "events"): "`delivered_at` set once on the send marker",
     ("ses_events (Delivery)", "UpdateItem", "campaigns"): "a counter update per Delivery event",
-    ("tracking", "PutItem", "events"): "an event item per open or click",
-    ("tracking", "UpdateItem", "events"): "first open / first click on the send marker",
-    ("tracking", "UpdateItem", "campaigns"): "counter updates per open or click",
+    ("tracking", "PutItem", "events"): "an event item per open or click (before the hit became one update)",
+    ("tracking", "UpdateItem", "events"): "an open or a click: one conditional update of the send marker "
+    "(first times, the clicked link)",
+    ("tracking", "UpdateItem", "campaigns"): "counter, timeline and link updates per open or click",
     ("fanout", "UpdateItem", "campaigns"): "fan-out cursor and status",
 }
 

@@ -1,6 +1,6 @@
 """The campaign set-ups of the tracking, SES-event, statistics, purge and subject-request tests: a
 campaign sent to contacts (send markers as the sender writes them), a campaign a contact opened
-(marker, first outcome, open event, counters), tokens of the links an email carries, SES events
+(marker with its first open, counters), tokens of the links an email carries, SES events
 aimed at our contacts, and the counters."""
 
 import copy
@@ -65,8 +65,8 @@ def sent_and_opened(
     *, contact_id: str, campaign_id: str, account_id: str, list_id: str, at: datetime
 ) -> None:
     """The campaign was sent at `at` to one tracked contact, who opened it then: the send marker
-    with its first outcome, the open event and the campaign's counters, as the sender and the
-    tracking function write them."""
+    with the open's first time (the whole record of an open) and the campaign's counters, as the
+    sender and the tracking function write them."""
     events = EventRepository()
     events.claim_send(
         contact_id=contact_id,
@@ -76,14 +76,8 @@ def sent_and_opened(
         tracked=True,
         at=at,
     )
-    events.first_outcome(contact_id, campaign_id, "opened", at)
-    events.record(
-        contact_id=contact_id,
-        campaign_id=campaign_id,
-        account_id=account_id,
-        kind="open",
-        at=at,
-        detail={"machine": False},
+    events.track(
+        contact_id=contact_id, campaign_id=campaign_id, account_id=account_id, outcomes=("opened",), at=at
     )
     CounterRepository().add(campaign_id, {"recipients": 1, "sent": 1, "delivered": 1, "opened": 1}, at=at)
 

@@ -69,8 +69,14 @@ def test_events_are_kept_13_calendar_months_to_the_second(aws, happened, gone):
         events.claim_send(
             contact_id="contact-1", campaign_id="c1", account_id="a1", list_id="l1", tracked=True, at=now()
         )
-        events.record(
-            contact_id="contact-1", campaign_id="c1", account_id="a1", kind="open", at=now(), detail={}
+        events.record_unless_erased(
+            email_hash="h1",
+            contact_id="contact-1",
+            campaign_id="c1",
+            account_id="a1",
+            kind="bounce",
+            at=now(),
+            detail={"type": "Permanent"},
         )
     expiry = at(gone)
 

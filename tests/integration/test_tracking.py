@@ -6,11 +6,14 @@ from datetime import timedelta
 import pytest
 
 from consentmail.core.clock import now
-from consentmail.store.contacts import ContactRepository
+from consentmail.core.links import Recipient, read_open
+from consentmail.store.contacts import ContactRepository, TrackingConsent
+from consentmail.store.counters import CounterRepository
 from consentmail.store.events import EventRepository
+from consentmail.tracking.service import Hit, TrackingService
 from functions.tracking.handler import handler
 from tests.http_events import FakeContext, api_event, headers_of, load_event
-from tests.tracking_helpers import click_token, open_token, sent_to, totals
+from tests.tracking_helpers import CAMPAIGN, click_token, open_token, sent_to, totals
 
 BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5"
 LINK = "https://shop.example.com/autumn?utm_source=news&a=1&b=%C3%A9"
@@ -46,6 +49,15 @@ def no_cookie(response: dict) -> bool:
     return "set-cookie" not in names
 
 
+def marker(contact) -> dict | None:
+    return EventRepository().get_send(contact.contact_id, CAMPAIGN, now())
+
+
+def held(contact) -> list[dict]:
+    """Everything the events table holds about the contact: its send marker, nothing else."""
+    return EventRepository().of_contact(contact.contact_id, now())
+
+
 @pytest.fixture
 def reader(demo_list):
     return sent_to(demo_list, "reader@example.org", tracking=True)
@@ -58,19 +70,42 @@ def test_an_open_by_a_contact_who_allows_tracking_is_counted_once(reader):
     assert is_pixel(first) and is_pixel(second)
     assert no_cookie(first)
     assert totals()["opened"] == 1
-    opens = [e for e in EventRepository().of_contact(reader.contact_id, now()) if e.get("kind") == "open"]
-    assert len(opens) == 2
+    # The first open's time, on the send marker, is all that is kept of both.
+    [kept] = held(reader)
+    assert kept["sk"] == f"SEND#{CAMPAIGN}" and kept["opened_at"]
+
+
+def test_two_opens_at_once_count_once(reader):
+    """The second open arrives while the first is between its consent read and its write: each
+    finds no first open before it writes, only one finds none when it writes."""
+    token = open_token(reader)
+    service = TrackingService()
+    read_consent = service.contacts.tracking_consent
+    person = Hit("GET", BROWSER, "203.0.113.9")
+
+    def consent_read_meanwhile(list_id, contact_id, at):
+        consent = read_consent(list_id, contact_id, at)
+        service.contacts.tracking_consent = read_consent
+        assert TrackingService().open(token, person, now())
+        return consent
+
+    service.contacts.tracking_consent = consent_read_meanwhile
+    assert service.open(token, person, now())
+
+    assert totals()["opened"] == 1
+    assert sum(b[2]["opened"] for b in CounterRepository().timeline(CAMPAIGN, now())) == 1
 
 
 @pytest.mark.promise("tracking.verdict_not_ip")
-def test_an_open_event_keeps_the_verdict_but_never_the_ip_or_user_agent(reader):
+def test_an_open_keeps_the_verdict_but_never_the_ip_or_user_agent(reader):
     hit("o", open_token(reader), ip="198.51.100.77")
+    hit("o", open_token(reader), agent="Mozilla/5.0 (compatible; Proofpoint URL Defense)", ip="198.51.100.77")
 
-    [event] = [e for e in EventRepository().of_contact(reader.contact_id, now()) if e.get("kind") == "open"]
-    assert event["detail"] == {"machine": False}
-    stored = repr(event)
-    assert "198.51.100.77" not in stored and "Macintosh" not in stored
-    assert event["expires_at"] > int((now() + timedelta(days=390)).timestamp())
+    [kept] = held(reader)
+    assert kept["opened_at"] and kept["machine_opened_at"]
+    stored = repr(kept)
+    assert "198.51.100.77" not in stored and "Macintosh" not in stored and "Proofpoint" not in stored
+    assert kept["expires_at"] > int((now() + timedelta(days=390)).timestamp())
 
 
 @pytest.mark.parametrize("token", ["", "garbage", "a.b.c", "k1.eyJwIjoib3AifQ.sig"])
@@ -85,9 +120,11 @@ def test_an_invalid_open_token_still_gets_the_pixel_and_records_nothing(reader, 
 def test_an_open_by_a_contact_without_tracking_consent_is_not_recorded(demo_list):
     contact = sent_to(demo_list, "private@example.org", tracking=False)
 
+    before = marker(contact)
+
     assert is_pixel(hit("o", open_token(contact)))
     assert totals()["opened"] == 0
-    assert [e for e in EventRepository().of_contact(contact.contact_id, now()) if e.get("kind")] == []
+    assert held(contact) == [before]
 
 
 @pytest.mark.promise("tracking.consent_only")
@@ -95,15 +132,51 @@ def test_withdrawing_tracking_stops_the_earlier_emails_pixel_at_once(reader):
     token = open_token(reader)
     reader.tracking_consent = False
     ContactRepository().replace(reader)
+    before = marker(reader)
 
     assert is_pixel(hit("o", token))
-    assert totals()["opened"] == 0
+    assert headers_of(hit("c", click_token(reader, LINK)))["Location"] == LINK
+    assert totals()["opened"] == totals()["clicked"] == 0
+    assert CounterRepository().links(CAMPAIGN, now()) == {}
+    assert held(reader) == [before]
 
 
 def test_a_deleted_contacts_pixel_records_nothing(reader):
     ContactRepository().delete(reader.list_id, reader.contact_id)
 
     assert is_pixel(hit("o", open_token(reader)))
+    assert totals()["opened"] == 0
+
+
+def test_a_hit_whose_send_marker_is_gone_recreates_nothing(reader):
+    """The marker deleted (an erasure, a contact deletion) after the hit read the consent: the
+    hit's update finds no marker and writes nothing, not even a marker of its own."""
+    token = open_token(reader)
+    service = TrackingService()
+    read_consent = service.contacts.tracking_consent
+
+    def marker_deleted_meanwhile(list_id, contact_id, at):
+        consent = read_consent(list_id, contact_id, at)
+        EventRepository().delete_contact(contact_id)
+        return consent
+
+    service.contacts.tracking_consent = marker_deleted_meanwhile
+    assert not service.open(token, Hit("GET", BROWSER, "203.0.113.9"), now())
+
+    assert held(reader) == []
+    assert totals()["opened"] == 0
+
+
+def test_a_token_of_another_account_for_the_marker_records_nothing(reader):
+    recipient = read_open(open_token(reader), now())
+    service = TrackingService()
+    # The contact read agrees (a contact whose account is the token's), the marker does not.
+    service.contacts.tracking_consent = lambda *_: TrackingConsent("another-account", True)
+    forged = Recipient("another-account", recipient.campaign_id, recipient.list_id, recipient.contact_id)
+    before = marker(reader)
+
+    assert not service._record(forged, "open", Hit("GET", BROWSER, "203.0.113.9"), now())
+    assert held(reader) == [before]
     assert totals()["opened"] == 0
 
 
@@ -150,15 +223,17 @@ def test_a_click_redirects_to_the_exact_link_and_counts_a_unique_click_and_open(
     assert no_cookie(first)
     counts = totals()
     assert counts["clicked"] == 1 and counts["opened"] == 1
+    assert CounterRepository().links(CAMPAIGN, now()) == {LINK: {"clicks": 2, "unique_clicks": 1}}
 
 
 @pytest.mark.promise("tracking.verdict_not_ip")
-def test_a_click_event_keeps_the_link_and_the_verdict_only(reader):
+def test_a_click_keeps_the_link_and_the_verdict_only(reader):
     hit("c", click_token(reader, LINK), ip="198.51.100.77")
 
-    [event] = [e for e in EventRepository().of_contact(reader.contact_id, now()) if e.get("kind") == "click"]
-    assert event["detail"] == {"machine": False, "url": LINK}
-    assert "198.51.100.77" not in repr(event)
+    [kept] = held(reader)
+    assert kept["clicked_at"] and kept["opened_at"] and "machine_clicked_at" not in kept
+    assert len(kept["clicked_links"]) == 1
+    assert "198.51.100.77" not in repr(kept) and "Macintosh" not in repr(kept)
 
 
 @pytest.mark.promise("tracking.consent_only")

@@ -51,9 +51,3 @@ def test_a_hit_within_seconds_of_delivery_is_a_machine():
     assert verdict(arrived=AT - SCAN_WINDOW + timedelta(seconds=1)).rule == "too_soon"
     assert verdict(arrived=AT - SCAN_WINDOW).machine is False
     assert verdict(arrived=None).machine is False
-
-
-@pytest.mark.promise("tracking.verdict_not_ip")
-def test_the_stored_detail_holds_the_verdict_only():
-    assert verdict().detail() == {"machine": False}
-    assert verdict(method="HEAD").detail() == {"machine": True, "rule": "head"}

@@ -65,8 +65,9 @@ PROCESSING: dict[Table, Processing] = {
         "{content} after the last of creation, edit and send start; no backups",
     ),
     Table.EVENTS: Processing(
-        "per contact and campaign: send marker, delivery, bounce, complaint, open and click events "
-        "(time, link, a person-or-machine verdict; never the IP address or user agent)",
+        "per contact and campaign: the send marker (the send and the first time of its delivery, "
+        "open and click, by a person or a machine, with the links clicked as hashes; never the IP "
+        "address or user agent), bounce, complaint and delivery-delay events (time, SES's detail)",
         "recipients",
         "statistics, suppression of bounced and complaining addresses, the subject's export",
         "{events} after the event; no backups",

@@ -69,7 +69,6 @@ class TrackingConsent:
     """What the tracking function needs of a contact: whose it is and whether it allows tracking."""
 
     account_id: str
-    email_hash: str
     tracking_consent: bool
 
 
@@ -113,14 +112,18 @@ class ContactRepository:
         return _contact(item) if item else None
 
     def tracking_consent(self, list_id: str, contact_id: str, at: datetime) -> TrackingConsent | None:
-        """The account, address hash and tracking consent of a live contact (None when there is
-        none): the same read as `get`, without building the record."""
-        item = live(self._table.get_item(Key={"list_id": list_id, "contact_id": contact_id}).get("Item"), at)
+        """The account and tracking consent of a live contact (None when there is none): the same
+        read as `get`, without building the record, and only the two attributes."""
+        item = live(
+            self._table.get_item(
+                Key={"list_id": list_id, "contact_id": contact_id},
+                ProjectionExpression="account_id, tracking_consent, expires_at",
+            ).get("Item"),
+            at,
+        )
         if item is None:
             return None
-        return TrackingConsent(
-            str(item["account_id"]), str(item["email_hash"]), bool(item.get("tracking_consent", False))
-        )
+        return TrackingConsent(str(item["account_id"]), bool(item.get("tracking_consent", False)))
 
     def create(self, contact: Contact, ledger: Sequence[ConsentRecord] = ()) -> None:
         """Add a contact that does not exist yet with the ledger entries proving its consent, in

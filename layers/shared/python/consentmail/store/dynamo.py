@@ -56,6 +56,22 @@ def conditionally(operation: Callable[..., object], **kwargs) -> bool:
     return True
 
 
+def update_returning(table, **kwargs) -> tuple[bool, dict | None]:
+    """Run a conditional `table.update_item` (its ConditionExpression and ReturnValues in `kwargs`)
+    and answer whether it happened, with the item as it was: on success the attributes ReturnValues
+    asked for, on a failed condition the whole item found (None when there was none), both in the
+    same one request (`ReturnValuesOnConditionCheckFailure`). Other errors as `translated_errors`."""
+    try:
+        with translated_errors():
+            answer = table.update_item(ReturnValuesOnConditionCheckFailure="ALL_OLD", **kwargs)
+    except Conflict as refused:
+        # The resource layer converts answers, not errors: the item found comes typed.
+        cause = refused.__cause__
+        found = cause.response.get("Item") if isinstance(cause, ClientError) else None
+        return False, _plain(found)
+    return True, from_dynamo(answer.get("Attributes") or {})
+
+
 def transact(client, actions: list[dict]) -> dict[int, dict | None]:
     """Run `actions` (TransactWriteItems entries: `Put`, `Update`, `Delete`, `ConditionCheck`,
     each with its TableName) all or none. Answers the positions of the actions whose condition

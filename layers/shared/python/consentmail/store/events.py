@@ -3,38 +3,50 @@
 Items of one contact share a partition (pk = contact_id), so access, erasure and closure find
 them in one query. Sort keys:
 - `SEND#<campaign_id>`: the send marker, written conditionally before the SES call so a contact
-  gets a campaign at most once; it also holds the first time of each outcome (`delivered_at`,
-  `opened_at`, `clicked_at`, `bounced_at`, `complained_at`, `unsubscribed_at`), set with a
-  condition, which is what makes unique opens and clicks, and idempotent SES events, cheap.
-  It also holds the links the contact clicked (`clicked_links`, hashes), for unique link clicks.
-- `EVENT#<campaign_id>#<iso time>#<type>#<id>`: one item per event (open, click, SES event).
+  gets a campaign at most once; it expires 13 months after the send. It also holds the first time
+  of each outcome (`delivered_at`, `opened_at`, `clicked_at`, `machine_opened_at`,
+  `machine_clicked_at`, `bounced_at`, `complained_at`, `unsubscribed_at`, ...), set with a
+  condition, which is what makes unique opens and clicks, and idempotent SES events, cheap, and the
+  links the contact clicked (`clicked_links`, hashes), for unique link clicks. The marker is the
+  whole record of a delivery, an open and a click: no event item is written for them.
+- `EVENT#<campaign_id>#<iso time>#<type>#<id>`: one item per SES event that is more than a first
+  time (a bounce, a complaint, with their details).
 
 No write here brings an erased contact's data back (docs/retention.md, "Erasure against
-concurrent writers"): a marker is changed only while it exists; what one email or one hit writes
-(a marker's claim, an open or click) is a plain put that its writer follows with a strongly
-consistent read of the address's erasure tombstone, undoing the put if it lives (`release_send`,
-`forget`); what an SES event writes (an event item, the soft-bounce tally) is a transaction that
-the tombstone refuses.
+concurrent writers"): a marker is changed only while it exists (an open or a click too: one
+conditional update); a marker's claim is a plain put that the sender follows with a strongly
+consistent read of the address's erasure tombstone, releasing the claim if it lives
+(`release_send`); what an SES event writes (an event item, the soft-bounce tally) is a
+transaction that the tombstone refuses.
 
 Access patterns (docs/architecture.md, data-access map): claim a send marker (conditional put),
 finish (conditional), release, settle a stale one; get a marker; a contact's latest send; first
-time of an outcome, first click of a link (conditional updates); count soft bounces
-(transaction); record an event (put, or a transaction refused by the tombstone), forget one; a
-contact's events; delete a contact's events (strongly consistent).
+time of an outcome (conditional update); an open or a click (one conditional update answering the
+marker as it was); count soft bounces (transaction); record an SES event (a transaction refused
+by the tombstone); a contact's events; delete a contact's events (strongly consistent).
 """
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from boto3.dynamodb.conditions import Key
 
 from consentmail.adapters import aws_clients
-from consentmail.core.clock import iso
+from consentmail.core.clock import epoch, iso
 from consentmail.core.errors import AddressErased
-from consentmail.core.retention import RetentionClass, expires_at, ttl_attributes
+from consentmail.core.retention import TTL_ATTRIBUTE, RetentionClass, expires_at, ttl_attributes
 from consentmail.core.tables import Table
-from consentmail.store.dynamo import conditionally, from_dynamo, live, query_items, to_dynamo, transact
+from consentmail.store.dynamo import (
+    conditionally,
+    from_dynamo,
+    live,
+    query_items,
+    to_dynamo,
+    transact,
+    update_returning,
+)
 from consentmail.store.suppression import tombstone_absent
 
 SEND = "SEND#"
@@ -50,6 +62,27 @@ OUTCOMES += ("machine_opened", "machine_clicked", "failed", "suppressed", "soft_
 
 def send_key(contact_id: str, campaign_id: str) -> dict:
     return {"contact_id": contact_id, "sk": f"{SEND}{campaign_id}"}
+
+
+def _link_hash(link: str) -> str:
+    return hashlib.sha256(link.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """What one hit did to its send marker: whether it was recorded, and the marker as it was
+    just before (whether recorded or not; None when there was none)."""
+
+    recorded: bool
+    before: dict | None
+
+    def first(self, outcome: str) -> bool:
+        """Whether the hit recorded this outcome's first time."""
+        return self.recorded and f"{outcome}_at" not in (self.before or {})
+
+    def first_click_of(self, link: str) -> bool:
+        """Whether the hit was the contact's first click on this link (as written)."""
+        return self.recorded and _link_hash(link) not in set((self.before or {}).get("clicked_links") or ())
 
 
 def _event(contact_id: str, campaign_id: str, account_id: str, kind: str, at: datetime, detail: dict) -> dict:
@@ -191,27 +224,52 @@ class EventRepository:
             ExpressionAttributeValues={":at": iso(at)},
         )
 
-    def first_link_click(self, contact_id: str, campaign_id: str, url: str, at: datetime) -> bool:
-        """Record on the send marker that the contact clicked this link; True only the first time,
-        which is what makes a link's unique clicks unique contacts."""
-        link = hashlib.sha256(url.encode()).hexdigest()[:32]
-        return conditionally(
-            self._table.update_item,
+    def track(
+        self,
+        *,
+        contact_id: str,
+        campaign_id: str,
+        account_id: str,
+        outcomes: tuple[str, ...],
+        at: datetime,
+        link: str | None = None,
+        arrived_by: datetime | None = None,
+    ) -> Tracked:
+        """One open or click, in one conditional UpdateItem on the send marker: each outcome's
+        first time set unless it is set, and `link` (as written in the campaign) added to the
+        links the contact clicked (hashes). Only while the marker exists and is the account's (so
+        no hit re-creates a marker an erasure deleted) and, with `arrived_by`, if its email
+        arrived by then (delivered, or sent when no delivery is known). The marker as it was comes
+        back with the answer, whether the update happened or not: it says which outcomes and
+        which link are firsts (DynamoDB applies each update atomically, so of two hits at once
+        only one finds no first time)."""
+        if unknown := set(outcomes) - set(OUTCOMES):
+            raise ValueError(f"unknown outcomes {sorted(unknown)}")
+        expression = "SET " + ", ".join(f"{o}_at = if_not_exists({o}_at, :at)" for o in outcomes)
+        # A marker past its expiry that TTL has not removed yet is as gone as its token.
+        condition = "attribute_exists(sk) AND account_id = :account AND #expires > :now"
+        values: dict = {":at": iso(at), ":account": account_id, ":now": epoch(at)}
+        names: dict = {"#expires": TTL_ATTRIBUTE}
+        if link is not None:
+            expression += " ADD clicked_links :links"
+            values[":links"] = {_link_hash(link)}
+        if arrived_by is not None:
+            # Times are ISO 8601 to the second, in UTC: their order is their strings' order.
+            condition += (
+                " AND (delivered_at <= :arrived OR (attribute_not_exists(delivered_at) AND #at <= :arrived))"
+            )
+            values[":arrived"] = iso(arrived_by)
+            names["#at"] = "at"
+        recorded, before = update_returning(
+            self._table,
             Key=send_key(contact_id, campaign_id),
-            UpdateExpression="ADD clicked_links :links",
-            ConditionExpression="attribute_exists(sk) AND NOT contains(clicked_links, :link)",
-            ExpressionAttributeValues={":links": {link}, ":link": link},
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ExpressionAttributeNames=names,
+            ReturnValues="ALL_OLD",
         )
-
-    def record(
-        self, *, contact_id: str, campaign_id: str, account_id: str, kind: str, at: datetime, detail: dict
-    ) -> dict:
-        """Append one event item (no raw IP or user agent: callers store verdicts); returns its
-        key. A plain put: the caller reads the address's erasure tombstone right after it, and
-        `forget`s the item if it lives."""
-        item = _event(contact_id, campaign_id, account_id, kind, at, detail)
-        self._table.put_item(Item=to_dynamo(item))
-        return {"contact_id": contact_id, "sk": item["sk"]}
+        return Tracked(recorded, before or None)
 
     def record_unless_erased(
         self,
@@ -224,16 +282,12 @@ class EventRepository:
         at: datetime,
         detail: dict,
     ) -> None:
-        """`record`, in a transaction that the erasure tombstone of the address `email_hash`
-        refuses (AddressErased)."""
+        """Append one event item (an SES event's: kind, time, detail), in a transaction that the
+        erasure tombstone of the address `email_hash` refuses (AddressErased)."""
         item = _event(contact_id, campaign_id, account_id, kind, at, detail)
         put = {"Put": {"TableName": self._table.name, "Item": to_dynamo(item)}}
         if transact(self._table.meta.client, [tombstone_absent(email_hash, at), put]):
             raise AddressErased()
-
-    def forget(self, key: dict) -> None:
-        """Delete one event item: a hit recorded while its address was being erased."""
-        self._table.delete_item(Key=key)
 
     def of_contact(self, contact_id: str, at: datetime) -> list[dict]:
         items = query_items(self._table, KeyConditionExpression=Key("contact_id").eq(contact_id))

@@ -1,6 +1,7 @@
 """Is a tracking hit a person or a machine? Judged once, when the hit arrives, from the request
 method, the user agent, the client IP and the time since the email was delivered (or sent). Only
-the verdict (and the rule that decided it) is stored: never the raw IP or user agent.
+the verdict is stored, never the raw IP or user agent: a person's hit sets the send marker's
+`opened_at` or `clicked_at`, a machine's `machine_opened_at` or `machine_clicked_at`.
 
 The rules, documented in docs/statistics.md:
 - `head`: a HEAD request. Link checkers and security gateways probe; people's clients GET.
@@ -11,7 +12,9 @@ The rules, documented in docs/statistics.md:
   through Apple's proxies: the bare user agent `Mozilla/5.0` or a request from Apple's network
   17.0.0.0/8.
 - `too_soon`: a hit within SCAN_WINDOW of the delivery (or of the send when no delivery is known
-  yet): gateways scan messages as they arrive, before a person could have read them.
+  yet): gateways scan messages as they arrive, before a person could have read them. The tracking
+  service judges a hit without the times first, and the send marker's update records a person's
+  hit only if the email arrived SCAN_WINDOW before; refused, it is judged again with the times.
 Gmail's and Yahoo's image proxies fetch when the recipient opens the message, so they count as
 people.
 """
@@ -78,10 +81,6 @@ APPLE_NETWORKS = (ipaddress.ip_network("17.0.0.0/8"),)
 class Verdict:
     machine: bool
     rule: str = ""
-
-    def detail(self) -> dict:
-        """What an event item keeps of the request: the verdict, nothing identifying."""
-        return {"machine": self.machine, "rule": self.rule} if self.machine else {"machine": False}
 
 
 HUMAN = Verdict(False)

@@ -1,12 +1,15 @@
 """Recording opens and clicks: only when the token verifies, the contact still exists and allows
 tracking *now* (a withdrawal stops earlier emails' pixels and links at once), each hit judged
-person or machine on arrival (see machine.py), unique per contact through the send marker. A
-person's first open or click also lands in the campaign's timeline, and every person's click in
-its link counts (unique per contact and link, through the send marker too). A hit while the
-contact's address is being erased stores nothing: the event item is written first, then the
-address's erasure tombstone read (strongly consistent), and the item taken back if it lives;
-only then is the hit counted and the link click marked on the send marker (docs/retention.md,
-"Erasure against concurrent writers").
+person or machine on arrival (see machine.py), unique per contact through the send marker.
+
+A hit is two requests before any counting: the contact's consent (one read), then one
+conditional update of the send marker that records the first time of the open or click (and the
+link clicked), only while the marker exists, and answers the marker as it was, which says whether
+this is the contact's first open, click or click of this link. That update is all a hit stores
+about the person: there is no event item per hit, and no erasure tombstone to read, since an
+update conditional on the marker's existence cannot bring back a marker an erasure deleted
+(docs/retention.md, "Erasure against concurrent writers"). Then the campaign's counts (counters,
+timeline, links: no person in them) get the firsts, and a person's click its link.
 
 The redirect never depends on consent: a valid click token always leads to its link, so a
 recipient who withdrew tracking can still follow the links of earlier emails."""
@@ -18,11 +21,20 @@ from consentmail.core import links
 from consentmail.core.clock import parse_iso
 from consentmail.core.errors import InvalidToken
 from consentmail.core.links import Click, Recipient
-from consentmail.store.contacts import ContactRepository, TrackingConsent
+from consentmail.store.contacts import ContactRepository
 from consentmail.store.counters import CounterRepository
-from consentmail.store.events import EventRepository
-from consentmail.store.suppression import SuppressionRepository
+from consentmail.store.events import EventRepository, Tracked
 from consentmail.tracking import machine
+
+# The send marker's outcomes a hit records, and the counter each counts in.
+PERSON = {"open": ("opened",), "click": ("clicked", "opened")}  # a person who clicks has opened
+MACHINE = {"open": "machine_opened", "click": "machine_clicked"}
+COUNTERS = {
+    "opened": "opened",
+    "clicked": "clicked",
+    "machine_opened": "machine_opens",
+    "machine_clicked": "machine_clicks",
+}
 
 
 @dataclass(frozen=True)
@@ -35,11 +47,10 @@ class Hit:
 
 
 class TrackingService:
-    def __init__(self, contacts=None, events=None, counters=None, suppression=None):
+    def __init__(self, contacts=None, events=None, counters=None):
         self.contacts = contacts or ContactRepository()
         self.events = events or EventRepository()
         self.counters = counters or CounterRepository()
-        self.suppression = suppression or SuppressionRepository()
 
     def open(self, token: str, hit: Hit, at: datetime) -> bool:
         """Record an open if it may be recorded; True when it was. Never raises on a bad token:
@@ -62,70 +73,70 @@ class TrackingService:
         return click
 
     def record_click(self, click: Click, hit: Hit, at: datetime) -> bool:
-        """Record the click when the contact allows tracking; True when it was. The event keeps
-        the link the contact followed; the link statistics count the link as written."""
-        return self._record(click.recipient, "click", hit, at, {"url": click.url}, link=click.link)
+        """Record the click when the contact allows tracking; True when it was. The link
+        statistics count the link as written in the campaign."""
+        return self._record(click.recipient, "click", hit, at, link=click.link)
 
-    def _tracked(self, recipient: Recipient, at: datetime) -> TrackingConsent | None:
-        """What tracking needs of the contact, if it exists and allows tracking now."""
+    def _allowed(self, recipient: Recipient, at: datetime) -> bool:
+        """Whether the contact exists, is the token's account's and allows tracking now."""
         contact = self.contacts.tracking_consent(recipient.list_id, recipient.contact_id, at)
-        if contact is None or not contact.tracking_consent or contact.account_id != recipient.account_id:
-            return None
-        return contact
+        return contact is not None and contact.tracking_consent and contact.account_id == recipient.account_id
 
     def _record(
+        self, recipient: Recipient, kind: str, hit: Hit, at: datetime, link: str | None = None
+    ) -> bool:
+        if not self._allowed(recipient, at):
+            return False
+        # What the request itself says; a person's hit is recorded as one only if the email had
+        # arrived SCAN_WINDOW before (checked by the marker's update, which reads no time first).
+        verdict = machine.judge(method=hit.method, user_agent=hit.user_agent, ip=hit.ip, at=at)
+        if verdict.machine:
+            tracked = self._track(recipient, (MACHINE[kind],), at)
+        else:
+            tracked = self._track(recipient, PERSON[kind], at, link=link, arrived_by=at - machine.SCAN_WINDOW)
+            if not tracked.recorded and tracked.before is not None:
+                # Refused: the email arrived too recently (a gateway scanning it), or the marker is
+                # not the token's account's, which a second update refuses the same way.
+                verdict = machine.judge(
+                    method=hit.method,
+                    user_agent=hit.user_agent,
+                    ip=hit.ip,
+                    at=at,
+                    arrived_at=arrived(tracked.before),
+                )
+                if verdict.machine:
+                    tracked = self._track(recipient, (MACHINE[kind],), at)
+        if not tracked.recorded:
+            return False
+        outcomes = (MACHINE[kind],) if verdict.machine else PERSON[kind]
+        counts = {COUNTERS[outcome]: int(tracked.first(outcome)) for outcome in outcomes}
+        self.counters.add(recipient.campaign_id, counts, at=at)
+        sent = (tracked.before or {}).get("at")
+        self.counters.add_to_timeline(recipient.campaign_id, counts, at, parse_iso(sent) if sent else None)
+        if link is not None and not verdict.machine:
+            self.counters.add_click(recipient.campaign_id, link, tracked.first_click_of(link), at)
+        return True
+
+    def _track(
         self,
         recipient: Recipient,
-        kind: str,
-        hit: Hit,
+        outcomes: tuple[str, ...],
         at: datetime,
-        extra: dict | None = None,
         link: str | None = None,
-    ) -> bool:
-        contact = self._tracked(recipient, at)
-        if contact is None:
-            return False
-        send = self.events.get_send(recipient.contact_id, recipient.campaign_id, at)
-        arrived = (send or {}).get("delivered_at") or (send or {}).get("at")
-        verdict = machine.judge(
-            method=hit.method,
-            user_agent=hit.user_agent,
-            ip=hit.ip,
-            at=at,
-            arrived_at=parse_iso(arrived) if arrived else None,
-        )
-        recorded = self.events.record(
+        arrived_by: datetime | None = None,
+    ) -> Tracked:
+        return self.events.track(
             contact_id=recipient.contact_id,
             campaign_id=recipient.campaign_id,
             account_id=recipient.account_id,
-            kind=kind,
+            outcomes=outcomes,
             at=at,
-            detail={**verdict.detail(), **(extra or {})},
+            link=link,
+            arrived_by=arrived_by,
         )
-        if self.suppression.being_erased(contact.email_hash, at):
-            # The erasure may have read the contact's events before this one was written.
-            self.events.forget(recorded)
-            return False
-        counts = self._count(recipient, kind, verdict, at)
-        self.counters.add(recipient.campaign_id, counts, at=at)
-        sent_at = parse_iso(send["at"]) if send and send.get("at") else None
-        self.counters.add_to_timeline(recipient.campaign_id, counts, at, sent_at)
-        if link is not None and not verdict.machine:
-            unique = self.events.first_link_click(recipient.contact_id, recipient.campaign_id, link, at)
-            self.counters.add_click(recipient.campaign_id, link, unique, at)
-        return True
 
-    def _count(
-        self, recipient: Recipient, kind: str, verdict: machine.Verdict, at: datetime
-    ) -> dict[str, int]:
-        def first(outcome: str) -> int:
-            return int(self.events.first_outcome(recipient.contact_id, recipient.campaign_id, outcome, at))
 
-        if verdict.machine:
-            if kind == "open":
-                return {"machine_opens": first("machine_opened")}
-            return {"machine_clicks": first("machine_clicked")}
-        if kind == "open":
-            return {"opened": first("opened")}
-        # A person who clicks has opened the email, even when their client blocked the pixel.
-        return {"clicked": first("clicked"), "opened": first("opened")}
+def arrived(marker: dict) -> datetime | None:
+    """When the marker's email arrived: delivered, or sent when no delivery is known."""
+    moment = marker.get("delivered_at") or marker.get("at")
+    return parse_iso(moment) if moment else None
