@@ -467,6 +467,37 @@ def test_an_import_killed_at_any_point_of_a_chunk_leaves_the_list_counts_exact(
     assert sum(counts.values()) == len(good) + 1
 
 
+def test_contacts_a_racing_worker_created_are_counted_by_the_checkpoint_that_moves(
+    aws, imports, owner, list_id, monkeypatch
+):
+    created = start_import(owner, list_id)
+    upload(created, b"email\nada@example.org\ngrace@example.org\nlinus@example.org\n")
+    real_put_absent = BulkContacts._put_absent
+    calls = []
+
+    def put_absent(self, contacts):
+        calls.append(len(contacts))
+        racing = len(calls) == 2
+        if len(calls) == 1:
+            # A redelivered message runs the same chunk meanwhile: it creates the contacts first
+            # and dies before its checkpoint.
+            with pytest.raises(RuntimeError):
+                BulkImports(chunk_rows=CHUNK).run(owner["sub"], created["import_id"], now())
+        existed = real_put_absent(self, contacts)
+        if racing:
+            raise RuntimeError("the other worker died")
+        return existed
+
+    monkeypatch.setattr(BulkContacts, "_put_absent", put_absent)
+
+    assert run_imports(aws) == 0
+
+    status = import_status(owner, list_id, created["import_id"])
+    assert (status["status"], status["imported"], status["rejected"]) == ("done", 3, [])
+    counts = call("GET", f"/lists/{list_id}", claims=owner).json()["counts"]
+    assert counts["confirmed"] == len(list(ContactRepository().all_of_list(list_id, now()))) == 3
+
+
 def test_a_contact_added_while_its_row_is_imported_is_never_overwritten(
     aws, imports, owner, list_id, monkeypatch
 ):

@@ -10,12 +10,13 @@ headers, attribute names; suppression and erasure). Bad rows are reported with l
 good rows kept. When an invocation's time runs short, it puts a continuation message on the same
 queue; the last chunk leaves the import `done` and deletes the file.
 
-Resumable, exactly once. After each chunk, one conditional update of the import's item moves its
-checkpoint (byte offset and line) from where the chunk started to where it ended and adds the
-chunk's counts: a chunk done again after a crash, or by a redelivered message racing a
-continuation, is counted once. Its rows are written again harmlessly: each contact is created with
-a condition (`BulkContacts.create`, the synchronous import's write with its list counts and its
-erasure check, which takes back a contact whose address is being erased: it never overwrites a
+Resumable, exactly once. After each chunk, one transaction moves the import's checkpoint (byte
+offset and line) from where the chunk started to where it ended, conditional on it still being
+there, adds the chunk's counts to the import's, and adds its contacts to the list's counts: a
+chunk done again after a crash at any point, or by a redelivered message racing a continuation,
+is counted once, in the import and in the list. Its rows are written again harmlessly: each
+contact is created with a condition (`BulkContacts.create`, the synchronous import's write with
+its erasure check, which takes back a contact whose address is being erased: it never overwrites a
 contact, so a contact changed meanwhile stays as it is) and carries its import row
 (`<import_id>:<line>`), so the import tells its own earlier write (imported) from a contact that
 was already on the list (rejected), or from an earlier row of the same file (rejected as a

@@ -18,7 +18,7 @@ Items of the accounts table (pk / sk):
 
 `AccountData` walks everything an account holds in the other tables (lists, contacts, consent
 records, campaigns, content, events, suppressions): closure sets their expiry, deleting a contact
-removes its consent records and events. `BulkContacts` writes an import's contacts in batches.
+removes its consent records and events. `BulkContacts` creates an import's contacts in batches.
 
 Access patterns (docs/architecture.md, data-access map): AccountRepository: reserve, bind, release
 an address (`EMAIL#hash`/`ACCOUNT`, conditional put); account of an address; create, save, get a
@@ -26,14 +26,15 @@ profile; add a notification, list notifications newest first (query `ACCOUNT#id`
 prefix); count, record, clear failed logins (atomic counter with expiry); claim the password-reset
 email slot of an address (conditional put with expiry); use, release a reset token (conditional
 put); revoke a refresh token, is it revoked (get); create an import or export (conditional put),
-get it, start it, checkpoint an import's chunk, finish or fail it (conditional updates on its
-status and, for an import, its offset), delete one that could not start. AccountData: closure
-sets `expires_at` on every item of the account (lists, consent, campaigns by `by_account`;
-contacts and events by partition; suppressions, counters, content by key); a list's contact keys,
-a contact's event keys; delete a contact's consent records and events. BulkContacts: which contact
-ids exist (BatchGetItem); write an import's contacts and consent records (batch writer; for a
-large import, conditional puts that never overwrite a contact), then read their addresses' erasure
-tombstones and take back the contacts being erased.
+get it, start it, checkpoint an import's chunk (with the list counts its contacts add, in one
+transaction), finish or fail it (conditional updates on its status and, for an import, its
+offset), delete one that could not start. AccountData: closure sets `expires_at` on every item of
+the account (lists, consent, campaigns by `by_account`; contacts and events by partition;
+suppressions, counters, content by key); a list's contact keys, a contact's event keys; delete a
+contact's consent records and events. BulkContacts: which contact ids exist (BatchGetItem); create
+an import's contacts (conditional puts that never overwrite a contact) and their consent records
+(batch writer), then read their addresses' erasure tombstones and take back the contacts being
+erased.
 """
 
 import uuid
