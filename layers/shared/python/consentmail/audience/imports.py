@@ -34,8 +34,9 @@ from consentmail.core.records import ConsentProof, Contact, MailingList, Visitor
 from consentmail.core.sensitive_data import problems
 
 # The synchronous import answers within the accounts function's 25 s: measured in local mode
-# (docs/scaling.md, `python -m bench.import_timing`), 2,000 new rows take 8 to 13 s and 5,000 about
-# 25 s, every row written with its consent-ledger entries. Larger files take the asynchronous route.
+# (docs/scaling.md, `python -m bench.import_timing`), 2,000 new rows take 8 to 13 s (5,000 took about
+# 25 s), every row created by a conditional put (16 at a time) with its consent-ledger entries.
+# Larger files take the asynchronous route.
 MAX_ROWS = 2_000
 LARGE_IMPORT_ROUTE = "POST /lists/{list_id}/imports"
 KNOWN = ("email", "first_name", "last_name", "tracking_consent")
