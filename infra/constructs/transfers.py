@@ -181,6 +181,8 @@ class Transfers(Construct):
                 # The import's status (accounts), its contacts and their ledger entries.
                 writes=(T.ACCOUNTS, T.CONTACTS, T.CONSENT),
                 reads=(T.LISTS, T.SUPPRESSION),
+                # Each chunk's contacts join the list's counts, with the chunk's checkpoint.
+                counts=(T.LISTS,),
                 # An import that runs out of time continues in a new message.
                 send_to=(self.imports,),
                 # Addresses become keyed hashes.

@@ -250,8 +250,9 @@ TABLE_ACCESS: dict[Function, dict[str, str]] = {
         ("requests", "contacts", "consent", "events", "accounts", "suppression", "lists", "receipts"), RW
     ),
     Function.PURGE: dict.fromkeys((schema.table.value for schema in SCHEMAS.values()), RW),
-    # An import's status, its contacts and their ledger entries; the list and suppressions read.
-    Function.IMPORTER: {"accounts": RW, "contacts": RW, "consent": RW, "lists": R, "suppression": R},
+    # An import's status, its contacts and their ledger entries, the list's counts; the list and
+    # suppressions read.
+    Function.IMPORTER: {"accounts": RW, "contacts": RW, "consent": RW, "lists": R_COUNTS, "suppression": R},
     # An export's status; the list and its contacts read.
     Function.EXPORTER: {"accounts": RW, "lists": R, "contacts": R},
 }

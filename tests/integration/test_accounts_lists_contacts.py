@@ -10,11 +10,14 @@ from datetime import UTC, datetime
 import pytest
 
 from consentmail.adapters import aws_clients
+from consentmail.audience.contacts import ContactService
 from consentmail.audience.imports import MAX_ROWS
+from consentmail.audience.models import ConsentProofIn, ContactIn
 from consentmail.core.addresses import email_hash
 from consentmail.core.clock import now
-from consentmail.core.records import ConsentAction, Contact, ContactStatus
+from consentmail.core.records import ConsentAction, Contact, ContactStatus, Visitor
 from consentmail.core.tables import Table
+from consentmail.store.accounts import BulkContacts
 from consentmail.store.consent import ConsentRepository
 from consentmail.store.contacts import ContactRepository, contact_id_for, contact_item
 from consentmail.store.suppression import Reason, SuppressionRepository
@@ -383,6 +386,50 @@ def test_import_takes_the_consent_proof_from_the_request_or_the_rows(owner, list
     assert ada.consent.obtained_at.date().isoformat() == "2026-09-01"
     assert (grace.consent.source, grace.consent.text) == ("shop counter", "Yes to the newsletter")
     assert grace.consent.obtained_at == datetime(2026, 10, 1, 9, tzinfo=UTC)
+
+
+def test_a_contact_added_while_the_import_runs_is_left_as_it_is_and_counted_once(owner, list_id, monkeypatch):
+    # Given an import whose existence check answers just before the subscribe form (here the
+    # service it calls) adds one of its addresses with a proof, a status and attributes of its own
+    real_existing = BulkContacts.existing
+    race_id = contact_id_for(list_id, email_hash("race@example.org"))
+    added: list[Contact] = []
+
+    def added_right_after_the_check(self, list_id_, contact_ids, at):
+        found = real_existing(self, list_id_, contact_ids, at)
+        request = ContactIn(
+            email="race@example.org",
+            first_name="Added by hand",
+            attributes={"city": "Lyon"},
+            consent=ConsentProofIn.model_validate(CONSENT),
+            double_opt_in=True,
+        )
+        visitor = Visitor("198.51.100.7", "the subscribe form")
+        ContactService().add(owner["sub"], list_id, request, visitor, now())
+        added.append(ContactRepository().get(list_id, race_id, now()))
+        return found
+
+    monkeypatch.setattr(BulkContacts, "existing", added_right_after_the_check)
+    body = "email,first_name,city\r\nrace@example.org,Imported,Paris\r\nother@example.org,Other,Nice\r\n"
+
+    # When the import writes its rows
+    reply = call("POST", f"/lists/{list_id}/contacts/import", claims=owner, body=body)
+
+    # Then the contact added meanwhile is exactly as it was, its row reported as already there
+    assert reply.status == 200, reply.text
+    assert reply.json() == {
+        "imported": 1,
+        "rejected": [{"line": 2, "reason": "the address is already on the list"}],
+    }
+    race = ContactRepository().get(list_id, race_id, now())
+    assert race == added[0]
+    assert race.status == ContactStatus.PENDING and race.consent.source == CONSENT["source"]
+    assert [r.action for r in ledger("race@example.org")] == [ConsentAction.ADDED_BY_ACCOUNT]
+    # And the list counts each contact it holds once
+    counts = call("GET", f"/lists/{list_id}", claims=owner).json()["counts"]
+    held = [c.status.value for c in ContactRepository().all_of_list(list_id, now())]
+    assert counts == {**dict.fromkeys(counts, 0), "pending": 1, "confirmed": 1}
+    assert sorted(held) == ["confirmed", "pending"]
 
 
 def test_import_beyond_the_row_limit_answers_413_pointing_to_the_large_import(owner, list_id):

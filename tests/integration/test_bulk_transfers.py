@@ -6,6 +6,7 @@ bad input on every route, and what closure and the purge do with them."""
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ import boto3
 import pytest
 import requests
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from botocore.client import BaseClient
 
 import functions.exporter.handler as exporter_function
 import functions.importer.handler as importer_function
@@ -31,6 +33,7 @@ from consentmail.core.records import ConsentAction, ContactStatus, ExportJob, Im
 from consentmail.purge.service import PurgeService
 from consentmail.store.accounts import AccountRepository, BulkContacts, account_pk
 from consentmail.store.contacts import ContactRepository, contact_id_for
+from consentmail.store.list_counts import COUNT_KEY_MARKER
 from consentmail.store.suppression import SuppressionRepository
 from infra.local.workers import failed_ids, sqs_event
 from tests.accounts_helpers import add_contact, call, create_list, open_account, signed_in
@@ -338,24 +341,25 @@ def test_an_import_killed_mid_way_resumes_without_losing_or_duplicating_a_row(
 
     monkeypatch.setattr(AccountRepository, "checkpoint_import", checkpoint)
     chunk_writes = []
-    real_store = ContactService.store_imported_once
+    real_store = ContactService.store_imported
 
-    def store_imported_once(self, contacts, visitor, at, written):
+    def store_imported(self, contacts, visitor, at, written=()):
         chunk_writes.append(len(contacts))
         return real_store(self, contacts, visitor, at, written)
 
-    monkeypatch.setattr(ContactService, "store_imported_once", store_imported_once)
+    monkeypatch.setattr(ContactService, "store_imported", store_imported)
     recycled = []
-    real_count_in = BulkContacts._count_in
+    real_put_absent = BulkContacts._put_absent
 
-    def count_in(contacts):
+    def put_absent(self, contacts):
+        existed = real_put_absent(self, contacts)
         if len(chunk_writes) == 6 and not recycled:
             # Stopped between chunk 5's first contacts and their ledger entries.
             recycled.append(True)
             raise RuntimeError("the container was recycled")
-        return real_count_in(contacts)
+        return existed
 
-    monkeypatch.setattr(BulkContacts, "_count_in", staticmethod(count_in))
+    monkeypatch.setattr(BulkContacts, "_put_absent", put_absent)
     # The invocation runs short of time after the eighth checkpoint: the rest goes on in a
     # continuation message.
     context = Context(lambda: 10.0 if len(checkpoints) == 8 else 300.0)
@@ -387,6 +391,111 @@ def test_an_import_killed_mid_way_resumes_without_losing_or_duplicating_a_row(
     assert len({r["contact_id"] for r in imported_entries}) == len(good)
     granted = [r for r in ledger_of_list(list_id) if r["action"] == ConsentAction.TRACKING_GRANTED.value]
     assert len(granted) == len({a for a in good if int(a.removeprefix("reader").split("@")[0]) % 2})
+    counts = call("GET", f"/lists/{list_id}", claims=owner).json()["counts"]
+    assert counts["confirmed"] == len(on_list)
+
+
+def crash_after(monkeypatch, operation: Callable[[str, dict], bool], nth: int) -> list[str]:
+    """The worker dies right after its `nth` DynamoDB call that `operation` (name, parameters)
+    matches has returned, once; answers the calls it died after."""
+    real_call = BaseClient._make_api_call
+    seen: list[dict] = []
+    died: list[str] = []
+
+    def dying(self, name, params):
+        answer = real_call(self, name, params)
+        if self.meta.service_model.service_name == "dynamodb" and operation(name, params) and not died:
+            seen.append(params)
+            if len(seen) == nth:
+                died.append(name)
+                raise RuntimeError("Task timed out after 300.00 seconds")
+        return answer
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", dying)
+    return died
+
+
+def a_contact_created(name: str, params: dict) -> bool:
+    """A contact created only if absent."""
+    return (
+        name == "PutItem"
+        and params["TableName"] == "consentmail-contacts"
+        and "ConditionExpression" in params
+    )
+
+
+def a_count_added(name: str, params: dict) -> bool:
+    """A write adding to a list's counts (alone, or in a transaction)."""
+    text = json.dumps(params, default=str)
+    return name in ("UpdateItem", "TransactWriteItems") and COUNT_KEY_MARKER in text
+
+
+def a_checkpoint(name: str, params: dict) -> bool:
+    """A chunk's checkpoint (alone, or in a transaction)."""
+    text = json.dumps(params, default=str)
+    return name in ("UpdateItem", "TransactWriteItems") and "IMPORT#" in text and '"imported"' in text
+
+
+@pytest.mark.parametrize(
+    ("operation", "nth"),
+    [(a_contact_created, 250), (a_count_added, 3), (a_checkpoint, 3)],
+    ids=["after-its-contacts-are-created", "after-its-counts-are-added", "after-its-checkpoint"],
+)
+def test_an_import_killed_at_any_point_of_a_chunk_leaves_the_list_counts_exact(
+    aws, imports, owner, list_id, monkeypatch, operation, nth
+):
+    add_contact(owner, list_id, "reader3@example.org")
+    data, good, bad = big_file(400)
+    created = start_import(owner, list_id)
+    upload(created, data)
+    died = crash_after(monkeypatch, operation, nth)
+
+    failures = run_imports(aws)
+
+    assert died and failures == 1
+    status = import_status(owner, list_id, created["import_id"])
+    assert status["status"] == "done"
+    assert (status["rows"], status["imported"]) == (400, len(good))
+    assert {r["line"] for r in status["rejected"]} == set(bad)
+    on_list = list(ContactRepository().all_of_list(list_id, now()))
+    assert {c.email for c in on_list} == good | {"reader3@example.org"}
+    imported_entries = [r for r in ledger_of_list(list_id) if r["action"] == ConsentAction.IMPORTED.value]
+    assert len(imported_entries) == len({r["contact_id"] for r in imported_entries}) == len(good)
+    counts = call("GET", f"/lists/{list_id}", claims=owner).json()["counts"]
+    held = Counter(c.status.value for c in on_list)
+    assert counts == {status: held.get(status, 0) for status in counts}
+    assert sum(counts.values()) == len(good) + 1
+
+
+def test_contacts_a_racing_worker_created_are_counted_by_the_checkpoint_that_moves(
+    aws, imports, owner, list_id, monkeypatch
+):
+    created = start_import(owner, list_id)
+    upload(created, b"email\nada@example.org\ngrace@example.org\nlinus@example.org\n")
+    real_put_absent = BulkContacts._put_absent
+    calls = []
+
+    def put_absent(self, contacts):
+        calls.append(len(contacts))
+        racing = len(calls) == 2
+        if len(calls) == 1:
+            # A redelivered message runs the same chunk meanwhile: it creates the contacts first
+            # and dies before its checkpoint.
+            with pytest.raises(RuntimeError):
+                BulkImports(chunk_rows=CHUNK).run(owner["sub"], created["import_id"], now())
+        existed = real_put_absent(self, contacts)
+        if racing:
+            raise RuntimeError("the other worker died")
+        return existed
+
+    monkeypatch.setattr(BulkContacts, "_put_absent", put_absent)
+
+    assert run_imports(aws) == 0
+
+    status = import_status(owner, list_id, created["import_id"])
+    assert (status["status"], status["imported"], status["rejected"]) == ("done", 3, [])
+    counts = call("GET", f"/lists/{list_id}", claims=owner).json()["counts"]
+    assert counts["confirmed"] == len(list(ContactRepository().all_of_list(list_id, now()))) == 3
 
 
 def test_a_contact_added_while_its_row_is_imported_is_never_overwritten(

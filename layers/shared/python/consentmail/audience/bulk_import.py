@@ -10,12 +10,13 @@ headers, attribute names; suppression and erasure). Bad rows are reported with l
 good rows kept. When an invocation's time runs short, it puts a continuation message on the same
 queue; the last chunk leaves the import `done` and deletes the file.
 
-Resumable, exactly once. After each chunk, one conditional update of the import's item moves its
-checkpoint (byte offset and line) from where the chunk started to where it ended and adds the
-chunk's counts: a chunk done again after a crash, or by a redelivered message racing a
-continuation, is counted once. Its rows are written again harmlessly: each contact is created with
-a condition (`BulkContacts.create`, the synchronous import's write with its list counts and its
-erasure check, which takes back a contact whose address is being erased: it never overwrites a
+Resumable, exactly once. After each chunk, one transaction moves the import's checkpoint (byte
+offset and line) from where the chunk started to where it ended, conditional on it still being
+there, adds the chunk's counts to the import's, and adds its contacts to the list's counts: a
+chunk done again after a crash at any point, or by a redelivered message racing a continuation,
+is counted once, in the import and in the list. Its rows are written again harmlessly: each
+contact is created with a condition (`BulkContacts.create`, the synchronous import's write with
+its erasure check, which takes back a contact whose address is being erased: it never overwrites a
 contact, so a contact changed meanwhile stays as it is) and carries its import row
 (`<import_id>:<line>`), so the import tells its own earlier write (imported) from a contact that
 was already on the list (rejected), or from an earlier row of the same file (rejected as a
@@ -37,7 +38,7 @@ from consentmail.adapters.s3 import TransferBucket, import_key, import_of_key
 from consentmail.adapters.sqs import TransferQueues
 from consentmail.audience import csv_stream
 from consentmail.audience.contacts import ERASED_REFUSAL, ContactService
-from consentmail.audience.imports import default_proof, read_row, to_contacts
+from consentmail.audience.imports import ALREADY_ON_LIST, default_proof, read_row, to_contacts
 from consentmail.audience.models import ImportIn, ImportMessage
 from consentmail.core.clock import now
 from consentmail.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
@@ -71,7 +72,6 @@ UPLOAD_LIFETIME = timedelta(hours=1)
 TIME_RESERVE = 30.0
 
 IMPORT_NOT_FOUND = "There is no import with this id."
-ALREADY_ON_LIST = "the address is already on the list"
 GAVE_UP = (
     "The import stopped after repeated errors. The rows counted here are on the list; import the "
     "file again for the rest (rows already on the list are reported, never duplicated)."
@@ -268,7 +268,7 @@ class BulkImports:
             while True:
                 mailing_list = self._open_list(job, at)
                 chunk, last = self._take(records)
-                imported, rejected = self._import_chunk(job, mailing_list, chunk, visitor, at)
+                imported, rejected, counts = self._import_chunk(job, mailing_list, chunk, visitor, at)
                 kept = rejected[: max(0, REJECTED_KEPT - job.rejected_count)]
                 end = chunk[-1] if chunk else None
                 finished_at = now() if last else None
@@ -279,6 +279,7 @@ class BulkImports:
                     imported=imported,
                     rejected=kept,
                     rejected_count=len(rejected),
+                    counts=counts,
                     finished_at=finished_at,
                 )
                 if not moved:
@@ -337,8 +338,9 @@ class BulkImports:
         chunk: list[csv_stream.Record],
         visitor: Visitor,
         at: datetime,
-    ) -> tuple[int, list[Rejection]]:
-        """Import a chunk's rows; (rows imported, rows rejected by line). Safe to run again."""
+    ) -> tuple[int, list[Rejection], dict[str, int]]:
+        """Import a chunk's rows; (rows imported, rows rejected by line, what its contacts add to
+        the list's counts, by status). Safe to run again."""
         started = job.started_at or at
         rejected: list[Rejection] = []
         rows = []
@@ -366,12 +368,22 @@ class BulkImports:
         own = {c for c, (row, _) in by_id.items() if existing.get(c) == _row_mark(job.import_id, row.line)}
         writing = [contact for c, (_row, contact) in by_id.items() if c not in existing or c in own]
         # The synchronous import's write: each created only if still absent (another writer may have
-        # come first), counted in its list, and taken back if its address is being erased.
-        raced, erased = self.contacts.store_imported_once(writing, visitor, started, own)
+        # come first), and taken back if its address is being erased. The contacts it leaves on the
+        # list, this attempt's and an earlier one's (`own`: never counted, as its checkpoint did not
+        # move), are counted with the checkpoint.
+        created = self.contacts.store_imported(writing, visitor, started, own)
+        raced, erased = created.existed, created.erased
         if raced:
             # Their writer's mark; one that went again meanwhile was on the list all the same.
             found = repository.import_rows(mailing_list.list_id, sorted(raced), at, consistent=True)
             existing |= {contact_id: found.get(contact_id) for contact_id in raced}
+        counts = dict(created.counts)
+        for contact_id in raced:
+            row, contact = by_id[contact_id]
+            if existing[contact_id] == _row_mark(job.import_id, row.line):
+                # Created by a worker racing this one on the same chunk: the checkpoint that moves
+                # counts it, whichever worker's it is.
+                counts[contact.status.value] = counts.get(contact.status.value, 0) + 1
         imported = 0
         for contact_id, (row, _contact) in by_id.items():
             refusal = None
@@ -384,7 +396,7 @@ class BulkImports:
             else:
                 rejected.append(refusal)
         rejected.sort(key=lambda r: r.line)
-        return imported, rejected
+        return imported, rejected, counts
 
     @staticmethod
     def _refusal(job: ImportJob, line: int, import_row: str | None) -> Rejection | None:

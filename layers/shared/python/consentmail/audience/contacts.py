@@ -6,7 +6,7 @@ and the proof goes to the consent ledger; with `double_opt_in` it stays `pending
 the opt-in email, exactly as a website subscription does.
 """
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 
 from consentmail.audience.lists import ListService
@@ -26,7 +26,7 @@ from consentmail.core.records import (
 )
 from consentmail.core.sensitive_data import check_fields
 from consentmail.store import cursors
-from consentmail.store.accounts import AccountData, BulkContacts
+from consentmail.store.accounts import AccountData, BulkContacts, Created
 from consentmail.store.consent import entry_for, new_entry, record_id_for
 from consentmail.store.contacts import ContactRepository, contact_id_for
 from consentmail.store.suppression import Reason, Suppression, SuppressionRepository
@@ -132,24 +132,15 @@ class ContactService:
             for action in actions
         ]
 
-    def store_imported(self, contacts: list[Contact], visitor: Visitor, at: datetime) -> set[str]:
-        """New contacts of an import with their ledger entries, written in batches; answers the
-        contact ids taken back because their address is being erased."""
-        records = [
-            record
-            for contact in contacts
-            for record in self.ledger_entries(contact, ConsentAction.IMPORTED, visitor, at)
-        ]
-        return self.bulk.put(contacts, records, at)
-
-    def store_imported_once(
-        self, contacts: list[Contact], visitor: Visitor, at: datetime, written: set[str]
-    ) -> tuple[set[str], set[str]]:
-        """A large import's chunk, through the same write as `store_imported` but safe to write
-        again: contacts are created only if absent (those in `written`, created by an earlier
-        attempt, only get their entries again), and each entry's id derives from the contact's
-        import row and the action, so entries written again are the same entries. Answers the ids
-        that already existed and those taken back because their address is being erased."""
+    def store_imported(
+        self, contacts: list[Contact], visitor: Visitor, at: datetime, written: Collection[str] = ()
+    ) -> Created:
+        """New contacts of an import with their ledger entries, written in batches: each contact
+        created only if absent (those in `written`, created by a large import's earlier attempt,
+        only get their entries again), and each entry's id derived from the contact's import row
+        (or id) and the action, so entries written again are the same entries. Answers the ids that
+        already existed, those taken back because their address is being erased, and what the
+        others add to the list's counts (not added yet: `Created`)."""
         records = [
             record.model_copy(
                 update={

@@ -18,7 +18,7 @@ Items of the accounts table (pk / sk):
 
 `AccountData` walks everything an account holds in the other tables (lists, contacts, consent
 records, campaigns, content, events, suppressions): closure sets their expiry, deleting a contact
-removes its consent records and events. `BulkContacts` writes an import's contacts in batches.
+removes its consent records and events. `BulkContacts` creates an import's contacts in batches.
 
 Access patterns (docs/architecture.md, data-access map): AccountRepository: reserve, bind, release
 an address (`EMAIL#hash`/`ACCOUNT`, conditional put); account of an address; create, save, get a
@@ -26,20 +26,22 @@ profile; add a notification, list notifications newest first (query `ACCOUNT#id`
 prefix); count, record, clear failed logins (atomic counter with expiry); claim the password-reset
 email slot of an address (conditional put with expiry); use, release a reset token (conditional
 put); revoke a refresh token, is it revoked (get); create an import or export (conditional put),
-get it, start it, checkpoint an import's chunk, finish or fail it (conditional updates on its
-status and, for an import, its offset), delete one that could not start. AccountData: closure
-sets `expires_at` on every item of the account (lists, consent, campaigns by `by_account`;
-contacts and events by partition; suppressions, counters, content by key); a list's contact keys,
-a contact's event keys; delete a contact's consent records and events. BulkContacts: which contact
-ids exist (BatchGetItem); write an import's contacts and consent records (batch writer; for a
-large import, conditional puts that never overwrite a contact), then read their addresses' erasure
-tombstones and take back the contacts being erased.
+get it, start it, checkpoint an import's chunk (with the list counts its contacts add, in one
+transaction), finish or fail it (conditional updates on its status and, for an import, its
+offset), delete one that could not start. AccountData: closure sets `expires_at` on every item of
+the account (lists, consent, campaigns by `by_account`; contacts and events by partition;
+suppressions, counters, content by key); a list's contact keys, a contact's event keys; delete a
+contact's consent records and events. BulkContacts: which contact ids exist (BatchGetItem); create
+an import's contacts (conditional puts that never overwrite a contact) and their consent records
+(batch writer), then read their addresses' erasure tombstones and take back the contacts being
+erased.
 """
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -69,6 +71,7 @@ from consentmail.store.dynamo import (
     live,
     query_items,
     to_dynamo,
+    transact,
     translated_errors,
 )
 from consentmail.store.list_counts import ListCounts, count_keys
@@ -78,7 +81,7 @@ PROFILE = "PROFILE"
 # An import's contacts are written, then their tombstones read, this many at a time (BatchGetItem
 # takes 100 keys).
 _GROUP = 100
-# A large import's conditional puts go this many at a time (boto3 clients are thread-safe).
+# An import's conditional puts go this many at a time (boto3 clients are thread-safe).
 _PARALLEL_PUTS = 16
 EMAIL_SK = "ACCOUNT"
 FAILURES_SK = "FAILURES"
@@ -324,7 +327,13 @@ class AccountRepository:
     def export_job(self, account_id: str, export_id: str, at: datetime) -> ExportJob | None:
         return self._job(ExportJob, account_id, export_id, at)
 
-    def _move(
+    def _move(self, job_type, account_id: str, job_id: str, **moves) -> bool:
+        """Set `values`, add to the counters `add` and append to the lists `append`, if the job is
+        in one of `statuses` and its attributes are as `expected`: True when it moved."""
+        update = self._update(job_type, account_id, job_id, **moves)
+        return conditionally(self._table.update_item, **update)
+
+    def _update(
         self,
         job_type,
         account_id: str,
@@ -335,9 +344,8 @@ class AccountRepository:
         add: dict | None = None,
         append: dict | None = None,
         expected: dict | None = None,
-    ) -> bool:
-        """Set `values`, add to the counters `add` and append to the lists `append`, if the job is
-        in one of `statuses` and its attributes are as `expected`: True when it moved."""
+    ) -> dict:
+        """The UpdateItem of `_move`."""
         names: dict[str, str] = {"#status": "status"}
         bound: dict = {}
         parts: list[str] = []
@@ -358,14 +366,13 @@ class AccountRepository:
         for n, (name, value) in enumerate((expected or {}).items()):
             names[f"#e{n}"], bound[f":e{n}"] = name, value
             condition += f" AND #e{n} = :e{n}"
-        return conditionally(
-            self._table.update_item,
-            Key=self._job_key(job_type, account_id, job_id),
-            UpdateExpression="SET " + ", ".join(parts),
-            ConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=to_dynamo(bound),
-        )
+        return {
+            "Key": self._job_key(job_type, account_id, job_id),
+            "UpdateExpression": "SET " + ", ".join(parts),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_dynamo(bound),
+        }
 
     def start_import(self, job: ImportJob, **layout) -> bool:
         """waiting -> running, with what the worker learned of the file (`started_at`, `etag`,
@@ -384,15 +391,18 @@ class AccountRepository:
         imported: int,
         rejected: list[Rejection],
         rejected_count: int,
+        counts: dict[str, int],
         finished_at: datetime | None,
     ) -> bool:
         """One chunk done: the import's offset moves from `job.offset` to `offset`, its counts grow
-        and the first rejections are kept. Only if the offset is still `job.offset`, so a chunk
-        done twice (a redelivery racing a continuation) is counted once."""
+        and the first rejections are kept; in the same transaction, what the chunk's contacts add
+        to the list's counts (`counts`, by status) is added. Only if the offset is still
+        `job.offset`, so a chunk done twice (after a crash, or by a redelivery racing a
+        continuation) is counted once, in the import as in the list."""
         values: dict = {"offset": offset, "line": line}
         if finished_at is not None:
             values |= {"status": TransferStatus.DONE.value, "finished_at": iso(finished_at)}
-        return self._move(
+        update = self._update(
             ImportJob,
             job.account_id,
             job.import_id,
@@ -402,6 +412,11 @@ class AccountRepository:
             append={"rejected": [r.model_dump() for r in rejected]},
             expected={"offset": job.offset},
         )
+        counted = ListCounts().adding(job.list_id, counts)
+        if not counted:
+            return conditionally(self._table.update_item, **update)
+        moved = {"Update": {"TableName": self._table.name, **update}}
+        return not transact(self._table.meta.client, [moved, *counted])
 
     def start_export(self, job: ExportJob) -> bool:
         """waiting (or running, for a redelivered export that starts over) -> running."""
@@ -569,17 +584,30 @@ class AccountData:
                 batch.delete_item(Key=event)
 
 
-class BulkContacts:
-    """Many contacts at once, for imports: which already exist (BatchGetItem, 100 keys a call),
-    and writing the new ones with their consent records (BatchWriteItem, 25 items a call), so a
-    10,000-row import makes hundreds of calls, not tens of thousands.
+@dataclass
+class Created:
+    """What `BulkContacts.create` did: the contacts already on the list (left as they were), those
+    taken back because their address is being erased, and what the contacts it leaves on the list
+    add to the list's counts, by status. Those are not added yet: the synchronous import adds them
+    (`ListCounts.add`), a large import with its chunk's checkpoint, in one transaction."""
 
-    Batch writes take no condition: an address added by another request between `existing` and
-    `put` would be overwritten by the imported version (same address, same list, with its proof).
-    Nor can they check an erasure's tombstone (a transaction per contact would): each group of
-    contacts written is followed by a strongly consistent read of its addresses' tombstones, and
-    the contacts whose address is being erased are deleted again with their records, so that
-    either the erasure finds them or this read finds its tombstone (docs/retention.md)."""
+    existed: set[str]
+    erased: set[str]
+    counts: dict[str, int]
+
+
+class BulkContacts:
+    """Many contacts of one list at once, for imports: which already exist (BatchGetItem, 100 keys a
+    call), and creating the new ones (conditional puts, 16 at a time) with their consent records
+    (BatchWriteItem, 25 items a call), so a 10,000-row import makes hundreds of round trips, not tens
+    of thousands.
+
+    Each contact is created only if absent, so one added or changed since `existing` answered (by
+    the subscribe form, the API, another import) stays as it is. Puts take no erasure check (a
+    transaction per contact would): each group of contacts written is followed by a strongly
+    consistent read of its addresses' tombstones, and the contacts whose address is being erased
+    are deleted again with their records, so that either the erasure finds them or this read finds
+    its tombstone (docs/retention.md)."""
 
     def __init__(self, contacts=None, consent=None, suppression=None):
         self._contacts = contacts or aws_clients.table(Table.CONTACTS)
@@ -604,59 +632,47 @@ class BulkContacts:
                 request = response.get("UnprocessedKeys") or None
         return found
 
-    def put(self, contacts: list[Contact], records: list[ConsentRecord], at: datetime) -> set[str]:
-        """Write the contacts with their ledger entries (`records`, by contact id); answers the
-        contact ids taken back because their address is being erased."""
-        _, erased = self._in_groups(contacts, records, at, self._write)
-        return erased
-
     def create(
         self,
         contacts: list[Contact],
         records: list[ConsentRecord],
         at: datetime,
         written: Collection[str] = (),
-    ) -> tuple[set[str], set[str]]:
-        """`put` for a large import, which may write a chunk again after a crash: each contact is
-        created only if absent (a conditional put, so a contact added or changed meanwhile stays as
-        it is), except those in `written` (this import's own, from an earlier attempt: only their
-        ledger entries, whose ids are the same each time, are written again). Answers the ids that
-        already existed (left as they were, with no entries) and those taken back because their
-        address is being erased."""
-        done = set(written)
-        return self._in_groups(contacts, records, at, lambda group, ledger: self._create(group, ledger, done))
-
-    def _in_groups(
-        self,
-        contacts: list[Contact],
-        records: list[ConsentRecord],
-        at: datetime,
-        write: Callable[[list[Contact], dict[str, list[ConsentRecord]]], set[str]],
-    ) -> tuple[set[str], set[str]]:
-        """Each group written (`write` answers the ids it did not write), then its written
-        addresses' tombstones read and the contacts being erased taken back."""
+    ) -> Created:
+        """Create the contacts (of one list) with their ledger entries (`records`), each only if
+        absent, except those in `written` (a large import's own, created by an attempt that
+        crashed before its checkpoint: only their ledger entries, whose ids are the same each time,
+        are written again; they count as created). Contacts taken back leave the counts: a take-back
+        that finds its contact gone (the erasure deleted it first, and took it out of the counts)
+        leaves it counted."""
+        if len({c.list_id for c in contacts}) > 1:
+            raise ValueError("the contacts of one list at a time")
         ledger: dict[str, list[ConsentRecord]] = defaultdict(list)
         for record in records:
             ledger[record.contact_id].append(record)
         suppression = self._suppression or SuppressionRepository()
-        skipped: set[str] = set()
-        erased: set[str] = set()
+        done = set(written)
+        created = Created(set(), set(), {})
         for start in range(0, len(contacts), _GROUP):
             group = contacts[start : start + _GROUP]
-            not_written = write(group, ledger)
-            skipped |= not_written
-            group = [c for c in group if c.contact_id not in not_written]
+            created.existed |= self._put_absent([c for c in group if c.contact_id not in done])
+            group = [c for c in group if c.contact_id not in created.existed]
+            with self._consent.batch_writer() as batch:
+                for contact in group:
+                    for record in ledger[contact.contact_id]:
+                        batch.put_item(Item=ledger_item(record))
             erasing = suppression.being_erased_of([c.email_hash for c in group], at)
             taken_back = [c for c in group if c.email_hash in erasing]
-            self._take_back(taken_back, ledger)
-            erased.update(c.contact_id for c in taken_back)
-        return skipped, erased
+            created.erased.update(c.contact_id for c in taken_back)
+            deleted = self._take_back(taken_back, ledger)
+            for contact in group:
+                if contact.contact_id not in deleted:
+                    status = contact.status.value
+                    created.counts[status] = created.counts.get(status, 0) + 1
+        return created
 
-    def _create(
-        self, contacts: list[Contact], ledger: dict[str, list[ConsentRecord]], written: set[str]
-    ) -> set[str]:
-        """Create the contacts not in `written` if absent; answers those that existed. The created
-        join their lists' counts; the created and the `written` get their ledger entries."""
+    def _put_absent(self, contacts: list[Contact]) -> set[str]:
+        """Create each contact if absent, 16 at a time; answers the ids that existed."""
         client = self._contacts.meta.client
         name = self._contacts.name
 
@@ -672,49 +688,22 @@ class BulkContacts:
                 return contact.contact_id
             return None
 
-        new = [c for c in contacts if c.contact_id not in written]
-        existed: set[str] = set()
-        if new:
-            with ThreadPoolExecutor(max_workers=min(_PARALLEL_PUTS, len(new))) as pool:
-                existed = {contact_id for contact_id in pool.map(put, new) if contact_id}
-        self._count_in([c for c in new if c.contact_id not in existed])
-        with self._consent.batch_writer() as batch:
-            for contact in contacts:
-                if contact.contact_id not in existed:
-                    for record in ledger[contact.contact_id]:
-                        batch.put_item(Item=ledger_item(record))
-        return existed
+        if not contacts:
+            return set()
+        with ThreadPoolExecutor(max_workers=min(_PARALLEL_PUTS, len(contacts))) as pool:
+            return {contact_id for contact_id in pool.map(put, contacts) if contact_id}
 
-    @staticmethod
-    def _count_in(contacts: list[Contact]) -> None:
-        """The new contacts join their lists' counts: one write per list and batch."""
-        added: dict[str, dict[str, int]] = {}
+    def _take_back(self, contacts: list[Contact], ledger: dict[str, list[ConsentRecord]]) -> set[str]:
+        """Delete the contacts and their ledger entries; answers the ids it found and deleted (the
+        others the erasure deleted first)."""
+        deleted: set[str] = set()
         for contact in contacts:
-            by_status = added.setdefault(contact.list_id, {})
-            by_status[contact.status.value] = by_status.get(contact.status.value, 0) + 1
-        for list_id, changes in added.items():
-            ListCounts().add(list_id, changes)
-
-    def _write(self, contacts: list[Contact], ledger: dict[str, list[ConsentRecord]]) -> set[str]:
-        with self._contacts.batch_writer() as batch:
-            for contact in contacts:
-                batch.put_item(Item=contact_item(contact))
-        self._count_in(contacts)
-        with self._consent.batch_writer() as batch:
-            for contact in contacts:
-                for record in ledger[contact.contact_id]:
-                    batch.put_item(Item=ledger_item(record))
-        return set()
-
-    def _take_back(self, contacts: list[Contact], ledger: dict[str, list[ConsentRecord]]) -> None:
-        for contact in contacts:
-            # One by one (rare), each leaving its list's counts only if it was still there: the
-            # erasure may have deleted it, and counted it out, first.
+            # One by one (rare).
             key = {"list_id": contact.list_id, "contact_id": contact.contact_id}
-            old = self._contacts.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes")
-            if old and old.get("status"):
-                ListCounts().moved(contact.list_id, str(old["status"]), None)
+            if self._contacts.delete_item(Key=key, ReturnValues="ALL_OLD").get("Attributes"):
+                deleted.add(contact.contact_id)
         with self._consent.batch_writer() as batch:
             for contact in contacts:
                 for record in ledger[contact.contact_id]:
                     batch.delete_item(Key={"email_hash": record.email_hash, "record_id": record.record_id})
+        return deleted

@@ -7,8 +7,9 @@ its shards (one BatchGetItem, several lists in one call). Only store/contacts.py
 writer move them, on every write that creates, changes the status of, or deletes a contact:
 subscribe, confirm, unsubscribe, bounce, complaint, import, deletion, erasure.
 
-Access patterns (docs/architecture.md, data-access map): add to one shard (atomic ADD); the counts
-of several lists (BatchGetItem of their shards); every shard's key (list deletion, closure)."""
+Access patterns (docs/architecture.md, data-access map): add to one shard (atomic ADD, alone or in
+the transaction of the write it goes with: a large import's checkpoint); the counts of several
+lists (BatchGetItem of their shards); every shard's key (list deletion, closure)."""
 
 import random
 from collections.abc import Iterable
@@ -39,18 +40,30 @@ class ListCounts:
 
     def add(self, list_id: str, changes: dict[str, int]) -> None:
         """Add (or with negative values, take) to the statuses' counts in one write."""
+        update = self._update(list_id, changes)
+        if update:
+            self._table.update_item(**update)
+
+    def adding(self, list_id: str, changes: dict[str, int]) -> list[dict]:
+        """`add` as TransactWriteItems actions, for a write the counts must move with, all or none
+        (none when there is nothing to add)."""
+        update = self._update(list_id, changes)
+        return [{"Update": {"TableName": self._table.name, **update}}] if update else []
+
+    @staticmethod
+    def _update(list_id: str, changes: dict[str, int]) -> dict | None:
         changes = {str(status): value for status, value in changes.items() if value}
         if not changes:
-            return
+            return None
         unknown = set(changes) - set(STATUSES)
         if unknown:
             raise ValueError(f"unknown statuses {sorted(unknown)}")
-        self._table.update_item(
-            Key=count_keys(list_id)[random.randrange(COUNT_SHARDS)],
-            UpdateExpression="ADD " + ", ".join(f"#{s} :{s}" for s in changes),
-            ExpressionAttributeNames={f"#{s}": s for s in changes},
-            ExpressionAttributeValues={f":{s}": value for s, value in changes.items()},
-        )
+        return {
+            "Key": count_keys(list_id)[random.randrange(COUNT_SHARDS)],
+            "UpdateExpression": "ADD " + ", ".join(f"#{s} :{s}" for s in changes),
+            "ExpressionAttributeNames": {f"#{s}": s for s in changes},
+            "ExpressionAttributeValues": {f":{s}": value for s, value in changes.items()},
+        }
 
     def moved(self, list_id: str, before: str | None, after: str | None) -> None:
         """One contact went from status `before` to `after` (None: absent)."""
