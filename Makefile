@@ -49,9 +49,23 @@ chromium:
 run: $(STAMP) console
 	$(PY) -m infra.local --port $(PORT)
 
+# Three runs: the infrastructure tier (CDK synthesis, mostly in node) beside the unit and
+# integration tiers, one core each, its report printed whole after theirs; then the local and
+# browser tiers, which wait on servers and deadlines, on a machine of their own. Every run goes
+# to its end; the target fails if any failed.
+INFRA_LOG := build/test-infra.log
 test: $(STAMP) layer console chromium
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	@mkdir -p build; \
+	$(PY) -m pytest -p no:cacheprovider tests/infra > $(INFRA_LOG) 2>&1 & infra=$$!; \
+	trap 'kill $$infra 2>/dev/null; exit 130' INT TERM; \
+	$(PY) -m pytest --ignore=tests/infra --ignore=tests/local --ignore=tests/browser; tiers=$$?; \
+	wait $$infra; infra_status=$$?; \
+	echo "==== tests/infra (ran beside the tiers above; also in $(INFRA_LOG)) ===="; \
+	cat $(INFRA_LOG); \
+	$(PY) -m pytest tests/local tests/browser; servers=$$?; \
+	echo "unit+integration: exit $$tiers; infra: exit $$infra_status; local+browser: exit $$servers"; \
+	test $$tiers -eq 0 && test $$infra_status -eq 0 && test $$servers -eq 0
 
 synth: $(STAMP) layer console
 	REGION=$(REGION) $(PY) -m infra.app

@@ -187,6 +187,9 @@ class LocalMode:
 
     def stop(self) -> None:
         """Stop everything this instance started, in reverse order, and restore the environment."""
+        # Asked all at once, the queue workers' long polls end together, not one after another.
+        for worker in self._workers:
+            worker.request_stop()
         for worker in self._workers:
             worker.stop()
         self._workers = []

@@ -42,5 +42,8 @@ class ScheduleTimer:
     def stop(self, timeout: float = 15) -> None:
         self._loop.stop(timeout)
 
+    def request_stop(self) -> None:
+        self._loop.request_stop()
+
     def run_once(self) -> None:
         fire_due(datetime.now(UTC))

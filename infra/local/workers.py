@@ -89,12 +89,17 @@ class StoppableLoop:
 
     def stop(self, timeout: float = 15, wake: Callable[[], None] | None = None) -> None:
         """Stop after the current step; `wake` unblocks a step that waits on something else."""
-        self._stop.set()
-        if wake is not None:
-            wake()
+        self.request_stop(wake)
         if self._thread:
             self._thread.join(timeout)
             self._thread = None
+
+    def request_stop(self, wake: Callable[[], None] | None = None) -> None:
+        """Ask the loop to end after its current step, without waiting for it: loops asked
+        together end together (a queue worker's step is a long poll of up to WAIT_SECONDS)."""
+        self._stop.set()
+        if wake is not None:
+            wake()
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -133,6 +138,9 @@ class QueueWorker:
 
     def stop(self, timeout: float = 15) -> None:
         self._loop.stop(timeout)
+
+    def request_stop(self) -> None:
+        self._loop.request_stop()
 
     def poll_once(self) -> int:
         """Receive one batch and process it; returns how many messages were received."""
@@ -207,6 +215,9 @@ class PurgeTimer:
 
     def stop(self, timeout: float = 15) -> None:
         self._loop.stop(timeout)
+
+    def request_stop(self) -> None:
+        self._loop.request_stop()
 
     def run_once(self) -> None:
         try:

@@ -5,7 +5,11 @@ servers, no ports: a test that needs the running local mode belongs in `tests/lo
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 
+import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -35,6 +39,12 @@ def aws(monkeypatch) -> Iterator[Provisioned]:
         yield provisioned
 
 
+@cache
+def _service_models() -> botocore.loaders.Loader:
+    """One botocore loader for the session: the AWS service models it caches are read-only data."""
+    return botocore.loaders.create_loader()
+
+
 @contextmanager
 def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provisioned]:
     """What `aws` gives, for fixtures of a wider scope (with their own MonkeyPatch)."""
@@ -45,6 +55,11 @@ def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Provisioned]:
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "consentmail")
     with mock_aws():
+        # moto starts each test on a new default session, whose clients would read every service's
+        # model from disk again (a third of provisioning): its sessions share one loader.
+        core = botocore.session.get_session()
+        core.register_component("data_loader", _service_models())
+        boto3.setup_default_session(botocore_session=core)
         provisioned = provision(REGION, PUBLIC_URL)
         for key, value in provisioned.environment.items():
             monkeypatch.setenv(key, value)

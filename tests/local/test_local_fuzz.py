@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from consentmail.accounts import service as account_service
 from consentmail.adapters.cognito import ADDRESS_REFUSED
 from consentmail.core.errors import PROBLEM_JSON
 from consentmail.core.routes import ROUTES, Route
@@ -95,6 +96,17 @@ FUZZED = [route for route in ROUTES if (route.method, route.path) not in NOT_FUZ
 @pytest.fixture(scope="module")
 def fuzzing_account(local_mode, local_client) -> dict:
     return sign_up(local_client, "fuzz@example.com")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_sign_in_slowdown(local_mode):
+    """Every fuzzed `POST /account/password` has a wrong current password, a failed sign-in of the
+    fuzzing account: the answers would slow down by up to 3 s each until the lockout (10.5 s in
+    all). The fuzz checks what the answers say, not how long they took (tests/integration's
+    account tests count the pauses), and local mode runs in this process."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(account_service, "pause", lambda _seconds: None)
+        yield
 
 
 @pytest.fixture(scope="module")
