@@ -62,6 +62,8 @@ EXPECTED_STATUS = {
     Function.SENDER: "ok",
     Function.SES_EVENTS: "ok",
     Function.PURGE: "import only",
+    Function.IMPORTER: "ok",
+    Function.EXPORTER: "ok",
 }
 
 _FIRST_REQUEST = """

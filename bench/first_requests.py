@@ -29,6 +29,9 @@ EVENTS = Path(__file__).resolve().parents[1] / "events"
 # A campaign as an account holder writes one: a personalized greeting and a tracked link.
 SUBJECT = 'News for {{ first_name | default("you") }}'
 HTML = '<p>Hello {{ first_name | default("there") }},</p><p><a href="https://example.com/articles/1">Read</a></p>'
+# Rows of the file each importer round imports: a small first file, so the figure is the start-up
+# and not the import's own length.
+IMPORT_ROWS = 10
 # What the sample events are when the function answers without seeded data.
 SAMPLE = {
     Function.SUBJECT_REQUESTS: "subject_requests_receive.json",
@@ -63,9 +66,23 @@ def _sqs(sample: str, body: str) -> dict:
 def seed(directory: Path, rounds: int) -> FirstRequests:
     """Seeds the emulator the current environment points at (endpoint and settings) and writes
     the events into `directory`."""
+    import boto3
+
+    from consentmail.adapters.s3 import import_key
+    from consentmail.audience.imports import default_proof
     from consentmail.core import container
     from consentmail.core.clock import now
-    from consentmail.core.records import CampaignRecord, CampaignStatus, ContactStatus, Content, MailingList
+    from consentmail.core.records import (
+        CampaignRecord,
+        CampaignStatus,
+        ContactStatus,
+        Content,
+        ExportJob,
+        ImportJob,
+        MailingList,
+    )
+    from consentmail.core.settings import get_settings
+    from consentmail.store.accounts import AccountRepository
     from consentmail.store.campaigns import CampaignRepository
     from consentmail.store.content import ContentRepository
     from consentmail.store.lists import ListRepository
@@ -109,6 +126,7 @@ def seed(directory: Path, rounds: int) -> FirstRequests:
         add_contact(mailing_list, f"member{n}@example.org", ContactStatus.CONFIRMED, tracking=True)
 
     events: dict[Function, list[Path]] = {function: [] for function in Function}
+    jobs, s3, bucket = AccountRepository(), boto3.client("s3"), get_settings().transfer_bucket
     sent_at = datetime.now(UTC) - timedelta(hours=1)
     stats = sample(
         "campaigns_stats",
@@ -172,6 +190,38 @@ def seed(directory: Path, rounds: int) -> FirstRequests:
         events[Function.SES_EVENTS].append(
             _write(directory, f"ses_events-{suffix}.json", _sqs("ses_events_sqs.json", body))
         )
+        # importer: an uploaded file of IMPORT_ROWS new contacts, through its S3 event.
+        import_id = f"{round_number:032x}"
+        jobs.create_job(
+            ImportJob(
+                import_id=import_id,
+                account_id=ACCOUNT,
+                list_id=LIST,
+                created_at=at,
+                upload_expires_at=at + timedelta(hours=1),
+                proof=default_proof(at, None, None, None),
+            ),
+            at + timedelta(days=30),
+        )
+        key = import_key(ACCOUNT, import_id)
+        rows = "".join(f"import{suffix}-{n}@example.org,Ada\n" for n in range(IMPORT_ROWS))
+        s3.put_object(Bucket=bucket, Key=key, Body=("email,first_name\n" + rows).encode())
+        upload = json.loads(_load("sqs_import_upload.json")["Records"][0]["body"])
+        upload["Records"][0]["s3"]["object"]["key"] = key
+        upload["Records"][0]["s3"]["bucket"]["name"] = bucket
+        events[Function.IMPORTER].append(
+            _write(directory, f"importer-{suffix}.json", _sqs("sqs_import_upload.json", json.dumps(upload)))
+        )
+        # exporter: the list exported as CSV.
+        export_id = f"{round_number + 1_000:032x}"
+        jobs.create_job(
+            ExportJob(export_id=export_id, account_id=ACCOUNT, list_id=LIST, format="csv", created_at=at),
+            at + timedelta(days=1),
+        )
+        body = json.dumps({"account_id": ACCOUNT, "export_id": export_id})
+        events[Function.EXPORTER].append(
+            _write(directory, f"exporter-{suffix}.json", _sqs("sqs_export.json", body))
+        )
         for function, name in SAMPLE.items():
             events[function].append(EVENTS / name)
     container.reset_all()
@@ -182,6 +232,8 @@ def seed(directory: Path, rounds: int) -> FirstRequests:
         Function.FANOUT: "a started campaign fanned out onto the send queue",
         Function.SENDER: "a batch of one recipient not yet sent to (one personalized email)",
         Function.SES_EVENTS: "an SES Delivery event for a sent email",
+        Function.IMPORTER: f"an uploaded CSV file of {IMPORT_ROWS} new contacts, through its S3 event",
+        Function.EXPORTER: "the list (a few dozen contacts) exported as CSV to the transfer bucket",
         Function.SUBJECT_REQUESTS: "events/" + SAMPLE[Function.SUBJECT_REQUESTS],
         Function.SES_WEBHOOK: "events/"
         + SAMPLE[Function.SES_WEBHOOK]
