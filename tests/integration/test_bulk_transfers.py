@@ -19,6 +19,7 @@ from botocore.client import BaseClient
 import functions.exporter.handler as exporter_function
 import functions.importer.handler as importer_function
 from consentmail.adapters.s3 import export_key, import_key, import_of_key
+from consentmail.adapters.sqs import TransferQueues
 from consentmail.audience import bulk_export, bulk_import
 from consentmail.audience.bulk_export import BulkExports
 from consentmail.audience.bulk_import import BulkImports
@@ -364,13 +365,13 @@ def test_an_import_killed_mid_way_resumes_without_losing_or_duplicating_a_row(
     # continuation message.
     context = Context(lambda: 10.0 if len(checkpoints) == 8 else 300.0)
     continued = []
-    real_continue = bulk_import.TransferQueues.continue_import
+    real_continue = TransferQueues.continue_import
 
     def continue_import(self, message):
         continued.append(message)
         return real_continue(self, message)
 
-    monkeypatch.setattr(bulk_import.TransferQueues, "continue_import", continue_import)
+    monkeypatch.setattr(TransferQueues, "continue_import", continue_import)
 
     failures = run_imports(aws, context)
 

@@ -20,11 +20,10 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from consentmail.adapters.s3 import MultipartWriter, TransferBucket, export_key
-from consentmail.adapters.sqs import TransferQueues
-from consentmail.audience.contacts import ContactService
+from consentmail.adapters.s3 import MultipartWriter, export_key
 from consentmail.audience.imports import csv_cells, csv_header, csv_lines
 from consentmail.audience.models import ContactOut, ExportMessage
+from consentmail.audience.transfers import Transfers
 from consentmail.core.clock import iso, now
 from consentmail.core.errors import NotFound, Unavailable
 from consentmail.core.records import (
@@ -36,7 +35,6 @@ from consentmail.core.records import (
     TransferStatus,
 )
 from consentmail.core.retention import EXPORT_STATUS
-from consentmail.store.accounts import AccountRepository
 
 logger = Logger(child=True)
 
@@ -56,25 +54,7 @@ def filename(job: ExportJob) -> str:
     return f"contacts-{job.list_id}.{job.format.value}"
 
 
-class BulkExports:
-    def __init__(self, contacts: ContactService | None = None, jobs=None, bucket=None, queues=None):
-        self.contacts = contacts or ContactService()
-        self.jobs: AccountRepository = jobs or AccountRepository()
-        self._bucket = bucket
-        self._queues = queues
-
-    @property
-    def bucket(self) -> TransferBucket:
-        if self._bucket is None:
-            self._bucket = TransferBucket()
-        return self._bucket
-
-    @property
-    def queues(self) -> TransferQueues:
-        if self._queues is None:
-            self._queues = TransferQueues()
-        return self._queues
-
+class BulkExports(Transfers):
     # --- the account holder's side --------------------------------------------------------------
 
     def request(self, account_id: str, list_id: str, format: ExportFormat, at: datetime) -> ExportJob:  # noqa: A002

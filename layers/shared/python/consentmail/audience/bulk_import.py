@@ -34,12 +34,12 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from consentmail.adapters.s3 import TransferBucket, import_key, import_of_key
-from consentmail.adapters.sqs import TransferQueues
+from consentmail.adapters.s3 import import_key, import_of_key
 from consentmail.audience import csv_stream
 from consentmail.audience.contacts import ERASED_REFUSAL, ContactService
 from consentmail.audience.imports import ALREADY_ON_LIST, default_proof, read_row, to_contacts
 from consentmail.audience.models import ImportIn, ImportMessage
+from consentmail.audience.transfers import Transfers
 from consentmail.core.clock import now
 from consentmail.core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from consentmail.core.records import (
@@ -52,7 +52,6 @@ from consentmail.core.records import (
     Visitor,
 )
 from consentmail.core.retention import IMPORT_REPORT
-from consentmail.store.accounts import AccountRepository
 
 logger = Logger(child=True)
 
@@ -94,7 +93,7 @@ def _rejection(line: int, reason: str) -> Rejection:
     return Rejection(line=line, reason=reason[:REASON_LENGTH])
 
 
-class BulkImports:
+class BulkImports(Transfers):
     def __init__(
         self,
         contacts: ContactService | None = None,
@@ -103,23 +102,8 @@ class BulkImports:
         queues=None,
         chunk_rows: int = CHUNK_ROWS,
     ):
-        self.contacts = contacts or ContactService()
-        self.jobs: AccountRepository = jobs or AccountRepository()
-        self._bucket = bucket
-        self._queues = queues
+        super().__init__(contacts, jobs, bucket, queues)
         self.chunk_rows = chunk_rows
-
-    @property
-    def bucket(self) -> TransferBucket:
-        if self._bucket is None:
-            self._bucket = TransferBucket()
-        return self._bucket
-
-    @property
-    def queues(self) -> TransferQueues:
-        if self._queues is None:
-            self._queues = TransferQueues()
-        return self._queues
 
     # --- the account holder's side --------------------------------------------------------------
 
